@@ -1,0 +1,51 @@
+package ens
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error kinds. Callers test with errors.Is; an *APIError Is the kind its
+// code maps to. Nothing above this package matches error strings.
+var (
+	ErrNotFound     = errors.New("not found")
+	ErrThrottled    = errors.New("throttled")
+	ErrConflict     = errors.New("conflict or invalid state")
+	ErrInvalidInput = errors.New("invalid input")
+	ErrAuth         = errors.New("not authorized")
+	ErrUnavailable  = errors.New("service unavailable")
+)
+
+// APIError is a failed ENS call. It never carries credentials.
+type APIError struct {
+	Action     string
+	Code       string
+	Message    string
+	HTTPStatus int
+	RequestID  string
+	// Kind is one of the Err* values above, or nil when unclassified.
+	Kind error
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("ens %s: %s (http %d, request %s): %s", e.Action, e.Code, e.HTTPStatus, e.RequestID, e.Message)
+}
+
+// Is reports whether the error is of the given kind.
+func (e *APIError) Is(target error) bool { return e.Kind != nil && e.Kind == target }
+
+// IsRetryable reports whether a failed call may succeed when tried again
+// later: throttling, 5xx, timeouts and transport errors.
+func IsRetryable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, ErrThrottled) || errors.Is(err, ErrUnavailable) {
+		return true
+	}
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.HTTPStatus >= 500
+	}
+	return true // transport errors and timeouts
+}

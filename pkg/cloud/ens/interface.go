@@ -1,0 +1,216 @@
+// Package ens is the controller's view of the Alibaba Cloud ENS OpenAPI:
+// load balancers (ELB), listeners, backends, EIPs, instances and networks.
+// It is the only package that imports the Alibaba Cloud SDK; callers see
+// plain values and typed errors (see errors.go), never SDK types.
+package ens
+
+import "context"
+
+// Cloud is what the controllers need from ENS. Every list call reads all
+// pages; every batch call splits into calls of at most MaxBackendsPerCall.
+type Cloud interface {
+	// CreateLoadBalancer creates an ELB and returns its id. ClientToken
+	// makes a retried create return the same ELB.
+	CreateLoadBalancer(ctx context.Context, req CreateLoadBalancerRequest) (string, error)
+	// DescribeLoadBalancer returns one ELB with its listeners and backends,
+	// or an error that Is ErrNotFound.
+	DescribeLoadBalancer(ctx context.Context, id string) (*LoadBalancer, error)
+	// ListLoadBalancers returns every ELB matching the filter (no listeners
+	// or backends filled in).
+	ListLoadBalancers(ctx context.Context, filter LoadBalancerFilter) ([]LoadBalancer, error)
+	// SetLoadBalancerStatus sets an ELB Active or InActive.
+	SetLoadBalancerStatus(ctx context.Context, id, status string) error
+	// ReleaseLoadBalancer releases an ELB (ReleaseInstance).
+	ReleaseLoadBalancer(ctx context.Context, id string) error
+
+	// DescribeListener returns one listener with all its attributes, or an
+	// error that Is ErrNotFound.
+	DescribeListener(ctx context.Context, lbID string, port int, protocol string) (*Listener, error)
+	// ListListeners returns every listener of an ELB with its status.
+	ListListeners(ctx context.Context, lbID string) ([]Listener, error)
+	CreateListener(ctx context.Context, lbID string, l Listener) error
+	// UpdateListener sets a listener's attributes (not its backend port).
+	UpdateListener(ctx context.Context, lbID string, l Listener) error
+	StartListener(ctx context.Context, lbID string, port int, protocol string) error
+	StopListener(ctx context.Context, lbID string, port int, protocol string) error
+	DeleteListener(ctx context.Context, lbID string, port int, protocol string) error
+
+	AddBackends(ctx context.Context, lbID string, backends []Backend) error
+	RemoveBackends(ctx context.Context, lbID string, backends []Backend) error
+	// SetBackendWeights changes the weights of backends already on the ELB.
+	SetBackendWeights(ctx context.Context, lbID string, backends []Backend) error
+
+	// CreateEIP creates an EIP and returns its allocation id.
+	CreateEIP(ctx context.Context, req CreateEIPRequest) (string, error)
+	// ListEIPs returns every EIP matching the filter.
+	ListEIPs(ctx context.Context, filter EIPFilter) ([]EIP, error)
+	// AssociateEIP binds an EIP to an ELB.
+	AssociateEIP(ctx context.Context, allocationID, lbID string) error
+	// UnassociateEIP unbinds an EIP from whatever it is bound to.
+	UnassociateEIP(ctx context.Context, allocationID string) error
+	ModifyEIPBandwidth(ctx context.Context, allocationID string, bandwidth int) error
+	// ReleaseEIP releases an EIP (ReleaseInstance); it must be Available.
+	ReleaseEIP(ctx context.Context, allocationID string) error
+
+	// ListInstances returns the ENS instances matching the filter.
+	ListInstances(ctx context.Context, filter InstanceFilter) ([]Instance, error)
+	// DescribeNetwork returns one network or an error that Is ErrNotFound.
+	DescribeNetwork(ctx context.Context, networkID string) (*Network, error)
+}
+
+// MaxBackendsPerCall is the ENS limit of backends in one Add/Remove/Set call.
+const MaxBackendsPerCall = 20
+
+// ELB statuses.
+const (
+	LoadBalancerActive   = "Active"
+	LoadBalancerInActive = "InActive"
+)
+
+// Listener statuses; compare with strings.EqualFold.
+const (
+	ListenerRunning     = "Running"
+	ListenerStopped     = "Stopped"
+	ListenerStarting    = "Starting"
+	ListenerConfiguring = "Configuring"
+	ListenerStopping    = "Stopping"
+)
+
+// EIP statuses.
+const (
+	EIPAvailable = "Available"
+	EIPInUse     = "InUse"
+)
+
+// Instance statuses.
+const InstanceRunning = "Running"
+
+// EIPInstanceTypeELB is the AssociateEnsEipAddress InstanceType of an ELB.
+const EIPInstanceTypeELB = "SlbInstance"
+
+// BackendTypeENS is the backend type of an ENS instance.
+const BackendTypeENS = "ens"
+
+// CreateLoadBalancerRequest describes a new ELB.
+type CreateLoadBalancerRequest struct {
+	Name        string
+	RegionID    string
+	NetworkID   string
+	VSwitchID   string
+	Spec        string
+	PayType     string
+	ClientToken string
+}
+
+// LoadBalancer is an ELB as ENS reports it.
+type LoadBalancer struct {
+	ID        string
+	Name      string
+	RegionID  string
+	NetworkID string
+	VSwitchID string
+	Spec      string
+	PayType   string
+	Status    string
+	Address   string
+	// Listeners and Backends are filled by DescribeLoadBalancer only.
+	Listeners []Listener
+	Backends  []Backend
+}
+
+// LoadBalancerFilter narrows ListLoadBalancers; empty fields match all.
+type LoadBalancerFilter struct {
+	ID        string
+	Name      string
+	RegionID  string
+	NetworkID string
+}
+
+// Listener is one ELB listener. Protocol is upper case: TCP, UDP, HTTP, HTTPS.
+type Listener struct {
+	Port        int
+	Protocol    string
+	BackendPort int
+	Description string
+	// Status is filled when read; compare with strings.EqualFold.
+	Status                    string
+	Scheduler                 string
+	PersistenceTimeout        int
+	EstablishedTimeout        int
+	HealthyThreshold          int
+	UnhealthyThreshold        int
+	HealthCheckInterval       int
+	HealthCheckConnectTimeout int
+}
+
+// Backend is one ENS instance behind an ELB on one port.
+type Backend struct {
+	ServerID string
+	Type     string
+	IP       string
+	Port     int
+	Weight   int
+}
+
+// CreateEIPRequest describes a new EIP.
+type CreateEIPRequest struct {
+	Name               string
+	Description        string
+	RegionID           string
+	Bandwidth          int
+	ISP                string
+	InternetChargeType string
+	InstanceChargeType string
+	ClientToken        string
+}
+
+// EIP is an elastic IP as ENS reports it.
+type EIP struct {
+	AllocationID         string
+	Name                 string
+	Description          string
+	IP                   string
+	RegionID             string
+	Status               string
+	Bandwidth            int
+	ISP                  string
+	InternetChargeType   string
+	InstanceChargeType   string
+	AssociatedInstanceID string
+	// AssociatedInstanceType is EIPInstanceTypeELB for an ELB.
+	AssociatedInstanceType string
+}
+
+// EIPFilter narrows ListEIPs; empty fields match all.
+type EIPFilter struct {
+	AllocationID           string
+	Name                   string
+	RegionID               string
+	AssociatedInstanceID   string
+	AssociatedInstanceType string
+}
+
+// Instance is an ENS instance (a node's machine).
+type Instance struct {
+	ID        string
+	RegionID  string
+	NetworkID string
+	VSwitchID string
+	Status    string
+	PrivateIP string
+}
+
+// InstanceFilter narrows ListInstances; empty fields match all. IDs are
+// split into calls of at most 100.
+type InstanceFilter struct {
+	RegionID  string
+	NetworkID string
+	IDs       []string
+}
+
+// Network is an ENS network with its vSwitches.
+type Network struct {
+	ID         string
+	RegionID   string
+	VSwitchIDs []string
+}
