@@ -49,3 +49,16 @@ func IsRetryable(err error) bool {
 	}
 	return true // transport errors and timeouts
 }
+
+// TransportError is a call that got no answer from ENS: connection
+// failures, timeouts, cancellation. It never carries the request URL, which
+// holds the signature and any security token.
+type TransportError struct {
+	Action string
+	Err    error
+}
+
+func (e *TransportError) Error() string { return fmt.Sprintf("ens %s: %v", e.Action, e.Err) }
+
+// Unwrap lets errors.Is see context.DeadlineExceeded and friends.
+func (e *TransportError) Unwrap() error { return e.Err }

@@ -127,6 +127,11 @@ type LoadBalancerFilter struct {
 }
 
 // Listener is one ELB listener. Protocol is upper case: TCP, UDP, HTTP, HTTPS.
+// On create and update a zero Scheduler, timeout, threshold or interval is
+// not sent (ENS keeps its default), except PersistenceTimeout (TCP only),
+// where 0 means off and is always sent. For HTTP/HTTPS,
+// HealthCheckConnectTimeout is sent as HealthCheckTimeout and the TCP
+// timeouts do not apply.
 type Listener struct {
 	Port        int
 	Protocol    string
@@ -141,6 +146,8 @@ type Listener struct {
 	UnhealthyThreshold        int
 	HealthCheckInterval       int
 	HealthCheckConnectTimeout int
+	// ServerCertificateID is the certificate of an HTTPS listener.
+	ServerCertificateID string
 }
 
 // Backend is one ENS instance behind an ELB on one port.

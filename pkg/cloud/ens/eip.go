@@ -1,0 +1,97 @@
+package ens
+
+import (
+	"context"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	sdkens "github.com/aliyun/alibaba-cloud-sdk-go/services/ens"
+)
+
+// CreateEIP implements Cloud.
+func (c *Client) CreateEIP(ctx context.Context, in CreateEIPRequest) (string, error) {
+	req := sdkens.CreateCreateEipInstanceRequest()
+	req.Name, req.Description, req.EnsRegionId = in.Name, in.Description, in.RegionID
+	req.Bandwidth, req.Isp = optInt(in.Bandwidth), in.ISP
+	req.InternetChargeType, req.InstanceChargeType = in.InternetChargeType, in.InstanceChargeType
+	req.ClientToken = in.ClientToken
+	var id string
+	err := c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
+		resp, err := cl.CreateEipInstance(req)
+		if err == nil {
+			id = resp.AllocationId
+		}
+		return err
+	})
+	return id, err
+}
+
+// ListEIPs implements Cloud. ENS may match names loosely, so the result is
+// narrowed to exact matches of every set filter field.
+func (c *Client) ListEIPs(ctx context.Context, f EIPFilter) ([]EIP, error) {
+	eips, err := listAll(func(e EIP) string { return e.AllocationID }, func(page int) ([]EIP, int, error) {
+		req := sdkens.CreateDescribeEnsEipAddressesRequest()
+		req.AllocationId, req.EipName, req.EnsRegionId = f.AllocationID, f.Name, f.RegionID
+		req.AssociatedInstanceId, req.AssociatedInstanceType = f.AssociatedInstanceID, f.AssociatedInstanceType
+		req.PageNumber, req.PageSize = requests.NewInteger(page), requests.NewInteger(PageSize)
+		var resp *sdkens.DescribeEnsEipAddressesResponse
+		err := c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) (err error) {
+			resp, err = cl.DescribeEnsEipAddresses(req)
+			return err
+		})
+		if err != nil {
+			return nil, 0, err
+		}
+		out := make([]EIP, 0, len(resp.EipAddresses.EipAddress))
+		for _, e := range resp.EipAddresses.EipAddress {
+			out = append(out, EIP{
+				AllocationID: e.AllocationId, Name: e.Name, Description: e.Description, IP: e.IpAddress,
+				RegionID: e.EnsRegionId, Status: e.Status, Bandwidth: e.Bandwidth, ISP: e.Isp,
+				InternetChargeType: e.InternetChargeType, InstanceChargeType: e.ChargeType,
+				AssociatedInstanceID: e.InstanceId, AssociatedInstanceType: e.InstanceType,
+			})
+		}
+		return out, resp.TotalCount, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return filterSlice(eips, func(e EIP) bool {
+		return matches(f.AllocationID, e.AllocationID) && matches(f.Name, e.Name) && matches(f.RegionID, e.RegionID) &&
+			matches(f.AssociatedInstanceID, e.AssociatedInstanceID) && matches(f.AssociatedInstanceType, e.AssociatedInstanceType)
+	}), nil
+}
+
+// AssociateEIP implements Cloud.
+func (c *Client) AssociateEIP(ctx context.Context, allocationID, lbID string) error {
+	req := sdkens.CreateAssociateEnsEipAddressRequest()
+	req.AllocationId, req.InstanceId, req.InstanceType = allocationID, lbID, EIPInstanceTypeELB
+	return c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
+		_, err := cl.AssociateEnsEipAddress(req)
+		return err
+	})
+}
+
+// UnassociateEIP implements Cloud.
+func (c *Client) UnassociateEIP(ctx context.Context, allocationID string) error {
+	req := sdkens.CreateUnAssociateEnsEipAddressRequest()
+	req.AllocationId = allocationID
+	return c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
+		_, err := cl.UnAssociateEnsEipAddress(req)
+		return err
+	})
+}
+
+// ModifyEIPBandwidth implements Cloud.
+func (c *Client) ModifyEIPBandwidth(ctx context.Context, allocationID string, bandwidth int) error {
+	req := sdkens.CreateModifyEnsEipAddressAttributeRequest()
+	req.AllocationId, req.Bandwidth = allocationID, requests.NewInteger(bandwidth)
+	return c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
+		_, err := cl.ModifyEnsEipAddressAttribute(req)
+		return err
+	})
+}
+
+// ReleaseEIP implements Cloud.
+func (c *Client) ReleaseEIP(ctx context.Context, allocationID string) error {
+	return c.releaseInstance(ctx, allocationID)
+}

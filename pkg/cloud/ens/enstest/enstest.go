@@ -1,0 +1,38 @@
+// Package enstest builds ENS clients that talk to an emulator started with
+// emulatortest, for other packages' tests.
+package enstest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator/emulatortest"
+)
+
+// Config is the client configuration for env: its endpoint, scheme and
+// credentials, TLS verification off (the emulator's certificate is
+// self-signed), a high rate limit and a short timeout so tests neither wait
+// on the limiter nor hang.
+func Config(env *emulatortest.Env) ens.Config {
+	return ens.Config{
+		AccessKeyID:        env.AccessKeyID,
+		AccessKeySecret:    env.AccessKeySecret,
+		Endpoint:           env.Endpoint,
+		Scheme:             env.Scheme,
+		InsecureSkipVerify: true,
+		QPS:                10000,
+		Burst:              10000,
+		Timeout:            10 * time.Second,
+	}
+}
+
+// NewClient returns a client for env; the test fails if it cannot be built.
+func NewClient(t testing.TB, env *emulatortest.Env, opts ...ens.Option) *ens.Client {
+	t.Helper()
+	c, err := ens.NewClient(Config(env), opts...)
+	if err != nil {
+		t.Fatalf("enstest: %v", err)
+	}
+	return c
+}

@@ -1,0 +1,318 @@
+package ens
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	sdkens "github.com/aliyun/alibaba-cloud-sdk-go/services/ens"
+)
+
+// Listener protocols (Listener.Protocol is upper case).
+const (
+	ProtocolTCP   = "TCP"
+	ProtocolUDP   = "UDP"
+	ProtocolHTTP  = "HTTP"
+	ProtocolHTTPS = "HTTPS"
+)
+
+// optInt is an optional integer parameter: zero is not sent, so ENS keeps
+// its default.
+func optInt(n int) requests.Integer {
+	if n == 0 {
+		return ""
+	}
+	return requests.NewInteger(n)
+}
+
+// wireProtocol is the ListenerProtocol parameter of Start/Stop/Delete.
+func wireProtocol(p string) string { return strings.ToLower(p) }
+
+func unsupportedProtocol(action, protocol string) error {
+	return &APIError{Action: action, Code: "UnsupportedProtocol", Message: fmt.Sprintf("listener protocol %q is not TCP, UDP, HTTP or HTTPS", protocol), Kind: ErrInvalidInput}
+}
+
+// CreateListener implements Cloud, dispatching on l.Protocol.
+func (c *Client) CreateListener(ctx context.Context, lbID string, l Listener) error {
+	switch strings.ToUpper(l.Protocol) {
+	case ProtocolTCP:
+		return c.createTCPListener(ctx, lbID, l)
+	case ProtocolUDP:
+		return c.createUDPListener(ctx, lbID, l)
+	case ProtocolHTTP:
+		return c.createHTTPListener(ctx, lbID, l)
+	case ProtocolHTTPS:
+		return c.createHTTPSListener(ctx, lbID, l)
+	}
+	return unsupportedProtocol("CreateListener", l.Protocol)
+}
+
+func (c *Client) createTCPListener(ctx context.Context, lbID string, l Listener) error {
+	req := sdkens.CreateCreateLoadBalancerTCPListenerRequest()
+	req.LoadBalancerId, req.ListenerPort, req.BackendServerPort = lbID, requests.NewInteger(l.Port), requests.NewInteger(l.BackendPort)
+	req.Description, req.Scheduler = l.Description, l.Scheduler
+	req.PersistenceTimeout = requests.NewInteger(l.PersistenceTimeout) // 0 means off
+	req.EstablishedTimeout = optInt(l.EstablishedTimeout)
+	req.HealthyThreshold, req.UnhealthyThreshold = optInt(l.HealthyThreshold), optInt(l.UnhealthyThreshold)
+	req.HealthCheckInterval, req.HealthCheckConnectTimeout = optInt(l.HealthCheckInterval), optInt(l.HealthCheckConnectTimeout)
+	return c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
+		_, err := cl.CreateLoadBalancerTCPListener(req)
+		return err
+	})
+}
+
+func (c *Client) createUDPListener(ctx context.Context, lbID string, l Listener) error {
+	req := sdkens.CreateCreateLoadBalancerUDPListenerRequest()
+	req.LoadBalancerId, req.ListenerPort, req.BackendServerPort = lbID, requests.NewInteger(l.Port), requests.NewInteger(l.BackendPort)
+	req.Description, req.Scheduler = l.Description, l.Scheduler
+	req.EstablishedTimeout = optInt(l.EstablishedTimeout)
+	req.HealthyThreshold, req.UnhealthyThreshold = optInt(l.HealthyThreshold), optInt(l.UnhealthyThreshold)
+	req.HealthCheckInterval, req.HealthCheckConnectTimeout = optInt(l.HealthCheckInterval), optInt(l.HealthCheckConnectTimeout)
+	return c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
+		_, err := cl.CreateLoadBalancerUDPListener(req)
+		return err
+	})
+}
+
+func (c *Client) createHTTPListener(ctx context.Context, lbID string, l Listener) error {
+	req := sdkens.CreateCreateLoadBalancerHTTPListenerRequest()
+	req.LoadBalancerId, req.ListenerPort, req.BackendServerPort = lbID, requests.NewInteger(l.Port), requests.NewInteger(l.BackendPort)
+	req.Description, req.Scheduler = l.Description, l.Scheduler
+	req.HealthyThreshold, req.UnhealthyThreshold = optInt(l.HealthyThreshold), optInt(l.UnhealthyThreshold)
+	req.HealthCheckInterval, req.HealthCheckTimeout = optInt(l.HealthCheckInterval), optInt(l.HealthCheckConnectTimeout)
+	return c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
+		_, err := cl.CreateLoadBalancerHTTPListener(req)
+		return err
+	})
+}
+
+func (c *Client) createHTTPSListener(ctx context.Context, lbID string, l Listener) error {
+	req := sdkens.CreateCreateLoadBalancerHTTPSListenerRequest()
+	req.LoadBalancerId, req.ListenerPort, req.BackendServerPort = lbID, requests.NewInteger(l.Port), requests.NewInteger(l.BackendPort)
+	req.Description, req.Scheduler, req.ServerCertificateId = l.Description, l.Scheduler, l.ServerCertificateID
+	req.HealthyThreshold, req.UnhealthyThreshold = optInt(l.HealthyThreshold), optInt(l.UnhealthyThreshold)
+	req.HealthCheckInterval, req.HealthCheckTimeout = optInt(l.HealthCheckInterval), optInt(l.HealthCheckConnectTimeout)
+	return c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
+		_, err := cl.CreateLoadBalancerHTTPSListener(req)
+		return err
+	})
+}
+
+// UpdateListener implements Cloud, dispatching on l.Protocol.
+func (c *Client) UpdateListener(ctx context.Context, lbID string, l Listener) error {
+	switch strings.ToUpper(l.Protocol) {
+	case ProtocolTCP:
+		return c.setTCPListener(ctx, lbID, l)
+	case ProtocolUDP:
+		return c.setUDPListener(ctx, lbID, l)
+	case ProtocolHTTP:
+		return c.setHTTPListener(ctx, lbID, l)
+	case ProtocolHTTPS:
+		return c.setHTTPSListener(ctx, lbID, l)
+	}
+	return unsupportedProtocol("UpdateListener", l.Protocol)
+}
+
+func (c *Client) setTCPListener(ctx context.Context, lbID string, l Listener) error {
+	req := sdkens.CreateSetLoadBalancerTCPListenerAttributeRequest()
+	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(l.Port)
+	req.Description, req.Scheduler = l.Description, l.Scheduler
+	req.PersistenceTimeout = requests.NewInteger(l.PersistenceTimeout)
+	req.EstablishedTimeout = optInt(l.EstablishedTimeout)
+	req.HealthyThreshold, req.UnhealthyThreshold = optInt(l.HealthyThreshold), optInt(l.UnhealthyThreshold)
+	req.HealthCheckInterval, req.HealthCheckConnectTimeout = optInt(l.HealthCheckInterval), optInt(l.HealthCheckConnectTimeout)
+	return c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
+		_, err := cl.SetLoadBalancerTCPListenerAttribute(req)
+		return err
+	})
+}
+
+func (c *Client) setUDPListener(ctx context.Context, lbID string, l Listener) error {
+	req := sdkens.CreateSetLoadBalancerUDPListenerAttributeRequest()
+	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(l.Port)
+	req.Description, req.Scheduler = l.Description, l.Scheduler
+	req.EstablishedTimeout = optInt(l.EstablishedTimeout)
+	req.HealthyThreshold, req.UnhealthyThreshold = optInt(l.HealthyThreshold), optInt(l.UnhealthyThreshold)
+	req.HealthCheckInterval, req.HealthCheckConnectTimeout = optInt(l.HealthCheckInterval), optInt(l.HealthCheckConnectTimeout)
+	return c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
+		_, err := cl.SetLoadBalancerUDPListenerAttribute(req)
+		return err
+	})
+}
+
+func (c *Client) setHTTPListener(ctx context.Context, lbID string, l Listener) error {
+	req := sdkens.CreateSetLoadBalancerHTTPListenerAttributeRequest()
+	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(l.Port)
+	req.Description, req.Scheduler = l.Description, l.Scheduler
+	req.HealthyThreshold, req.UnhealthyThreshold = optInt(l.HealthyThreshold), optInt(l.UnhealthyThreshold)
+	req.HealthCheckInterval, req.HealthCheckTimeout = optInt(l.HealthCheckInterval), optInt(l.HealthCheckConnectTimeout)
+	return c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
+		_, err := cl.SetLoadBalancerHTTPListenerAttribute(req)
+		return err
+	})
+}
+
+func (c *Client) setHTTPSListener(ctx context.Context, lbID string, l Listener) error {
+	req := sdkens.CreateSetLoadBalancerHTTPSListenerAttributeRequest()
+	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(l.Port)
+	req.Description, req.Scheduler, req.ServerCertificateId = l.Description, l.Scheduler, l.ServerCertificateID
+	req.HealthyThreshold, req.UnhealthyThreshold = optInt(l.HealthyThreshold), optInt(l.UnhealthyThreshold)
+	req.HealthCheckInterval, req.HealthCheckTimeout = optInt(l.HealthCheckInterval), optInt(l.HealthCheckConnectTimeout)
+	return c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
+		_, err := cl.SetLoadBalancerHTTPSListenerAttribute(req)
+		return err
+	})
+}
+
+// DescribeListener implements Cloud, dispatching on protocol.
+func (c *Client) DescribeListener(ctx context.Context, lbID string, port int, protocol string) (*Listener, error) {
+	switch strings.ToUpper(protocol) {
+	case ProtocolTCP:
+		return c.describeTCPListener(ctx, lbID, port)
+	case ProtocolUDP:
+		return c.describeUDPListener(ctx, lbID, port)
+	case ProtocolHTTP:
+		return c.describeHTTPListener(ctx, lbID, port)
+	case ProtocolHTTPS:
+		return c.describeHTTPSListener(ctx, lbID, port)
+	}
+	return nil, unsupportedProtocol("DescribeListener", protocol)
+}
+
+func (c *Client) describeTCPListener(ctx context.Context, lbID string, port int) (*Listener, error) {
+	req := sdkens.CreateDescribeLoadBalancerTCPListenerAttributeRequest()
+	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(port)
+	var r *sdkens.DescribeLoadBalancerTCPListenerAttributeResponse
+	err := c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) (err error) {
+		r, err = cl.DescribeLoadBalancerTCPListenerAttribute(req)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Listener{
+		Port: r.ListenerPort, Protocol: ProtocolTCP, BackendPort: r.BackendServerPort, Description: r.Description,
+		Status: r.Status, Scheduler: r.Scheduler, PersistenceTimeout: r.PersistenceTimeout, EstablishedTimeout: r.EstablishedTimeout,
+		HealthyThreshold: r.HealthyThreshold, UnhealthyThreshold: r.UnhealthyThreshold,
+		HealthCheckInterval: r.HealthCheckInterval, HealthCheckConnectTimeout: r.HealthCheckConnectTimeout,
+	}, nil
+}
+
+func (c *Client) describeUDPListener(ctx context.Context, lbID string, port int) (*Listener, error) {
+	req := sdkens.CreateDescribeLoadBalancerUDPListenerAttributeRequest()
+	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(port)
+	var r *sdkens.DescribeLoadBalancerUDPListenerAttributeResponse
+	err := c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) (err error) {
+		r, err = cl.DescribeLoadBalancerUDPListenerAttribute(req)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Listener{
+		Port: r.ListenerPort, Protocol: ProtocolUDP, BackendPort: r.BackendServerPort, Description: r.Description,
+		Status: r.Status, Scheduler: r.Scheduler, EstablishedTimeout: r.EstablishedTimeout,
+		HealthyThreshold: r.HealthyThreshold, UnhealthyThreshold: r.UnhealthyThreshold,
+		HealthCheckInterval: r.HealthCheckInterval, HealthCheckConnectTimeout: r.HealthCheckConnectTimeout,
+	}, nil
+}
+
+func (c *Client) describeHTTPListener(ctx context.Context, lbID string, port int) (*Listener, error) {
+	req := sdkens.CreateDescribeLoadBalancerHTTPListenerAttributeRequest()
+	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(port)
+	var r *sdkens.DescribeLoadBalancerHTTPListenerAttributeResponse
+	err := c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) (err error) {
+		r, err = cl.DescribeLoadBalancerHTTPListenerAttribute(req)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Listener{
+		Port: r.ListenerPort, Protocol: ProtocolHTTP, BackendPort: r.BackendServerPort, Description: r.Description,
+		Status: r.Status, Scheduler: r.Scheduler, ServerCertificateID: r.ServerCertificateId,
+		HealthyThreshold: r.HealthyThreshold, UnhealthyThreshold: r.UnhealthyThreshold,
+		HealthCheckInterval: r.HealthCheckInterval, HealthCheckConnectTimeout: r.HealthCheckTimeout,
+	}, nil
+}
+
+func (c *Client) describeHTTPSListener(ctx context.Context, lbID string, port int) (*Listener, error) {
+	req := sdkens.CreateDescribeLoadBalancerHTTPSListenerAttributeRequest()
+	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(port)
+	var r *sdkens.DescribeLoadBalancerHTTPSListenerAttributeResponse
+	err := c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) (err error) {
+		r, err = cl.DescribeLoadBalancerHTTPSListenerAttribute(req)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Listener{
+		Port: r.ListenerPort, Protocol: ProtocolHTTPS, BackendPort: r.BackendServerPort, Description: r.Description,
+		Status: r.Status, Scheduler: r.Scheduler, ServerCertificateID: r.ServerCertificateId,
+		HealthyThreshold: r.HealthyThreshold, UnhealthyThreshold: r.UnhealthyThreshold,
+		HealthCheckInterval: r.HealthCheckInterval, HealthCheckConnectTimeout: r.HealthCheckTimeout,
+	}, nil
+}
+
+// ListListeners implements Cloud.
+func (c *Client) ListListeners(ctx context.Context, lbID string) ([]Listener, error) {
+	key := func(l Listener) string { return l.Protocol + "/" + strconv.Itoa(l.Port) }
+	return listAll(key, func(page int) ([]Listener, int, error) {
+		req := sdkens.CreateDescribeLoadBalancerListenersRequest()
+		req.LoadBalancerId = lbID
+		req.PageNumber, req.PageSize = requests.NewInteger(page), requests.NewInteger(PageSize)
+		var resp *sdkens.DescribeLoadBalancerListenersResponse
+		err := c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) (err error) {
+			resp, err = cl.DescribeLoadBalancerListeners(req)
+			return err
+		})
+		if err != nil {
+			return nil, 0, err
+		}
+		out := make([]Listener, 0, len(resp.Listeners.Listener))
+		for _, l := range resp.Listeners.Listener {
+			port, err := strconv.Atoi(l.ListenerPort) // a string in this response
+			if err != nil {
+				return nil, 0, &APIError{Action: req.GetActionName(), Code: "InvalidResponse", Message: fmt.Sprintf("listener port %q is not a number", l.ListenerPort), HTTPStatus: resp.GetHttpStatus(), RequestID: resp.RequestId}
+			}
+			out = append(out, Listener{
+				Port: port, Protocol: strings.ToUpper(l.Protocol), BackendPort: l.BackendServerPort,
+				Description: l.Description, Status: l.Status,
+			})
+		}
+		return out, resp.TotalCount, nil
+	})
+}
+
+// StartListener implements Cloud.
+func (c *Client) StartListener(ctx context.Context, lbID string, port int, protocol string) error {
+	req := sdkens.CreateStartLoadBalancerListenerRequest()
+	req.LoadBalancerId, req.ListenerPort, req.ListenerProtocol = lbID, requests.NewInteger(port), wireProtocol(protocol)
+	return c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
+		_, err := cl.StartLoadBalancerListener(req)
+		return err
+	})
+}
+
+// StopListener implements Cloud.
+func (c *Client) StopListener(ctx context.Context, lbID string, port int, protocol string) error {
+	req := sdkens.CreateStopLoadBalancerListenerRequest()
+	req.LoadBalancerId, req.ListenerPort, req.ListenerProtocol = lbID, requests.NewInteger(port), wireProtocol(protocol)
+	return c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
+		_, err := cl.StopLoadBalancerListener(req)
+		return err
+	})
+}
+
+// DeleteListener implements Cloud.
+func (c *Client) DeleteListener(ctx context.Context, lbID string, port int, protocol string) error {
+	req := sdkens.CreateDeleteLoadBalancerListenerRequest()
+	req.LoadBalancerId, req.ListenerPort, req.ListenerProtocol = lbID, requests.NewInteger(port), wireProtocol(protocol)
+	return c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
+		_, err := cl.DeleteLoadBalancerListener(req)
+		return err
+	})
+}

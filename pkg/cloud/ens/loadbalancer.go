@@ -1,0 +1,142 @@
+package ens
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	sdkens "github.com/aliyun/alibaba-cloud-sdk-go/services/ens"
+)
+
+// CreateLoadBalancer implements Cloud.
+func (c *Client) CreateLoadBalancer(ctx context.Context, in CreateLoadBalancerRequest) (string, error) {
+	req := sdkens.CreateCreateLoadBalancerRequest()
+	req.LoadBalancerName = in.Name
+	req.EnsRegionId = in.RegionID
+	req.NetworkId = in.NetworkID
+	req.VSwitchId = in.VSwitchID
+	req.LoadBalancerSpec = in.Spec
+	req.PayType = in.PayType
+	req.ClientToken = in.ClientToken
+	var id string
+	err := c.call(ctx, "CreateLoadBalancer", func(cl *sdkens.Client) error {
+		resp, err := cl.CreateLoadBalancer(req)
+		if err == nil {
+			id = resp.LoadBalancerId
+		}
+		return err
+	})
+	return id, err
+}
+
+// DescribeLoadBalancer implements Cloud.
+func (c *Client) DescribeLoadBalancer(ctx context.Context, id string) (*LoadBalancer, error) {
+	const action = "DescribeLoadBalancerAttribute"
+	req := sdkens.CreateDescribeLoadBalancerAttributeRequest()
+	req.LoadBalancerId = id
+	var resp *sdkens.DescribeLoadBalancerAttributeResponse
+	err := c.call(ctx, action, func(cl *sdkens.Client) (err error) {
+		resp, err = cl.DescribeLoadBalancerAttribute(req)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if resp.LoadBalancerId == "" {
+		return nil, &APIError{Action: action, Code: "EmptyResponse", Message: fmt.Sprintf("no load balancer %q in the answer", id), HTTPStatus: resp.GetHttpStatus(), RequestID: resp.RequestId, Kind: ErrNotFound}
+	}
+	lb := &LoadBalancer{
+		ID: resp.LoadBalancerId, Name: resp.LoadBalancerName, RegionID: resp.EnsRegionId,
+		NetworkID: resp.NetworkId, VSwitchID: resp.VSwitchId, Spec: resp.LoadBalancerSpec,
+		PayType: resp.PayType, Status: resp.LoadBalancerStatus, Address: resp.Address,
+	}
+	for _, l := range resp.ListenerPortsAndProtocols {
+		lb.Listeners = append(lb.Listeners, Listener{
+			Port: l.ListenerPort, Protocol: strings.ToUpper(l.ListenerProtocol),
+			BackendPort: l.BackendServerPort, Description: l.Description,
+		})
+	}
+	for _, rs := range resp.BackendServers {
+		port, _ := strconv.Atoi(rs.Port) // ENS sends the port as a string; "" means none
+		lb.Backends = append(lb.Backends, Backend{ServerID: rs.ServerId, Type: rs.Type, IP: rs.Ip, Port: port, Weight: rs.Weight})
+	}
+	return lb, nil
+}
+
+// ListLoadBalancers implements Cloud. ENS may match names loosely, so the
+// result is narrowed to exact matches of every set filter field.
+func (c *Client) ListLoadBalancers(ctx context.Context, f LoadBalancerFilter) ([]LoadBalancer, error) {
+	lbs, err := listAll(func(lb LoadBalancer) string { return lb.ID }, func(page int) ([]LoadBalancer, int, error) {
+		req := sdkens.CreateDescribeLoadBalancersRequest()
+		req.LoadBalancerId = f.ID
+		req.LoadBalancerName = f.Name
+		req.EnsRegionId = f.RegionID
+		req.NetworkId = f.NetworkID
+		req.PageNumber = requests.NewInteger(page)
+		req.PageSize = requests.NewInteger(PageSize)
+		var resp *sdkens.DescribeLoadBalancersResponse
+		err := c.call(ctx, "DescribeLoadBalancers", func(cl *sdkens.Client) (err error) {
+			resp, err = cl.DescribeLoadBalancers(req)
+			return err
+		})
+		if err != nil {
+			return nil, 0, err
+		}
+		out := make([]LoadBalancer, 0, len(resp.LoadBalancers.LoadBalancer))
+		for _, lb := range resp.LoadBalancers.LoadBalancer {
+			out = append(out, LoadBalancer{
+				ID: lb.LoadBalancerId, Name: lb.LoadBalancerName, RegionID: lb.EnsRegionId,
+				NetworkID: lb.NetworkId, VSwitchID: lb.VSwitchId, PayType: lb.PayType,
+				Status: lb.LoadBalancerStatus, Address: lb.Address,
+			})
+		}
+		return out, resp.TotalCount, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return filterSlice(lbs, func(lb LoadBalancer) bool {
+		return matches(f.ID, lb.ID) && matches(f.Name, lb.Name) && matches(f.RegionID, lb.RegionID) && matches(f.NetworkID, lb.NetworkID)
+	}), nil
+}
+
+// SetLoadBalancerStatus implements Cloud.
+func (c *Client) SetLoadBalancerStatus(ctx context.Context, id, status string) error {
+	req := sdkens.CreateSetLoadBalancerStatusRequest()
+	req.LoadBalancerId = id
+	req.LoadBalancerStatus = status
+	return c.call(ctx, "SetLoadBalancerStatus", func(cl *sdkens.Client) error {
+		_, err := cl.SetLoadBalancerStatus(req)
+		return err
+	})
+}
+
+// ReleaseLoadBalancer implements Cloud.
+func (c *Client) ReleaseLoadBalancer(ctx context.Context, id string) error {
+	return c.releaseInstance(ctx, id)
+}
+
+// releaseInstance releases an ELB or EIP by id.
+func (c *Client) releaseInstance(ctx context.Context, id string) error {
+	req := sdkens.CreateReleaseInstanceRequest()
+	req.InstanceId = id
+	return c.call(ctx, "ReleaseInstance", func(cl *sdkens.Client) error {
+		_, err := cl.ReleaseInstance(req)
+		return err
+	})
+}
+
+// matches reports whether a filter field (empty = any) matches a value.
+func matches(filter, value string) bool { return filter == "" || filter == value }
+
+func filterSlice[T any](s []T, keep func(T) bool) []T {
+	out := s[:0]
+	for _, v := range s {
+		if keep(v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}

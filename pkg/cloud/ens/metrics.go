@@ -1,0 +1,60 @@
+package ens
+
+import (
+	"errors"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the client's Prometheus collectors. Each client has its own
+// unless they are registered on the same registry, where they share one.
+type metrics struct {
+	calls    *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newMetrics() *metrics {
+	return &metrics{
+		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ens_api_calls_total",
+			Help: "ENS OpenAPI calls by action and result code (OK on success).",
+		}, []string{"action", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "ens_api_call_duration_seconds",
+			Help:    "Duration of ENS OpenAPI calls, excluding client-side rate limiting.",
+			Buckets: prometheus.ExponentialBuckets(0.005, 2, 13),
+		}, []string{"action"}),
+	}
+}
+
+// register adds the collectors to reg; collectors already registered there
+// (by another client) are used instead.
+func (m *metrics) register(reg prometheus.Registerer) error {
+	calls, err := registerOrReuse(reg, m.calls)
+	if err != nil {
+		return err
+	}
+	duration, err := registerOrReuse(reg, m.duration)
+	if err != nil {
+		return err
+	}
+	m.calls, m.duration = calls, duration
+	return nil
+}
+
+func registerOrReuse[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+	err := reg.Register(c)
+	var already prometheus.AlreadyRegisteredError
+	if errors.As(err, &already) {
+		if existing, ok := already.ExistingCollector.(C); ok {
+			return existing, nil
+		}
+	}
+	return c, err
+}
+
+func (m *metrics) observe(action, code string, d time.Duration) {
+	m.calls.WithLabelValues(action, code).Inc()
+	m.duration.WithLabelValues(action).Observe(d.Seconds())
+}
