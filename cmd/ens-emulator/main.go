@@ -1,0 +1,148 @@
+// Command ens-emulator serves an in-memory Alibaba Cloud ENS over HTTP(S)
+// for the controller's tests, the demo and benchmarks.
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"k8s.io/klog/v2"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		klog.ErrorS(err, "ens-emulator failed")
+		klog.Flush()
+		os.Exit(1)
+	}
+	klog.Flush()
+}
+
+// options are the command-line flags.
+type options struct {
+	listen, inventoryFile, faultsFile string
+	tls                               bool
+	cfg                               ensemulator.Config
+	flagFaults                        map[string]ensemulator.Fault
+}
+
+func parseFlags(args []string) (*options, error) {
+	o := &options{flagFaults: map[string]ensemulator.Fault{}}
+	fs := flag.NewFlagSet("ens-emulator", flag.ContinueOnError)
+	klog.InitFlags(fs)
+	fs.StringVar(&o.listen, "listen-address", "127.0.0.1:18443", "host:port to serve the ENS API and /admin/ on")
+	fs.StringVar(&o.cfg.AccessKeyID, "access-key-id", ensemulator.DefaultAccessKeyID, "the accepted access key id")
+	fs.StringVar(&o.cfg.AccessKeySecret, "access-key-secret", ensemulator.DefaultAccessKeySecret, "the accepted access key secret")
+	fs.StringVar(&o.inventoryFile, "inventory-file", "", "YAML or JSON inventory to start from (default: the built-in inventory)")
+	fs.StringVar(&o.cfg.StateFile, "state-file", "", "persist the inventory here; loaded at start when present")
+	fs.BoolVar(&o.tls, "tls", false, "serve HTTPS with a self-signed certificate")
+	fs.DurationVar(&o.cfg.ActiveDelay, "active-delay", 0, "how long a new ELB reads as Creating before Active")
+	fs.Uint64Var(&o.cfg.Seed, "seed", 1, "seed of generated ids, addresses and random faults")
+	fs.StringVar(&o.faultsFile, "faults-file", "", "YAML or JSON map of action to fault")
+	fs.Func("fault", "ACTION=CODE:RATE[,latency=D][,visibility=D][,failnext=N][,status=S][,applied] (repeatable)",
+		func(s string) error {
+			action, f, err := ensemulator.ParseFaultFlag(s)
+			o.flagFaults[action] = f
+			return err
+		})
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %v", fs.Args())
+	}
+	return o, o.load()
+}
+
+// load reads the inventory and faults files; --fault flags win over the file.
+func (o *options) load() error {
+	if o.inventoryFile != "" {
+		inv, err := ensemulator.LoadInventoryFile(o.inventoryFile)
+		if err != nil {
+			return err
+		}
+		o.cfg.Inventory = &inv
+	}
+	o.cfg.Faults = map[string]ensemulator.Fault{}
+	if o.faultsFile != "" {
+		faults, err := ensemulator.LoadFaultsFile(o.faultsFile)
+		if err != nil {
+			return err
+		}
+		o.cfg.Faults = faults
+	}
+	for action, f := range o.flagFaults {
+		o.cfg.Faults[action] = f
+	}
+	return nil
+}
+
+// run serves until ctx ends, then shuts down gracefully and saves state.
+func run(ctx context.Context, args []string, out io.Writer) error {
+	o, err := parseFlags(args)
+	if err != nil {
+		return err
+	}
+	logger := klog.FromContext(ctx)
+	o.cfg.Logger = logger
+	emu, err := ensemulator.New(o.cfg)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: emu.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	scheme := "http"
+	if o.tls {
+		cert, err := ensemulator.SelfSignedCertificate(hostOf(o.listen))
+		if err != nil {
+			return err
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		ln, scheme = tls.NewListener(ln, srv.TLSConfig), "https"
+	}
+	fmt.Fprintf(out, "ens-emulator listening on %s://%s\n", scheme, ln.Addr())
+	logger.Info("Serving ENS emulator", "address", ln.Addr().String(), "scheme", scheme, "stateFile", o.cfg.StateFile)
+	return serve(ctx, srv, ln, emu)
+}
+
+func serve(ctx context.Context, srv *http.Server, ln net.Listener, emu *ensemulator.Emulator) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := srv.Shutdown(shutdownCtx)
+	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, serr)
+	}
+	return errors.Join(err, emu.SaveState())
+}
+
+func hostOf(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return ""
+	}
+	return host
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator"
+)
+
+func TestParseFlags(t *testing.T) {
+	dir := t.TempDir()
+	faults := filepath.Join(dir, "faults.yaml")
+	if err := os.WriteFile(faults, []byte("CreateLoadBalancer: {code: Throttling, rate: 0.5}\nDescribeInstances: {failNext: 1}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o, err := parseFlags([]string{"--listen-address=:0", "--seed=9", "--active-delay=3s", "--faults-file=" + faults,
+		"--fault=CreateLoadBalancer=ServiceUnavailable:1", "--fault", "AddBackendServers=latency=10ms"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.listen != ":0" || o.cfg.Seed != 9 || o.cfg.ActiveDelay != 3*time.Second || o.cfg.AccessKeyID != ensemulator.DefaultAccessKeyID {
+		t.Fatalf("options = %+v", o)
+	}
+	want := map[string]ensemulator.Fault{
+		"CreateLoadBalancer": {Code: "ServiceUnavailable", Rate: 1}, // the flag wins over the file
+		"DescribeInstances":  {FailNext: 1},
+		"AddBackendServers":  {Latency: 10 * time.Millisecond},
+	}
+	if len(o.cfg.Faults) != len(want) {
+		t.Fatalf("faults = %+v", o.cfg.Faults)
+	}
+	for k, f := range want {
+		if o.cfg.Faults[k] != f {
+			t.Fatalf("fault %s = %+v, want %+v", k, o.cfg.Faults[k], f)
+		}
+	}
+	for _, bad := range [][]string{{"--fault=nope"}, {"--inventory-file=" + filepath.Join(dir, "none")}, {"extra-arg"}, {"--faults-file=" + dir}} {
+		if _, err := parseFlags(bad); err == nil {
+			t.Errorf("%v: want an error", bad)
+		}
+	}
+}
+
+// syncBuffer is a writer the server goroutine and the test share.
+type syncBuffer struct {
+	mu sync.Mutex
+	sb strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.sb.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.sb.String()
+}
+
+func TestRunServesAndSavesStateOnShutdown(t *testing.T) {
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state.json")
+	inv := filepath.Join(dir, "inv.yaml")
+	if err := os.WriteFile(inv, []byte("regions: [{id: r1}]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tlsFlag := range []string{"--tls=false", "--tls=true"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		out := &syncBuffer{}
+		done := make(chan error, 1)
+		go func() {
+			done <- run(ctx, []string{"--listen-address=127.0.0.1:0", "--inventory-file=" + inv, "--state-file=" + state, tlsFlag}, out)
+		}()
+		url := waitForURL(t, out)
+		if tlsFlag == "--tls=false" {
+			var got ensemulator.Inventory
+			resp, err := http.Get(url + "/admin/inventory")
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err := json.Unmarshal(raw, &got); err != nil || len(got.Regions) != 1 || got.Regions[0].ID != "r1" {
+				t.Fatalf("inventory = %s (%v)", raw, err)
+			}
+		} else if !strings.HasPrefix(url, "https://") {
+			t.Fatalf("--tls served %s", url)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("run: %v", err)
+		}
+		saved, err := ensemulator.LoadInventoryFile(state)
+		if err != nil || len(saved.Regions) != 1 {
+			t.Fatalf("state file after shutdown: %+v %v", saved, err)
+		}
+	}
+}
+
+func waitForURL(t *testing.T, out *syncBuffer) string {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if s := out.String(); strings.Contains(s, "listening on ") {
+			return strings.TrimSpace(s[strings.Index(s, "listening on ")+len("listening on "):])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the emulator did not start")
+	return ""
+}

@@ -1,0 +1,95 @@
+package ensemulator
+
+import (
+	"encoding/json"
+	"io"
+	"maps"
+	"net/http"
+)
+
+// CallStats is the GET /admin/calls answer.
+type CallStats struct {
+	Calls         map[string]int `json:"calls"`
+	Total         int            `json:"total"`
+	MutatingCalls int            `json:"mutatingCalls"`
+}
+
+// serveAdmin is the unsigned admin API. It reads the inventory and call
+// counters and manages faults; it never changes the inventory.
+func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/admin/inventory":
+		e.adminRead(w, r, func() any { return e.Inventory() })
+	case "/admin/calls":
+		e.adminRead(w, r, func() any { return e.callStats() })
+	case "/admin/calls/reset":
+		if r.Method != http.MethodPost {
+			adminError(w, http.StatusMethodNotAllowed, "use POST")
+			return
+		}
+		e.ResetCalls()
+		adminJSON(w, http.StatusOK, e.callStats())
+	case "/admin/faults":
+		e.adminFaults(w, r)
+	default:
+		adminError(w, http.StatusNotFound, "unknown admin path "+r.URL.Path)
+	}
+}
+
+func (e *Emulator) adminRead(w http.ResponseWriter, r *http.Request, read func() any) {
+	if r.Method != http.MethodGet {
+		adminError(w, http.StatusMethodNotAllowed, "use GET")
+		return
+	}
+	adminJSON(w, http.StatusOK, read())
+}
+
+func (e *Emulator) callStats() CallStats {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	st := CallStats{Calls: maps.Clone(e.calls), MutatingCalls: e.mutating}
+	for _, n := range st.Calls {
+		st.Total += n
+	}
+	return st
+}
+
+// adminFaults: GET reads, PUT replaces every fault, DELETE clears them.
+func (e *Emulator) adminFaults(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+		adminJSON(w, http.StatusOK, e.Faults())
+	case http.MethodDelete:
+		e.ClearFaults()
+		adminJSON(w, http.StatusOK, e.Faults())
+	case http.MethodPut:
+		raw, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
+		if err != nil {
+			adminError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		faults, err := ParseFaults(raw)
+		if err == nil {
+			err = e.ReplaceFaults(faults)
+		}
+		if err != nil {
+			adminError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		adminJSON(w, http.StatusOK, e.Faults())
+	default:
+		adminError(w, http.StatusMethodNotAllowed, "use GET, PUT or DELETE")
+	}
+}
+
+func adminJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func adminError(w http.ResponseWriter, status int, msg string) {
+	adminJSON(w, status, map[string]string{"error": msg})
+}

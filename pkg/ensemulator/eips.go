@@ -1,0 +1,211 @@
+package ensemulator
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"unicode/utf8"
+)
+
+const (
+	minBandwidth   = 1
+	maxBandwidth   = 10000
+	maxEIPNameLen  = 128
+	defaultEIPBand = 5
+)
+
+func (e *Emulator) createEip(c *call) (obj, *apiError) {
+	if eip := e.eipByToken(c.p.str("ClientToken")); eip != nil {
+		return obj{"AllocationId": eip.ID}, nil
+	}
+	eip, aerr := e.newEIP(c)
+	if aerr != nil {
+		return nil, aerr
+	}
+	e.store.eips[eip.ID] = eip
+	return obj{"AllocationId": eip.ID}, nil
+}
+
+// eipByToken finds a live EIP created with a ClientToken.
+func (e *Emulator) eipByToken(token string) *EIP {
+	if token == "" {
+		return nil
+	}
+	for _, eip := range e.store.eips {
+		if eip.ClientToken == token {
+			return eip
+		}
+	}
+	return nil
+}
+
+func (e *Emulator) newEIP(c *call) (*EIP, *apiError) {
+	region, aerr := c.p.required("EnsRegionId")
+	if aerr != nil {
+		return nil, aerr
+	}
+	if e.store.regions[region] == nil {
+		return nil, invalidParam("The EnsRegionId %q does not exist.", region)
+	}
+	bw, aerr := c.p.integer("Bandwidth", defaultEIPBand, minBandwidth, maxBandwidth)
+	if aerr != nil {
+		return nil, aerr
+	}
+	eip := &EIP{RegionID: region, Bandwidth: bw, Status: eipAvailable, CreateTime: c.now,
+		Name: c.p.str("Name"), Description: c.p.str("Description"), Isp: c.p.str("Isp"),
+		InternetChargeType: cmp.Or(c.p.str("InternetChargeType"), "95BandwidthByMonth"),
+		InstanceChargeType: cmp.Or(c.p.str("InstanceChargeType"), "PostPaid"),
+		ClientToken:        c.p.str("ClientToken")}
+	if aerr := checkEIPText(eip.Name, eip.Description); aerr != nil {
+		return nil, aerr
+	}
+	eip.ID = e.newID("eip-", func(id string) bool { return e.store.eips[id] != nil })
+	eip.Address = e.newPublicAddress()
+	if c.visibility > 0 {
+		eip.VisibleAt = ptr(c.now.Add(c.visibility))
+	}
+	return eip, nil
+}
+
+func checkEIPText(name, description string) *apiError {
+	if utf8.RuneCountInString(name) > maxEIPNameLen {
+		return invalidParam("The Name must be at most %d characters.", maxEIPNameLen)
+	}
+	if utf8.RuneCountInString(description) > maxDescriptionLen {
+		return invalidParam("The Description must be at most %d characters.", maxDescriptionLen)
+	}
+	return nil
+}
+
+// newPublicAddress draws an unused public address. Callers hold mu.
+func (e *Emulator) newPublicAddress() string {
+	taken := map[string]bool{}
+	for _, o := range e.store.eips {
+		taken[o.Address] = true
+	}
+	for {
+		addr := fmt.Sprintf("47.%d.%d.%d", 100+e.rng.IntN(100), e.rng.IntN(256), 1+e.rng.IntN(254))
+		if !taken[addr] {
+			return addr
+		}
+	}
+}
+
+// eip finds the EIP a call names by AllocationId.
+func (e *Emulator) eip(c *call) (*EIP, *apiError) {
+	id, aerr := c.p.required("AllocationId")
+	if aerr != nil {
+		return nil, aerr
+	}
+	eip := e.store.eips[id]
+	if eip == nil {
+		return nil, newError(CodeEipNotFound, "The EIP %q does not exist.", id)
+	}
+	return eip, nil
+}
+
+func (e *Emulator) associateEip(c *call) (obj, *apiError) {
+	eip, aerr := e.eip(c)
+	if aerr != nil {
+		return nil, aerr
+	}
+	var instID, instType string
+	if aerr := c.p.requiredInto(requiredField{"InstanceId", &instID}, requiredField{"InstanceType", &instType}); aerr != nil {
+		return nil, aerr
+	}
+	if instType != eipTypeELB {
+		return nil, invalidParam("The InstanceType %q is not supported; use %s.", instType, eipTypeELB)
+	}
+	lb := e.store.lbs[instID]
+	if lb == nil {
+		return nil, lbNotFound(instID)
+	}
+	if aerr := e.checkAssociation(eip, lb); aerr != nil {
+		return nil, aerr
+	}
+	eip.Status, eip.InstanceID, eip.InstanceType = eipInUse, lb.ID, eipTypeELB
+	return obj{}, nil
+}
+
+func (e *Emulator) checkAssociation(eip *EIP, lb *LoadBalancer) *apiError {
+	if eip.Status != eipAvailable {
+		return newError(CodeIncorrectEipStatus, "The EIP %s is %s, not Available.", eip.ID, eip.Status)
+	}
+	if eip.RegionID != lb.RegionID {
+		return invalidParam("The EIP %s is in %s, the load balancer %s in %s.", eip.ID, eip.RegionID, lb.ID, lb.RegionID)
+	}
+	for _, other := range e.store.eips {
+		if other.InstanceID == lb.ID {
+			return newError(CodeIncorrectInstanceStatus, "The load balancer %s already has the EIP %s.", lb.ID, other.ID)
+		}
+	}
+	return nil
+}
+
+func (e *Emulator) unassociateEip(c *call) (obj, *apiError) {
+	eip, aerr := e.eip(c)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if eip.Status != eipInUse {
+		return nil, newError(CodeIncorrectEipStatus, "The EIP %s is %s, not InUse.", eip.ID, eip.Status)
+	}
+	eip.Status, eip.InstanceID, eip.InstanceType = eipAvailable, "", ""
+	return obj{}, nil
+}
+
+func (e *Emulator) modifyEip(c *call) (obj, *apiError) {
+	eip, aerr := e.eip(c)
+	if aerr != nil {
+		return nil, aerr
+	}
+	bw, aerr := c.p.integer("Bandwidth", eip.Bandwidth, minBandwidth, maxBandwidth)
+	if aerr != nil {
+		return nil, aerr
+	}
+	name, desc := cmp.Or(c.p.str("Name"), eip.Name), cmp.Or(c.p.str("Description"), eip.Description)
+	if aerr := checkEIPText(name, desc); aerr != nil {
+		return nil, aerr
+	}
+	eip.Bandwidth, eip.Name, eip.Description = bw, name, desc
+	return obj{}, nil
+}
+
+func (e *Emulator) describeEips(c *call) (obj, *apiError) {
+	pg, aerr := c.p.page()
+	if aerr != nil {
+		return nil, aerr
+	}
+	eips := slices.Collect(maps.Values(e.store.eips))
+	slices.SortFunc(eips, func(a, b *EIP) int { return byCreation(a.CreateTime, b.CreateTime, a.ID, b.ID) })
+	items := []obj{}
+	for _, eip := range eips {
+		if visible(eip.VisibleAt, c.now) && eipMatches(eip, c.p) {
+			items = append(items, eipView(eip))
+		}
+	}
+	body := pageAnswer(pg, len(items))
+	body["EipAddresses"] = obj{"EipAddress": paginate(items, pg)}
+	return body, nil
+}
+
+func eipMatches(eip *EIP, p params) bool {
+	return matchField(p.str("AllocationId"), eip.ID) &&
+		matchField(p.str("EipName"), eip.Name) &&
+		matchField(p.str("EipAddress"), eip.Address) &&
+		matchField(p.str("EnsRegionId"), eip.RegionID) &&
+		matchField(p.str("Status"), eip.Status) &&
+		matchField(p.str("AssociatedInstanceId"), eip.InstanceID) &&
+		matchField(p.str("AssociatedInstanceType"), eip.InstanceType)
+}
+
+func eipView(eip *EIP) obj {
+	return obj{
+		"AllocationId": eip.ID, "Name": eip.Name, "Description": eip.Description, "IpAddress": eip.Address,
+		"EnsRegionId": eip.RegionID, "Status": eip.Status, "Bandwidth": eip.Bandwidth, "Isp": eip.Isp,
+		"InternetChargeType": eip.InternetChargeType, "ChargeType": eip.InstanceChargeType,
+		"InstanceId": eip.InstanceID, "InstanceType": eip.InstanceType, "Standby": false, "IpStatus": "Normal",
+		"AllocationTime": eip.CreateTime.UTC().Format(timestampLayout),
+	}
+}

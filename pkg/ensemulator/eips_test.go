@@ -1,0 +1,124 @@
+package ensemulator_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/ens"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator/emulatortest"
+)
+
+func TestEIPLifecycle(t *testing.T) {
+	env := emulatortest.Start(t)
+	c := newClient(t, env)
+	lb := createHefeiLB(t, c, "with-eip")
+	id := createEIP(t, c, hefei, "k8s/svc/default/np-hefei/c1")
+	eip := findEIP(env.Emulator.Inventory(), id)
+	if !strings.HasPrefix(id, "eip-") || len(id) != 29 || eip == nil || eip.Status != "Available" || eip.Bandwidth != 10 || eip.Address == "" {
+		t.Fatalf("new EIP %s = %+v", id, eip)
+	}
+
+	assoc := ens.CreateAssociateEnsEipAddressRequest()
+	assoc.AllocationId, assoc.InstanceId, assoc.InstanceType = id, "lb-chengdu-existing", "SlbInstance"
+	_, err := c.AssociateEnsEipAddress(assoc)
+	wantCode(t, err, "InvalidParameter", 400) // another region
+	assoc.InstanceId = lb
+	must[*ens.AssociateEnsEipAddressResponse](t)(c.AssociateEnsEipAddress(assoc))
+	if eip := findEIP(env.Emulator.Inventory(), id); eip.Status != "InUse" || eip.InstanceID != lb || eip.InstanceType != "SlbInstance" {
+		t.Fatalf("EIP after associate = %+v", eip)
+	}
+	_, err = c.AssociateEnsEipAddress(assoc)
+	wantCode(t, err, "IncorrectEipStatus", 400)
+
+	rel := ens.CreateReleaseInstanceRequest()
+	rel.InstanceId = id
+	_, err = c.ReleaseInstance(rel)
+	wantCode(t, err, "IncorrectEipStatus", 400)
+
+	mod := ens.CreateModifyEnsEipAddressAttributeRequest()
+	mod.AllocationId, mod.Bandwidth, mod.Description = id, requests.NewInteger(50), "bigger"
+	must[*ens.ModifyEnsEipAddressAttributeResponse](t)(c.ModifyEnsEipAddressAttribute(mod))
+	mod.Bandwidth = requests.NewInteger(0)
+	_, err = c.ModifyEnsEipAddressAttribute(mod)
+	wantCode(t, err, "InvalidParameter", 400)
+	if eip := findEIP(env.Emulator.Inventory(), id); eip.Bandwidth != 50 || eip.Description != "bigger" || eip.Name == "" {
+		t.Fatalf("EIP after modify = %+v", eip)
+	}
+
+	un := ens.CreateUnAssociateEnsEipAddressRequest()
+	un.AllocationId = id
+	must[*ens.UnAssociateEnsEipAddressResponse](t)(c.UnAssociateEnsEipAddress(un))
+	_, err = c.UnAssociateEnsEipAddress(un)
+	wantCode(t, err, "IncorrectEipStatus", 400)
+	must[*ens.ReleaseInstanceResponse](t)(c.ReleaseInstance(rel))
+	if findEIP(env.Emulator.Inventory(), id) != nil {
+		t.Fatal("released EIP still in inventory")
+	}
+	_, err = c.UnAssociateEnsEipAddress(un)
+	wantCode(t, err, "EipNotFound", 404)
+}
+
+func TestAssociateRules(t *testing.T) {
+	env := emulatortest.Start(t)
+	c := newClient(t, env)
+	id := createEIP(t, c, hefei, "second")
+	assoc := ens.CreateAssociateEnsEipAddressRequest()
+	assoc.AllocationId, assoc.InstanceId, assoc.InstanceType = id, "lb-hefei-existing", "SlbInstance"
+	_, err := c.AssociateEnsEipAddress(assoc)
+	wantCode(t, err, "IncorrectInstanceStatus", 400) // it has eip-hefei-existing
+	assoc.InstanceType = "EnsInstance"
+	_, err = c.AssociateEnsEipAddress(assoc)
+	wantCode(t, err, "InvalidParameter", 400)
+	assoc.InstanceId, assoc.InstanceType = "lb-nope", "SlbInstance"
+	_, err = c.AssociateEnsEipAddress(assoc)
+	wantCode(t, err, "InvalidResourceId.NotFound", 404)
+
+	req := ens.CreateCreateEipInstanceRequest()
+	req.EnsRegionId = "cn-nowhere"
+	_, err = c.CreateEipInstance(req)
+	wantCode(t, err, "InvalidParameter", 400)
+	if n := len(env.Emulator.Inventory().EIPs); n != 3 {
+		t.Fatalf("EIPs = %d, want 3", n)
+	}
+}
+
+func TestDescribeEnsEipAddressesFilters(t *testing.T) {
+	env := emulatortest.Start(t)
+	c := newClient(t, env)
+	free := createEIP(t, c, hefei, "free-one")
+	tests := []struct {
+		name string
+		set  func(*ens.DescribeEnsEipAddressesRequest)
+		want []string
+	}{
+		{"by name", func(r *ens.DescribeEnsEipAddressesRequest) { r.EipName = "free-one" }, []string{free}},
+		{"by id", func(r *ens.DescribeEnsEipAddressesRequest) { r.AllocationId = "eip-chengdu-existing" }, []string{"eip-chengdu-existing"}},
+		{"by instance", func(r *ens.DescribeEnsEipAddressesRequest) {
+			r.AssociatedInstanceId, r.AssociatedInstanceType = "lb-hefei-existing", "SlbInstance"
+		}, []string{"eip-hefei-existing"}},
+		{"by region", func(r *ens.DescribeEnsEipAddressesRequest) { r.EnsRegionId = hefei }, []string{"eip-hefei-existing", free}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req := ens.CreateDescribeEnsEipAddressesRequest()
+			tc.set(req)
+			resp := must[*ens.DescribeEnsEipAddressesResponse](t)(c.DescribeEnsEipAddresses(req))
+			var got []string
+			for _, e := range resp.EipAddresses.EipAddress {
+				got = append(got, e.AllocationId)
+			}
+			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+	req := ens.CreateDescribeEnsEipAddressesRequest()
+	req.AllocationId = "eip-hefei-existing"
+	e := must[*ens.DescribeEnsEipAddressesResponse](t)(c.DescribeEnsEipAddresses(req)).EipAddresses.EipAddress[0]
+	if e.Status != "InUse" || e.InstanceId != "lb-hefei-existing" || e.InstanceType != "SlbInstance" || e.IpAddress != "47.110.1.10" ||
+		e.EnsRegionId != hefei || e.Bandwidth != 10 {
+		t.Fatalf("seeded EIP = %+v", e)
+	}
+}

@@ -1,0 +1,77 @@
+package ensemulator
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// Error codes the emulator answers with. They are the codes real ENS (and
+// the Alibaba Cloud API gateway in front of it) uses for the same cases.
+const (
+	CodeInvalidParameter        = "InvalidParameter"
+	CodeMissingParameter        = "MissingParameter"
+	CodeInvalidAction           = "InvalidAction.NotFound"
+	CodeInvalidVersion          = "InvalidVersion"
+	CodeInvalidAccessKeyID      = "InvalidAccessKeyId.NotFound"
+	CodeSignatureDoesNotMatch   = "SignatureDoesNotMatch"
+	CodeSignatureNonceUsed      = "SignatureNonceUsed"
+	CodeTimestampExpired        = "InvalidTimeStamp.Expired"
+	CodeTimestampFormat         = "InvalidTimeStamp.Format"
+	CodeUnsupportedSignature    = "InvalidSignatureMethod"
+	CodeResourceNotFound        = "InvalidResourceId.NotFound"
+	CodeInstanceNotFound        = "InstanceNotFound"
+	CodeEipNotFound             = "EipNotFound"
+	CodeIncorrectEipStatus      = "IncorrectEipStatus"
+	CodeIncorrectInstanceStatus = "IncorrectInstanceStatus"
+	CodeListenerAlreadyExists   = "ListenerAlreadyExists"
+	CodeListenerPortConflict    = "ListenerPortConflict"
+	CodeThrottling              = "Throttling"
+	CodeServiceUnavailable      = "ServiceUnavailable"
+	CodeInternalError           = "InternalError"
+)
+
+// apiError is an ENS error answer: an HTTP status and a string Code.
+type apiError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *apiError) Error() string { return fmt.Sprintf("%s (%d): %s", e.Code, e.Status, e.Message) }
+
+func newError(code, format string, args ...any) *apiError {
+	return &apiError{Status: StatusForCode(code), Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+func invalidParam(format string, args ...any) *apiError {
+	return newError(CodeInvalidParameter, format, args...)
+}
+
+func missingParam(name string) *apiError {
+	return newError(CodeMissingParameter,
+		"The input parameter %q that is mandatory for processing this request is not supplied.", name)
+}
+
+func lbNotFound(id string) *apiError {
+	return newError(CodeResourceNotFound, "The specified load balancer %q does not exist.", id)
+}
+
+// StatusForCode is the HTTP status ENS answers a code with: 404 for the
+// not-found family, 503/500 for service faults, 400 for everything else
+// (throttling included, as Alibaba Cloud does).
+func StatusForCode(code string) int {
+	switch {
+	case code == CodeServiceUnavailable:
+		return http.StatusServiceUnavailable
+	case code == CodeInternalError || strings.HasPrefix(code, "InternalError."):
+		return http.StatusInternalServerError
+	case code == CodeInvalidAction, code == CodeInvalidAccessKeyID, code == CodeResourceNotFound,
+		code == CodeInstanceNotFound, code == CodeEipNotFound:
+		return http.StatusNotFound
+	case code == "Forbidden" || strings.HasPrefix(code, "Forbidden.") || code == "NoPermission":
+		return http.StatusForbidden
+	default:
+		return http.StatusBadRequest
+	}
+}

@@ -1,0 +1,288 @@
+package ensemulator
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// intAttr is an integer listener parameter with its valid range.
+type intAttr struct {
+	name   string
+	lo, hi int
+	field  func(*Listener) *int
+}
+
+var listenerIntAttrs = []intAttr{
+	{"PersistenceTimeout", 0, 3600, func(l *Listener) *int { return &l.PersistenceTimeout }},
+	{"EstablishedTimeout", 10, 900, func(l *Listener) *int { return &l.EstablishedTimeout }},
+	{"HealthyThreshold", 2, 10, func(l *Listener) *int { return &l.HealthyThreshold }},
+	{"UnhealthyThreshold", 2, 10, func(l *Listener) *int { return &l.UnhealthyThreshold }},
+	{"HealthCheckInterval", 1, 50, func(l *Listener) *int { return &l.HealthCheckInterval }},
+	{"HealthCheckConnectTimeout", 1, 300, func(l *Listener) *int { return &l.HealthCheckConnectTimeout }},
+	{"HealthCheckConnectPort", 1, 65535, func(l *Listener) *int { return &l.HealthCheckConnectPort }},
+	{"HealthCheckTimeout", 1, 300, func(l *Listener) *int { return &l.HealthCheckTimeout }},
+	{"RequestTimeout", 1, 180, func(l *Listener) *int { return &l.RequestTimeout }},
+	{"IdleTimeout", 1, 60, func(l *Listener) *int { return &l.IdleTimeout }},
+	{"CookieTimeout", 1, 86400, func(l *Listener) *int { return &l.CookieTimeout }},
+	{"ForwardPort", 1, 65535, func(l *Listener) *int { return &l.ForwardPort }},
+}
+
+// listenerStrAttrs maps string parameters to listener fields.
+var listenerStrAttrs = map[string]func(*Listener) *string{
+	"Description":         func(l *Listener) *string { return &l.Description },
+	"Scheduler":           func(l *Listener) *string { return &l.Scheduler },
+	"HealthCheck":         func(l *Listener) *string { return &l.HealthCheck },
+	"HealthCheckType":     func(l *Listener) *string { return &l.HealthCheckType },
+	"HealthCheckURI":      func(l *Listener) *string { return &l.HealthCheckURI },
+	"HealthCheckDomain":   func(l *Listener) *string { return &l.HealthCheckDomain },
+	"HealthCheckHttpCode": func(l *Listener) *string { return &l.HealthCheckHTTPCode },
+	"HealthCheckMethod":   func(l *Listener) *string { return &l.HealthCheckMethod },
+	"HealthCheckReq":      func(l *Listener) *string { return &l.HealthCheckReq },
+	"HealthCheckExp":      func(l *Listener) *string { return &l.HealthCheckExp },
+	"EipTransmit":         func(l *Listener) *string { return &l.EipTransmit },
+	"ListenerForward":     func(l *Listener) *string { return &l.ListenerForward },
+	"StickySession":       func(l *Listener) *string { return &l.StickySession },
+	"StickySessionType":   func(l *Listener) *string { return &l.StickySessionType },
+	"Cookie":              func(l *Listener) *string { return &l.Cookie },
+	"XForwardedFor":       func(l *Listener) *string { return &l.XForwardedFor },
+	"ServerCertificateId": func(l *Listener) *string { return &l.ServerCertificateID },
+}
+
+var schedulers = []string{"wrr", "rr", "wlc", "sch", "qch", "iqch"}
+
+const maxDescriptionLen = 256
+
+// applyListenerParams copies the parameters present in a call onto l.
+func applyListenerParams(l *Listener, p params) *apiError {
+	for _, a := range listenerIntAttrs {
+		if p.str(a.name) == "" {
+			continue
+		}
+		n, aerr := p.integer(a.name, 0, a.lo, a.hi)
+		if aerr != nil {
+			return aerr
+		}
+		*a.field(l) = n
+	}
+	for name, field := range listenerStrAttrs {
+		if v := p.str(name); v != "" {
+			*field(l) = v
+		}
+	}
+	if !slices.Contains(schedulers, l.Scheduler) {
+		return invalidParam("The Scheduler %q is not one of %s.", l.Scheduler, strings.Join(schedulers, ", "))
+	}
+	if utf8.RuneCountInString(l.Description) > maxDescriptionLen {
+		return invalidParam("The Description must be at most %d characters.", maxDescriptionLen)
+	}
+	return nil
+}
+
+func newListener(proto string, port, backendPort int, now time.Time) Listener {
+	l := Listener{Port: port, Protocol: proto, BackendServerPort: backendPort, Status: listenerStop,
+		Scheduler: "rr", EstablishedTimeout: 500, HealthyThreshold: 3, UnhealthyThreshold: 3,
+		HealthCheckInterval: 2, HealthCheckConnectTimeout: 5, HealthCheck: "on", CreateTime: now}
+	switch proto {
+	case "TCP":
+		l.HealthCheckType = "tcp"
+	case "HTTP", "HTTPS":
+		l.ListenerForward, l.RequestTimeout, l.IdleTimeout, l.HealthCheckTimeout = "off", 60, 15, 5
+	}
+	return l
+}
+
+func listenerCreate(proto string) handlerFunc {
+	return func(e *Emulator, c *call) (obj, *apiError) {
+		lb, aerr := e.lb(c)
+		if aerr != nil {
+			return nil, aerr
+		}
+		port, aerr := c.p.requiredInt("ListenerPort", 1, 65535)
+		if aerr != nil {
+			return nil, aerr
+		}
+		backendPort, aerr := c.p.requiredInt("BackendServerPort", 1, 65535)
+		if aerr != nil {
+			return nil, aerr
+		}
+		if aerr := checkPortFree(lb, port, proto); aerr != nil {
+			return nil, aerr
+		}
+		l := newListener(proto, port, backendPort, c.now)
+		if aerr := applyListenerParams(&l, c.p); aerr != nil {
+			return nil, aerr
+		}
+		if proto == "HTTPS" && l.ServerCertificateID == "" {
+			return nil, missingParam("ServerCertificateId")
+		}
+		lb.Listeners = append(lb.Listeners, l)
+		return obj{}, nil
+	}
+}
+
+// checkPortFree allows a port to carry one TCP and one UDP listener, and
+// nothing else twice: HTTP and HTTPS take the port's TCP side.
+func checkPortFree(lb *LoadBalancer, port int, proto string) *apiError {
+	for _, l := range lb.Listeners {
+		if l.Port != port {
+			continue
+		}
+		if l.Protocol == proto {
+			return newError(CodeListenerAlreadyExists, "A %s listener on port %d already exists on %s.", proto, port, lb.ID)
+		}
+		if !isTCPUDPPair(l.Protocol, proto) {
+			return newError(CodeListenerPortConflict, "Port %d of %s is used by a %s listener.", port, lb.ID, l.Protocol)
+		}
+	}
+	return nil
+}
+
+func isTCPUDPPair(a, b string) bool {
+	return (a == "TCP" && b == "UDP") || (a == "UDP" && b == "TCP")
+}
+
+// findListener resolves a listener by port and protocol; proto may be
+// empty when the port has a single listener.
+func findListener(lb *LoadBalancer, port int, proto string) (int, *apiError) {
+	proto = strings.ToUpper(proto)
+	found := -1
+	for i, l := range lb.Listeners {
+		if l.Port != port || (proto != "" && l.Protocol != proto) {
+			continue
+		}
+		if found >= 0 {
+			return -1, missingParam("ListenerProtocol")
+		}
+		found = i
+	}
+	if found < 0 {
+		return -1, newError(CodeResourceNotFound, "The listener %s/%d of %s does not exist.", cmp.Or(proto, "any"), port, lb.ID)
+	}
+	return found, nil
+}
+
+// targetListener finds the ELB and listener a listener call names.
+func (e *Emulator) targetListener(c *call, proto string) (*LoadBalancer, int, *apiError) {
+	lb, aerr := e.lb(c)
+	if aerr != nil {
+		return nil, -1, aerr
+	}
+	port, aerr := c.p.requiredInt("ListenerPort", 1, 65535)
+	if aerr != nil {
+		return nil, -1, aerr
+	}
+	i, aerr := findListener(lb, port, proto)
+	return lb, i, aerr
+}
+
+func listenerSet(proto string) handlerFunc {
+	return func(e *Emulator, c *call) (obj, *apiError) {
+		lb, i, aerr := e.targetListener(c, proto)
+		if aerr != nil {
+			return nil, aerr
+		}
+		l := lb.Listeners[i]
+		if aerr := applyListenerParams(&l, c.p); aerr != nil {
+			return nil, aerr
+		}
+		lb.Listeners[i] = l
+		return obj{}, nil
+	}
+}
+
+func listenerSetStatus(status string) handlerFunc {
+	return func(e *Emulator, c *call) (obj, *apiError) {
+		lb, i, aerr := e.targetListener(c, c.p.str("ListenerProtocol"))
+		if aerr != nil {
+			return nil, aerr
+		}
+		lb.Listeners[i].Status = status
+		return obj{}, nil
+	}
+}
+
+func (e *Emulator) deleteListener(c *call) (obj, *apiError) {
+	lb, i, aerr := e.targetListener(c, c.p.str("ListenerProtocol"))
+	if aerr != nil {
+		return nil, aerr
+	}
+	lb.Listeners = slices.Delete(lb.Listeners, i, i+1)
+	return obj{}, nil
+}
+
+func listenerDescribe(proto string) handlerFunc {
+	return func(e *Emulator, c *call) (obj, *apiError) {
+		if _, aerr := e.visibleLB(c); aerr != nil {
+			return nil, aerr
+		}
+		lb, i, aerr := e.targetListener(c, proto)
+		if aerr != nil {
+			return nil, aerr
+		}
+		return listenerAttributes(&lb.Listeners[i]), nil
+	}
+}
+
+func listenerAttributes(l *Listener) obj {
+	body := obj{"ListenerPort": l.Port, "Status": l.Status, "BackendServerPort": l.BackendServerPort, "Bandwidth": -1}
+	for _, a := range listenerIntAttrs {
+		body[a.name] = *a.field(l)
+	}
+	for name, field := range listenerStrAttrs {
+		body[name] = *field(l)
+	}
+	return body
+}
+
+func (e *Emulator) describeListeners(c *call) (obj, *apiError) {
+	pg, aerr := c.p.page()
+	if aerr != nil {
+		return nil, aerr
+	}
+	lbs, aerr := e.listenerScope(c)
+	if aerr != nil {
+		return nil, aerr
+	}
+	items := []obj{}
+	for _, lb := range lbs {
+		for _, l := range sortedListeners(lb) {
+			if matchField(c.p.str("ListenerPort"), itoa(l.Port)) && matchField(c.p.str("Description"), l.Description) {
+				items = append(items, listenerSummary(lb.ID, &l))
+			}
+		}
+	}
+	body := pageAnswer(pg, len(items))
+	body["Listeners"] = obj{"Listener": paginate(items, pg)}
+	return body, nil
+}
+
+// listenerScope is the one ELB a DescribeLoadBalancerListeners call names,
+// or every visible ELB.
+func (e *Emulator) listenerScope(c *call) ([]*LoadBalancer, *apiError) {
+	if c.p.str("LoadBalancerId") == "" {
+		return slices.DeleteFunc(e.sortedLBs(), func(lb *LoadBalancer) bool { return !visible(lb.VisibleAt, c.now) }), nil
+	}
+	lb, aerr := e.visibleLB(c)
+	if aerr != nil {
+		return nil, aerr
+	}
+	return []*LoadBalancer{lb}, nil
+}
+
+func listenerSummary(lbID string, l *Listener) obj {
+	return obj{"LoadBalancerId": lbID, "ListenerPort": itoa(l.Port), "Protocol": strings.ToLower(l.Protocol),
+		"Description": l.Description, "Status": l.Status, "ListenerForward": cmp.Or(l.ListenerForward, "off"),
+		"ForwardPort": itoa(l.ForwardPort), "CreateTime": l.CreateTime.UTC().Format(timestampLayout),
+		"BackendServerPort": l.BackendServerPort}
+}
+
+func sortedListeners(lb *LoadBalancer) []Listener {
+	ls := slices.Clone(lb.Listeners)
+	slices.SortFunc(ls, func(a, b Listener) int {
+		return cmp.Or(cmp.Compare(a.Port, b.Port), strings.Compare(a.Protocol, b.Protocol))
+	})
+	return ls
+}

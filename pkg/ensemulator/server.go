@@ -1,0 +1,220 @@
+package ensemulator
+
+import (
+	"crypto/subtle"
+	"maps"
+	"net/http"
+	"slices"
+	"time"
+)
+
+// call is one authenticated RPC call being handled.
+type call struct {
+	action string
+	p      params
+	now    time.Time
+	// visibility is the fault delay before a created resource shows.
+	visibility time.Duration
+}
+
+// handlerFunc handles one action with mu held.
+type handlerFunc func(e *Emulator, c *call) (obj, *apiError)
+
+type actionSpec struct {
+	handle   handlerFunc
+	mutating bool
+}
+
+// actions is every ENS action the emulator implements.
+var actions = map[string]actionSpec{
+	"CreateLoadBalancer":                         {(*Emulator).createLoadBalancer, true},
+	"DescribeLoadBalancers":                      {(*Emulator).describeLoadBalancers, false},
+	"DescribeLoadBalancerAttribute":              {(*Emulator).describeLoadBalancerAttribute, false},
+	"SetLoadBalancerStatus":                      {(*Emulator).setLoadBalancerStatus, true},
+	"ReleaseInstance":                            {(*Emulator).releaseInstance, true},
+	"CreateLoadBalancerTCPListener":              {listenerCreate("TCP"), true},
+	"CreateLoadBalancerUDPListener":              {listenerCreate("UDP"), true},
+	"CreateLoadBalancerHTTPListener":             {listenerCreate("HTTP"), true},
+	"CreateLoadBalancerHTTPSListener":            {listenerCreate("HTTPS"), true},
+	"SetLoadBalancerTCPListenerAttribute":        {listenerSet("TCP"), true},
+	"SetLoadBalancerUDPListenerAttribute":        {listenerSet("UDP"), true},
+	"SetLoadBalancerHTTPListenerAttribute":       {listenerSet("HTTP"), true},
+	"SetLoadBalancerHTTPSListenerAttribute":      {listenerSet("HTTPS"), true},
+	"DescribeLoadBalancerTCPListenerAttribute":   {listenerDescribe("TCP"), false},
+	"DescribeLoadBalancerUDPListenerAttribute":   {listenerDescribe("UDP"), false},
+	"DescribeLoadBalancerHTTPListenerAttribute":  {listenerDescribe("HTTP"), false},
+	"DescribeLoadBalancerHTTPSListenerAttribute": {listenerDescribe("HTTPS"), false},
+	"DescribeLoadBalancerListeners":              {(*Emulator).describeListeners, false},
+	"StartLoadBalancerListener":                  {listenerSetStatus(listenerRun), true},
+	"StopLoadBalancerListener":                   {listenerSetStatus(listenerStop), true},
+	"DeleteLoadBalancerListener":                 {(*Emulator).deleteListener, true},
+	"AddBackendServers":                          {(*Emulator).addBackendServers, true},
+	"RemoveBackendServers":                       {(*Emulator).removeBackendServers, true},
+	"SetBackendServers":                          {(*Emulator).setBackendServers, true},
+	"CreateEipInstance":                          {(*Emulator).createEip, true},
+	"AssociateEnsEipAddress":                     {(*Emulator).associateEip, true},
+	"UnAssociateEnsEipAddress":                   {(*Emulator).unassociateEip, true},
+	"ModifyEnsEipAddressAttribute":               {(*Emulator).modifyEip, true},
+	"DescribeEnsEipAddresses":                    {(*Emulator).describeEips, false},
+	"DescribeInstances":                          {(*Emulator).describeInstances, false},
+	"DescribeNetworks":                           {(*Emulator).describeNetworks, false},
+	"DescribeEnsRegions":                         {(*Emulator).describeRegions, false},
+}
+
+// Actions lists the names of the implemented ENS actions, sorted.
+func Actions() []string {
+	return slices.Sorted(maps.Keys(actions))
+}
+
+// serveRPC runs one call: decode, authenticate, count, inject faults,
+// handle, answer.
+func (e *Emulator) serveRPC(w http.ResponseWriter, r *http.Request) {
+	reqID := e.requestID()
+	req, aerr := decodeRequest(r)
+	if aerr == nil {
+		aerr = e.authenticate(req)
+	}
+	var spec actionSpec
+	if aerr == nil {
+		spec, aerr = lookupAction(req.params)
+	}
+	if aerr != nil {
+		e.answer(w, reqID, "", nil, aerr)
+		return
+	}
+	c := &call{action: req.params.str("Action"), p: req.params}
+	if d := e.countCall(c, spec.mutating); d > 0 {
+		select {
+		case <-time.After(d):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	body, aerr := e.execute(c, spec)
+	e.answer(w, reqID, c.action, body, aerr)
+}
+
+func (e *Emulator) answer(w http.ResponseWriter, reqID, action string, body obj, aerr *apiError) {
+	if aerr != nil {
+		e.logger.V(2).Info("ENS call failed", "action", action, "code", aerr.Code, "status", aerr.Status, "message", aerr.Message, "requestID", reqID)
+		writeError(w, reqID, aerr)
+		return
+	}
+	e.logger.V(4).Info("ENS call", "action", action, "requestID", reqID)
+	body["RequestId"] = reqID
+	writeJSON(w, http.StatusOK, body)
+}
+
+func lookupAction(p params) (actionSpec, *apiError) {
+	name, aerr := p.required("Action")
+	if aerr != nil {
+		return actionSpec{}, aerr
+	}
+	if v := p.str("Version"); v != APIVersion {
+		return actionSpec{}, newError(CodeInvalidVersion, "Specified parameter Version %q is not valid.", v)
+	}
+	spec, ok := actions[name]
+	if !ok {
+		return actionSpec{}, newError(CodeInvalidAction, "Specified api %q is not found, please check your url and method.", name)
+	}
+	return spec, nil
+}
+
+// countCall counts an authenticated call and returns the latency to add.
+func (e *Emulator) countCall(c *call, mutating bool) time.Duration {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.calls[c.action]++
+	if mutating {
+		e.mutating++
+	}
+	f, _, _ := e.faultFor(c.action)
+	c.visibility = f.Visibility
+	return f.Latency
+}
+
+// execute runs the handler under the lock unless a fault answers first.
+func (e *Emulator) execute(c *call, spec actionSpec) (obj, *apiError) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	injected, applied := e.injectedError(c.action)
+	if injected != nil && !applied {
+		return nil, injected
+	}
+	c.now = e.cfg.Now()
+	body, aerr := spec.handle(e, c)
+	if aerr == nil && spec.mutating {
+		e.persist()
+	}
+	if injected != nil {
+		return nil, injected
+	}
+	return body, aerr
+}
+
+// authenticate checks the credentials, signature, timestamp and nonce.
+func (e *Emulator) authenticate(req *rpcRequest) *apiError {
+	p := req.params
+	ak, aerr := p.required("AccessKeyId")
+	if aerr != nil {
+		return aerr
+	}
+	if subtle.ConstantTimeCompare([]byte(ak), []byte(e.cfg.AccessKeyID)) != 1 {
+		return newError(CodeInvalidAccessKeyID, "Specified access key is not found.")
+	}
+	if m := p.str("SignatureMethod"); m != "HMAC-SHA1" {
+		return newError(CodeUnsupportedSignature, "Specified signature method %q is not supported.", m)
+	}
+	sig, aerr := p.required("Signature")
+	if aerr != nil {
+		return aerr
+	}
+	want := Sign(req.method, p.v, e.cfg.AccessKeySecret)
+	if subtle.ConstantTimeCompare([]byte(sig), []byte(want)) != 1 {
+		return newError(CodeSignatureDoesNotMatch,
+			"Specified signature is not matched with our calculation. server string to sign is:%s", stringToSign(req.method, p.v))
+	}
+	return e.checkFreshness(p)
+}
+
+// checkFreshness rejects stale timestamps and reused nonces.
+func (e *Emulator) checkFreshness(p params) *apiError {
+	ts, aerr := p.required("Timestamp")
+	if aerr != nil {
+		return aerr
+	}
+	at, err := time.Parse(timestampLayout, ts)
+	if err != nil {
+		return newError(CodeTimestampFormat, "Specified time stamp %q is not in the format YYYY-MM-DDThh:mm:ssZ.", ts)
+	}
+	nonce, aerr := p.required("SignatureNonce")
+	if aerr != nil {
+		return aerr
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.cfg.Now()
+	if d := now.Sub(at); d > maxClockSkew || d < -maxClockSkew {
+		return newError(CodeTimestampExpired, "Specified time stamp or date value is expired.")
+	}
+	if _, used := e.nonces[nonce]; used {
+		return newError(CodeSignatureNonceUsed, "Specified signature nonce was used already.")
+	}
+	e.forgetOldNonces(now)
+	e.nonces[nonce] = at
+	return nil
+}
+
+// forgetOldNonces drops nonces whose timestamp is too old to be accepted
+// again anyway. Callers hold mu.
+func (e *Emulator) forgetOldNonces(now time.Time) {
+	if len(e.nonces) < 4096 || now.Sub(e.lastPurge) < time.Minute {
+		return
+	}
+	e.lastPurge = now
+	for n, at := range e.nonces {
+		if now.Sub(at) > maxClockSkew {
+			delete(e.nonces, n)
+		}
+	}
+}
