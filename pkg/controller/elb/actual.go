@@ -1,0 +1,124 @@
+package elb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/apis"
+	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
+)
+
+// readActual reads what the cloud holds for d. Only Describe/List calls.
+func (c *Controller) readActual(ctx context.Context, ps *v1alpha1.PoolService, d elbmodel.Desired) (elbmodel.Actual, error) {
+	var a elbmodel.Actual
+	var err error
+	if d.Managed {
+		a.LoadBalancer, err = c.findManagedLB(ctx, ps, d.Name, d.Network.RegionID)
+	} else {
+		a.LoadBalancer, err = c.describeLB(ctx, d.LoadBalancerID)
+	}
+	if err != nil {
+		return a, err
+	}
+	if a.LoadBalancer != nil {
+		if err := c.fillListeners(ctx, a.LoadBalancer, d.Name); err != nil {
+			return a, err
+		}
+	}
+	a.EIPs, err = c.readEIPs(ctx, d, a.LoadBalancer)
+	return a, err
+}
+
+// findManagedLB finds our ELB by the id in status first, then by name; an
+// ELB whose name is not exactly ours is never taken.
+func (c *Controller) findManagedLB(ctx context.Context, ps *v1alpha1.PoolService, name, region string) (*ens.LoadBalancer, error) {
+	if id := ps.Status.AggregateToAnnotations[apis.AnnotationLoadBalancerID]; id != "" {
+		lb, err := c.describeLB(ctx, id)
+		if err != nil || (lb != nil && lb.Name == name) {
+			return lb, err
+		}
+	}
+	ids, err := c.lbIDsByName(ctx, name, region)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	return c.describeLB(ctx, ids[0])
+}
+
+// lbIDsByName lists the ELBs named exactly name, sorted by id.
+func (c *Controller) lbIDsByName(ctx context.Context, name, region string) ([]string, error) {
+	lbs, err := c.cloud.ListLoadBalancers(ctx, ens.LoadBalancerFilter{Name: name, RegionID: region})
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, lb := range lbs {
+		if lb.Name == name {
+			ids = append(ids, lb.ID)
+		}
+	}
+	sort.Strings(ids)
+	return ids, nil
+}
+
+// describeLB returns nil, nil when the ELB does not exist.
+func (c *Controller) describeLB(ctx context.Context, id string) (*ens.LoadBalancer, error) {
+	lb, err := c.cloud.DescribeLoadBalancer(ctx, id)
+	if errors.Is(err, ens.ErrNotFound) {
+		return nil, nil
+	}
+	return lb, err
+}
+
+// fillListeners replaces our listeners' summaries with their full
+// attributes and status; other listeners only need port and owner.
+func (c *Controller) fillListeners(ctx context.Context, lb *ens.LoadBalancer, owner string) error {
+	for i, l := range lb.Listeners {
+		if l.Description != owner {
+			continue
+		}
+		full, err := c.cloud.DescribeListener(ctx, lb.ID, l.Port, l.Protocol)
+		if errors.Is(err, ens.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("describe listener %s:%d: %w", l.Protocol, l.Port, err)
+		}
+		if full.Description == "" {
+			full.Description = l.Description
+		}
+		lb.Listeners[i] = *full
+	}
+	return nil
+}
+
+// readEIPs: managed, the EIPs named exactly ours; user-managed, the EIPs
+// associated with the user's ELB.
+func (c *Controller) readEIPs(ctx context.Context, d elbmodel.Desired, lb *ens.LoadBalancer) ([]ens.EIP, error) {
+	if !d.Managed {
+		if lb == nil {
+			return nil, nil
+		}
+		return c.cloud.ListEIPs(ctx, ens.EIPFilter{AssociatedInstanceID: lb.ID})
+	}
+	return c.eipsByName(ctx, d.Name, d.Network.RegionID)
+}
+
+func (c *Controller) eipsByName(ctx context.Context, name, region string) ([]ens.EIP, error) {
+	eips, err := c.cloud.ListEIPs(ctx, ens.EIPFilter{Name: name, RegionID: region})
+	if err != nil {
+		return nil, err
+	}
+	var out []ens.EIP
+	for _, e := range eips {
+		if e.Name == name {
+			out = append(out, e)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].AllocationID < out[j].AllocationID })
+	return out, nil
+}

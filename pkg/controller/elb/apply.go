@@ -1,0 +1,120 @@
+package elb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"k8s.io/klog/v2"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
+)
+
+// applied is what running a plan learnt.
+type applied struct {
+	lbID  string // the ELB (created now or found before)
+	eipID string // the EIP CreateEIP returned, if any
+	done  int    // actions that succeeded
+	wait  string // a transitional state that stopped the plan early
+}
+
+// apply runs the plan in order and stops at the first failure; every step
+// is safe to repeat, so the next sync simply re-plans from what exists.
+func (c *Controller) apply(ctx context.Context, o objects, d elbmodel.Desired, a elbmodel.Actual, plan elbmodel.Plan) (applied, error) {
+	r := applied{}
+	if a.LoadBalancer != nil {
+		r.lbID = a.LoadBalancer.ID
+	}
+	logger := klog.FromContext(ctx)
+	for _, act := range plan.Actions {
+		wait, err := c.applyOne(ctx, o.ps, d, act, &r)
+		if err != nil {
+			return r, fmt.Errorf("%s: %w", act, err)
+		}
+		if wait != "" {
+			r.wait = wait
+			return r, nil
+		}
+		r.done++
+		logger.V(2).Info("Applied", "action", act.String(), "loadBalancer", r.lbID)
+	}
+	return r, nil
+}
+
+// applyOne runs one action. A non-empty string means "not now": the cloud
+// object is in a transitional state.
+func (c *Controller) applyOne(ctx context.Context, ps *v1alpha1.PoolService, d elbmodel.Desired, act elbmodel.Action, r *applied) (string, error) {
+	l := act.Listener
+	switch act.Type {
+	case elbmodel.CreateLoadBalancer:
+		id, err := c.cloud.CreateLoadBalancer(ctx, ens.CreateLoadBalancerRequest{
+			Name: d.Name, RegionID: d.Network.RegionID, NetworkID: d.Network.NetworkID, VSwitchID: d.Network.VSwitchID,
+			Spec: d.Spec, PayType: d.PayType, ClientToken: elbmodel.LoadBalancerClientToken(string(ps.UID)),
+		})
+		r.lbID = id
+		return "", err
+	case elbmodel.DeleteListener:
+		return "", ignoreNotFound(c.cloud.DeleteListener(ctx, r.lbID, l.Port, l.Protocol))
+	case elbmodel.CreateListener:
+		return "", c.cloud.CreateListener(ctx, r.lbID, l)
+	case elbmodel.UpdateListener:
+		return "", c.cloud.UpdateListener(ctx, r.lbID, l)
+	case elbmodel.StartListener:
+		return waitOnConflict(c.cloud.StartListener(ctx, r.lbID, l.Port, l.Protocol), "listener %s:%d", l.Protocol, l.Port)
+	case elbmodel.RemoveBackends:
+		return "", c.cloud.RemoveBackends(ctx, r.lbID, act.Backends)
+	case elbmodel.AddBackends:
+		return "", c.cloud.AddBackends(ctx, r.lbID, act.Backends)
+	case elbmodel.SetBackendWeights:
+		return "", c.cloud.SetBackendWeights(ctx, r.lbID, act.Backends)
+	}
+	return c.applyEIP(ctx, ps, d, act, r)
+}
+
+func (c *Controller) applyEIP(ctx context.Context, ps *v1alpha1.PoolService, d elbmodel.Desired, act elbmodel.Action, r *applied) (string, error) {
+	switch act.Type {
+	case elbmodel.CreateEIP:
+		e := d.EIP
+		id, err := c.cloud.CreateEIP(ctx, ens.CreateEIPRequest{
+			Name: e.Name, Description: "managed by edge-controller-manager for " + ps.Namespace + "/" + ps.Name,
+			RegionID: e.RegionID, Bandwidth: e.Bandwidth, ISP: e.ISP, InternetChargeType: e.InternetChargeType,
+			InstanceChargeType: e.InstanceChargeType, ClientToken: elbmodel.EIPClientToken(string(ps.UID)),
+		})
+		r.eipID = id
+		return "", err
+	case elbmodel.AssociateEIP:
+		id := act.EIPID
+		if id == "" {
+			id = r.eipID
+		}
+		if r.lbID == "" {
+			return "new ELB id not known yet", nil
+		}
+		return waitOnConflict(c.cloud.AssociateEIP(ctx, id, r.lbID), "EIP %s", id)
+	case elbmodel.UnassociateEIP:
+		return waitOnConflict(ignoreNotFound(c.cloud.UnassociateEIP(ctx, act.EIPID)), "EIP %s", act.EIPID)
+	case elbmodel.ModifyEIPBandwidth:
+		return "", c.cloud.ModifyEIPBandwidth(ctx, act.EIPID, act.Bandwidth)
+	case elbmodel.ReleaseEIP:
+		return waitOnConflict(ignoreNotFound(c.cloud.ReleaseEIP(ctx, act.EIPID)), "EIP %s", act.EIPID)
+	}
+	return "", fmt.Errorf("unknown action %q", act.Type)
+}
+
+func ignoreNotFound(err error) error {
+	if errors.Is(err, ens.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// waitOnConflict turns an invalid-state error (the object is still
+// changing state) into a wait message; other errors pass through.
+func waitOnConflict(err error, format string, args ...any) (string, error) {
+	if errors.Is(err, ens.ErrConflict) {
+		return fmt.Sprintf(format, args...) + " is changing state: " + err.Error(), nil
+	}
+	return "", err
+}

@@ -1,0 +1,180 @@
+// Package elb is the controller that gives every PoolService of class
+// alibabacloud.com/elb its ENS Edge Load Balancer: listeners, backends and
+// EIP, following the PoolService's Service, NodePool, nodes and endpoints.
+// The desired state and the plan are computed by pkg/elbmodel; this package
+// reads the objects and the cloud, runs the plan and writes the status.
+package elb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	coreinformers "k8s.io/client-go/informers/core/v1"
+	discoveryinformers "k8s.io/client-go/informers/discovery/v1"
+	"k8s.io/client-go/kubernetes"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	discoverylisters "k8s.io/client-go/listers/discovery/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/generated/clientset/versioned"
+	networkinformers "github.com/edge-lb/edge-controller-manager/pkg/generated/informers/externalversions/network/v1alpha1"
+	appslisters "github.com/edge-lb/edge-controller-manager/pkg/generated/listers/apps/v1beta2"
+	networklisters "github.com/edge-lb/edge-controller-manager/pkg/generated/listers/network/v1alpha1"
+)
+
+// Config tunes the controller. Zero durations take the defaults below.
+type Config struct {
+	// ClusterID is the last segment of every ELB and EIP name (required).
+	ClusterID string
+	// ResyncPeriod is how often every PoolService is compared with the
+	// cloud again (drift repair) and, with GCOrphans, how often orphans are
+	// swept.
+	ResyncPeriod time.Duration
+	// OrphanGracePeriod is how long a resource must stay orphaned before
+	// the sweep releases it.
+	OrphanGracePeriod time.Duration
+	// GCOrphans turns the orphan sweep on (the manager's flag defaults on).
+	GCOrphans bool
+	// RequeueDelay is how soon a transitional cloud state (ELB not Active,
+	// listener starting, EIP associating) or a just-applied plan is looked
+	// at again.
+	RequeueDelay time.Duration
+	// Clock measures the orphan grace period; tests may fake it.
+	Clock clock.PassiveClock
+}
+
+// Defaults.
+const (
+	DefaultResyncPeriod      = 5 * time.Minute
+	DefaultOrphanGracePeriod = 10 * time.Minute
+	DefaultRequeueDelay      = 2 * time.Second
+)
+
+func (c *Config) defaults() error {
+	if c.ClusterID == "" {
+		return errors.New("elb: Config.ClusterID is required")
+	}
+	if c.ResyncPeriod <= 0 {
+		c.ResyncPeriod = DefaultResyncPeriod
+	}
+	if c.OrphanGracePeriod <= 0 {
+		c.OrphanGracePeriod = DefaultOrphanGracePeriod
+	}
+	if c.RequeueDelay <= 0 {
+		c.RequeueDelay = DefaultRequeueDelay
+	}
+	if c.Clock == nil {
+		c.Clock = clock.RealClock{}
+	}
+	return nil
+}
+
+// Controller keeps ENS ELBs in line with PoolServices.
+type Controller struct {
+	cfg        Config
+	kubeClient kubernetes.Interface
+	yurtClient versioned.Interface
+	cloud      ens.Cloud
+	recorder   record.EventRecorder
+
+	services     corelisters.ServiceLister
+	pools        appslisters.NodePoolLister
+	poolServices networklisters.PoolServiceLister
+	psIndexer    cache.Indexer
+	nodeIndexer  cache.Indexer
+	slices       discoverylisters.EndpointSliceLister
+	synced       []cache.InformerSynced
+
+	queue   workqueue.TypedRateLimitingInterface[string]
+	orphans *orphanTracker
+}
+
+// NewController wires the informers. nodePoolInformer's store holds
+// *v1beta2.NodePool. Indexers are added here, so call it before the
+// informers start.
+func NewController(ctx context.Context, cfg Config, kubeClient kubernetes.Interface, yurtClient versioned.Interface,
+	cloud ens.Cloud, serviceInformer coreinformers.ServiceInformer, nodePoolInformer cache.SharedIndexInformer,
+	poolServiceInformer networkinformers.PoolServiceInformer, nodeInformer coreinformers.NodeInformer,
+	endpointSliceInformer discoveryinformers.EndpointSliceInformer, recorder record.EventRecorder) (*Controller, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	c := &Controller{
+		cfg: cfg, kubeClient: kubeClient, yurtClient: yurtClient, cloud: cloud, recorder: recorder,
+		services:     serviceInformer.Lister(),
+		pools:        appslisters.NewNodePoolLister(nodePoolInformer.GetIndexer()),
+		poolServices: poolServiceInformer.Lister(),
+		psIndexer:    poolServiceInformer.Informer().GetIndexer(),
+		nodeIndexer:  nodeInformer.Informer().GetIndexer(),
+		slices:       endpointSliceInformer.Lister(),
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: "elb"}),
+		orphans: newOrphanTracker(),
+	}
+	if err := addIndexers(poolServiceInformer.Informer(), nodeInformer.Informer()); err != nil {
+		return nil, err
+	}
+	if err := c.addHandlers(serviceInformer.Informer(), nodePoolInformer, poolServiceInformer.Informer(),
+		nodeInformer.Informer(), endpointSliceInformer.Informer()); err != nil {
+		return nil, err
+	}
+	klog.FromContext(ctx).V(2).Info("elb controller created", "clusterID", cfg.ClusterID)
+	return c, nil
+}
+
+// Run starts the workers, the periodic resync and the orphan sweep, and
+// blocks until ctx is done.
+func (c *Controller) Run(ctx context.Context, workers int) error {
+	defer utilruntime.HandleCrash()
+	defer c.queue.ShutDown()
+	logger := klog.FromContext(ctx)
+	logger.Info("Starting elb controller", "workers", workers)
+	if !cache.WaitForNamedCacheSyncWithContext(ctx, c.synced...) {
+		return fmt.Errorf("elb: caches did not sync")
+	}
+	for range workers {
+		go wait.UntilWithContext(ctx, c.runWorker, time.Second)
+	}
+	go wait.UntilWithContext(ctx, c.enqueueAll, c.cfg.ResyncPeriod)
+	if c.cfg.GCOrphans {
+		go wait.UntilWithContext(ctx, c.sweepOrphans, c.cfg.ResyncPeriod)
+	}
+	<-ctx.Done()
+	logger.Info("Shutting down elb controller")
+	return nil
+}
+
+func (c *Controller) runWorker(ctx context.Context) {
+	for c.processNextItem(ctx) {
+	}
+}
+
+func (c *Controller) processNextItem(ctx context.Context) bool {
+	key, quit := c.queue.Get()
+	if quit {
+		return false
+	}
+	defer c.queue.Done(key)
+	logger := klog.LoggerWithValues(klog.FromContext(ctx), "poolService", key)
+	after, err := c.sync(klog.NewContext(ctx, logger), key)
+	switch {
+	case err != nil:
+		logger.Error(err, "Sync failed; retrying")
+		c.queue.AddRateLimited(key)
+	case after > 0:
+		c.queue.Forget(key)
+		c.queue.AddAfter(key, after)
+	default:
+		c.queue.Forget(key)
+	}
+	return true
+}

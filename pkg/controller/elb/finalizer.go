@@ -1,0 +1,72 @@
+package elb
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/apis"
+	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
+	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
+)
+
+func hasFinalizer(ps *v1alpha1.PoolService) bool {
+	return slices.Contains(ps.Finalizers, apis.FinalizerELBResources)
+}
+
+// ensureFinalizer adds the finalizer before the first cloud mutation, so a
+// PoolService is never deleted with its ELB still in the cloud.
+func (c *Controller) ensureFinalizer(ctx context.Context, o objects) error {
+	if hasFinalizer(o.ps) {
+		return nil
+	}
+	upd := o.ps.DeepCopy()
+	upd.Finalizers = append(upd.Finalizers, apis.FinalizerELBResources)
+	return c.updatePoolService(ctx, o.ps, upd)
+}
+
+func (c *Controller) removeFinalizer(ctx context.Context, o objects) error {
+	if !hasFinalizer(o.ps) {
+		return nil
+	}
+	upd := o.ps.DeepCopy()
+	upd.Finalizers = slices.DeleteFunc(upd.Finalizers, func(f string) bool { return f == apis.FinalizerELBResources })
+	return c.updatePoolService(ctx, o.ps, upd)
+}
+
+func (c *Controller) updatePoolService(ctx context.Context, ps, upd *v1alpha1.PoolService) error {
+	res, err := c.yurtClient.NetworkV1alpha1().PoolServices(ps.Namespace).Update(ctx, upd, metav1.UpdateOptions{})
+	if err != nil {
+		return fmt.Errorf("update PoolService finalizers: %w", err)
+	}
+	*ps = *res
+	return nil
+}
+
+// checkSharing allows several PoolServices on one user-managed ELB only
+// when every Service involved has externalTrafficPolicy Cluster.
+func (c *Controller) checkSharing(o objects, cfg elbmodel.Config) error {
+	if !cfg.ManagedByUser {
+		return nil
+	}
+	id := elbmodel.UserLoadBalancerID(o.ps)
+	for _, other := range c.poolServicesBy(indexByLoadBalancerID, id) {
+		if other.UID == o.ps.UID || other.DeletionTimestamp != nil {
+			continue
+		}
+		otherSvc, _ := c.services.Services(other.Namespace).Get(serviceName(other))
+		if isLocalService(o.svc) || (otherSvc != nil && isLocalService(otherSvc)) {
+			return &elbmodel.InputError{Reason: apis.EventSyncLoadBalancerFailed, Field: "spec.externalTrafficPolicy",
+				Message: fmt.Sprintf("ELB %s is shared with PoolService %s/%s; sharing an ELB needs externalTrafficPolicy Cluster on every Service",
+					id, other.Namespace, other.Name)}
+		}
+	}
+	return nil
+}
+
+func isLocalService(s *corev1.Service) bool {
+	return s.Spec.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal
+}

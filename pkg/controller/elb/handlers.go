@@ -1,0 +1,193 @@
+package elb
+
+import (
+	"context"
+	"reflect"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/apis"
+	"github.com/edge-lb/edge-controller-manager/pkg/apis/apps/v1beta2"
+	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
+	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
+)
+
+func (c *Controller) addHandlers(services, pools, poolServices, nodes, slices cache.SharedIndexInformer) error {
+	for _, h := range []struct {
+		inf cache.SharedIndexInformer
+		fn  func(old, cur any)
+	}{
+		{poolServices, c.onPoolService},
+		{services, c.onService},
+		{pools, c.onNodePool},
+		{nodes, c.onNode},
+		{slices, c.onEndpointSlice},
+	} {
+		reg, err := h.inf.AddEventHandler(eventHandler(h.fn))
+		if err != nil {
+			return err
+		}
+		c.synced = append(c.synced, reg.HasSynced)
+	}
+	return nil
+}
+
+// eventHandler funnels add/update/delete into fn(old, cur): old is nil on
+// add, cur is nil on delete (tombstones unwrapped).
+func eventHandler(fn func(old, cur any)) cache.ResourceEventHandlerFuncs {
+	return cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(obj any) { fn(nil, obj) },
+		UpdateFunc: fn,
+		DeleteFunc: func(obj any) {
+			if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+				obj = t.Obj
+			}
+			fn(obj, nil)
+		},
+	}
+}
+
+func (c *Controller) enqueue(ps *v1alpha1.PoolService) {
+	c.queue.Add(ps.Namespace + "/" + ps.Name)
+}
+
+func (c *Controller) enqueueAll(ctx context.Context) {
+	all, err := c.poolServices.List(labels.Everything())
+	if err != nil {
+		return
+	}
+	for _, ps := range all {
+		if isELBClass(ps) {
+			c.enqueue(ps)
+		}
+	}
+}
+
+func (c *Controller) onPoolService(old, cur any) {
+	o, _ := old.(*v1alpha1.PoolService)
+	n, _ := cur.(*v1alpha1.PoolService)
+	if o != nil && n != nil && !poolServiceChangedRelevantly(o, n) {
+		return
+	}
+	for _, o := range []any{old, cur} {
+		if ps, ok := o.(*v1alpha1.PoolService); ok && isELBClass(ps) {
+			c.enqueue(ps)
+			return
+		}
+	}
+}
+
+func (c *Controller) onService(old, cur any) {
+	o, _ := old.(*corev1.Service)
+	n, _ := cur.(*corev1.Service)
+	if o != nil && n != nil && !serviceChangedRelevantly(o, n) {
+		return
+	}
+	for _, s := range []*corev1.Service{o, n} {
+		if s != nil {
+			c.enqueueIndexed(indexByService, s.Namespace+"/"+s.Name)
+		}
+	}
+}
+
+func (c *Controller) onNodePool(old, cur any) {
+	o, _ := old.(*v1beta2.NodePool)
+	n, _ := cur.(*v1beta2.NodePool)
+	if o != nil && n != nil && !poolChangedRelevantly(o, n) {
+		return
+	}
+	for _, p := range []*v1beta2.NodePool{o, n} {
+		if p != nil {
+			c.enqueueIndexed(indexByPool, p.Name)
+		}
+	}
+}
+
+func (c *Controller) onNode(old, cur any) {
+	o, _ := old.(*corev1.Node)
+	n, _ := cur.(*corev1.Node)
+	if o != nil && n != nil && !nodeChangedRelevantly(o, n) {
+		return
+	}
+	for _, x := range []*corev1.Node{o, n} {
+		if x != nil && x.Labels[apis.LabelNodePool] != "" {
+			c.enqueueIndexed(indexByPool, x.Labels[apis.LabelNodePool])
+		}
+	}
+}
+
+func (c *Controller) onEndpointSlice(old, cur any) {
+	o, _ := old.(*discoveryv1.EndpointSlice)
+	n, _ := cur.(*discoveryv1.EndpointSlice)
+	if o != nil && n != nil && !sliceChangedRelevantly(o, n) {
+		return
+	}
+	for _, s := range []*discoveryv1.EndpointSlice{o, n} {
+		if s != nil && s.Labels[discoveryv1.LabelServiceName] != "" {
+			c.enqueueIndexed(indexByService, s.Namespace+"/"+s.Labels[discoveryv1.LabelServiceName])
+		}
+	}
+}
+
+func (c *Controller) enqueueIndexed(index, value string) {
+	for _, ps := range c.poolServicesBy(index, value) {
+		c.enqueue(ps)
+	}
+}
+
+// poolServiceChangedRelevantly ignores status-only updates: the status is
+// this controller's own output (drift is caught by the periodic resync).
+func poolServiceChangedRelevantly(o, n *v1alpha1.PoolService) bool {
+	return !equality.Semantic.DeepEqual(o.Spec, n.Spec) ||
+		!reflect.DeepEqual(o.Annotations, n.Annotations) ||
+		!reflect.DeepEqual(o.Labels, n.Labels) ||
+		!reflect.DeepEqual(o.Finalizers, n.Finalizers) ||
+		!reflect.DeepEqual(o.OwnerReferences, n.OwnerReferences) ||
+		(o.DeletionTimestamp == nil) != (n.DeletionTimestamp == nil)
+}
+
+// serviceChangedRelevantly ignores status-only updates (the Service's
+// ingress, written by the PoolService fan-out).
+func serviceChangedRelevantly(o, n *corev1.Service) bool {
+	return !equality.Semantic.DeepEqual(o.Spec, n.Spec) ||
+		!reflect.DeepEqual(o.Annotations, n.Annotations) ||
+		(o.DeletionTimestamp == nil) != (n.DeletionTimestamp == nil)
+}
+
+// poolChangedRelevantly: annotations (network), labels (selector match)
+// and deletion matter; status (node counts) does not.
+func poolChangedRelevantly(o, n *v1beta2.NodePool) bool {
+	return !reflect.DeepEqual(o.Annotations, n.Annotations) ||
+		!reflect.DeepEqual(o.Labels, n.Labels) ||
+		(o.DeletionTimestamp == nil) != (n.DeletionTimestamp == nil)
+}
+
+// nodeChangedRelevantly ignores heartbeats: only labels (pool, instance id,
+// backend filter), providerID, the Ready status and deletion matter.
+func nodeChangedRelevantly(o, n *corev1.Node) bool {
+	return !reflect.DeepEqual(o.Labels, n.Labels) ||
+		o.Spec.ProviderID != n.Spec.ProviderID ||
+		elbmodel.NodeReady(o) != elbmodel.NodeReady(n) ||
+		(o.DeletionTimestamp == nil) != (n.DeletionTimestamp == nil)
+}
+
+// sliceChangedRelevantly: only the Service it belongs to and which nodes
+// host a ready endpoint matter (addresses, ports, hints do not).
+func sliceChangedRelevantly(o, n *discoveryv1.EndpointSlice) bool {
+	return o.Labels[discoveryv1.LabelServiceName] != n.Labels[discoveryv1.LabelServiceName] ||
+		!reflect.DeepEqual(readyNodes(o), readyNodes(n))
+}
+
+func readyNodes(s *discoveryv1.EndpointSlice) map[string]bool {
+	out := map[string]bool{}
+	for _, ep := range s.Endpoints {
+		if ep.NodeName != nil && (ep.Conditions.Ready == nil || *ep.Conditions.Ready) {
+			out[*ep.NodeName] = true
+		}
+	}
+	return out
+}

@@ -1,0 +1,140 @@
+package elb
+
+import (
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/apis"
+)
+
+func TestNodeChangedRelevantly(t *testing.T) {
+	base := newNode("n1", "np-hefei", "i-1", true)
+	base.Status.Conditions[0].LastHeartbeatTime = metav1.NewTime(time.Unix(1, 0))
+	tests := []struct {
+		name string
+		edit func(*corev1.Node)
+		want bool
+	}{
+		{"heartbeat only", func(n *corev1.Node) {
+			n.ResourceVersion = "2"
+			n.Status.Conditions[0].LastHeartbeatTime = metav1.NewTime(time.Unix(99, 0))
+		}, false},
+		{"other condition", func(n *corev1.Node) {
+			n.Status.Conditions = append(n.Status.Conditions, corev1.NodeCondition{Type: corev1.NodeMemoryPressure, Status: "True"})
+		}, false},
+		{"NotReady", func(n *corev1.Node) { n.Status.Conditions[0].Status = corev1.ConditionFalse }, true},
+		{"pool label", func(n *corev1.Node) { n.Labels[apis.LabelNodePool] = "np-chengdu" }, true},
+		{"instance label", func(n *corev1.Node) { n.Labels[apis.LabelENSInstanceID] = "i-2" }, true},
+		{"providerID", func(n *corev1.Node) { n.Spec.ProviderID = "alicloud://r.i-3" }, true},
+		{"deleting", func(n *corev1.Node) { n.DeletionTimestamp = &metav1.Time{} }, true},
+	}
+	for _, tt := range tests {
+		n := base.DeepCopy()
+		tt.edit(n)
+		if got := nodeChangedRelevantly(base, n); got != tt.want {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestSliceChangedRelevantly(t *testing.T) {
+	base := newSlice("cube-svc", "n1", "n2")
+	tests := []struct {
+		name string
+		edit func(*discoveryv1.EndpointSlice)
+		want bool
+	}{
+		{"resourceVersion only", func(s *discoveryv1.EndpointSlice) { s.ResourceVersion = "9" }, false},
+		{"address changed", func(s *discoveryv1.EndpointSlice) { s.Endpoints[0].Addresses = []string{"172.16.9.9"} }, false},
+		{"second endpoint on a node", func(s *discoveryv1.EndpointSlice) {
+			s.Endpoints = append(s.Endpoints, discoveryv1.Endpoint{NodeName: ptr.To("n1")})
+		}, false},
+		{"endpoint not ready", func(s *discoveryv1.EndpointSlice) { s.Endpoints[1].Conditions.Ready = ptr.To(false) }, true},
+		{"endpoint moved", func(s *discoveryv1.EndpointSlice) { s.Endpoints[1].NodeName = ptr.To("n3") }, true},
+		{"service label", func(s *discoveryv1.EndpointSlice) { s.Labels[discoveryv1.LabelServiceName] = "x" }, true},
+	}
+	for _, tt := range tests {
+		s := base.DeepCopy()
+		tt.edit(s)
+		if got := sliceChangedRelevantly(base, s); got != tt.want {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestServiceAndPoolChangedRelevantly(t *testing.T) {
+	svc := newService("cube-svc", "Local", nil)
+	st := svc.DeepCopy()
+	st.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: "1.2.3.4"}}
+	if serviceChangedRelevantly(svc, st) {
+		t.Error("status-only Service update counted")
+	}
+	ann := svc.DeepCopy()
+	ann.Annotations[apis.AnnotationEIPBandwidth] = "20"
+	if !serviceChangedRelevantly(svc, ann) {
+		t.Error("annotation change ignored")
+	}
+	psOld := newPoolService("cube-svc", "np-hefei", nil)
+	psNew := psOld.DeepCopy()
+	psNew.Status.Conditions = []metav1.Condition{{Type: apis.ConditionReady, Status: "True"}}
+	if poolServiceChangedRelevantly(psOld, psNew) {
+		t.Error("PoolService status-only update counted")
+	}
+	psNew.Annotations = map[string]string{apis.AnnotationLoadBalancerID: "lb-1"}
+	if !poolServiceChangedRelevantly(psOld, psNew) {
+		t.Error("PoolService ELB-id annotation ignored")
+	}
+	p := newPool("np-hefei")
+	ps := p.DeepCopy()
+	ps.Status.ReadyNodeNum = 3
+	if poolChangedRelevantly(p, ps) {
+		t.Error("pool status update counted")
+	}
+	pa := p.DeepCopy()
+	pa.Annotations[apis.AnnotationPoolNetworkID] = "n-x"
+	if !poolChangedRelevantly(p, pa) {
+		t.Error("pool annotation change ignored")
+	}
+}
+
+// TestEventMapping checks each event reaches the PoolServices it affects.
+func TestEventMapping(t *testing.T) {
+	h := newHarness(t)
+	h.seedWalkthrough(nil, "Local")
+	drain := func() map[string]bool {
+		out := map[string]bool{}
+		for h.c.queue.Len() > 0 {
+			k, _ := h.c.queue.Get()
+			out[k] = true
+			h.c.queue.Done(k)
+			h.c.queue.Forget(k)
+		}
+		return out
+	}
+	drain()
+	n := newNode("hefei-1", "np-hefei", "i-hefei-1", false)
+	h.update(n)
+	if got := drain(); len(got) != 1 || !got[hefeiKey] {
+		t.Errorf("node event enqueued %v", got)
+	}
+	h.update(newSlice("cube-svc", "hefei-2"))
+	if got := drain(); len(got) != 2 {
+		t.Errorf("slice event enqueued %v", got)
+	}
+	p := newPool("np-chengdu")
+	p.Annotations[apis.AnnotationPoolVSwitchIDs] = "vsw-chengdu-1,vsw-x"
+	h.update(p)
+	if got := drain(); len(got) != 1 || !got[chengduKey] {
+		t.Errorf("pool event enqueued %v", got)
+	}
+	h.update(newSlice("cube-svc", "hefei-2")) // nothing relevant changed
+	h.update(newNode("hefei-1", "np-hefei", "i-hefei-1", false))
+	if got := drain(); len(got) != 0 {
+		t.Errorf("irrelevant updates enqueued %v", got)
+	}
+}

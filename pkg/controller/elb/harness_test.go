@@ -1,0 +1,458 @@
+package elb
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/informers"
+	k8sfake "k8s.io/client-go/kubernetes/fake"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/klog/v2/ktesting"
+	testclock "k8s.io/utils/clock/testing"
+	"k8s.io/utils/ptr"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/apis"
+	"github.com/edge-lb/edge-controller-manager/pkg/apis/apps/v1beta2"
+	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens/enstest"
+	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
+	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator"
+	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator/emulatortest"
+	yurtfake "github.com/edge-lb/edge-controller-manager/pkg/generated/clientset/versioned/fake"
+	"github.com/edge-lb/edge-controller-manager/pkg/generated/informers/externalversions"
+)
+
+const (
+	clusterID  = "c-test"
+	hefeiKey   = "default/cube-svc-np-hefei"
+	chengduKey = "default/cube-svc-np-chengdu"
+	hefeiName  = "k8s/cube-svc/default/np-hefei/c-test"
+	chengName  = "k8s/cube-svc/default/np-chengdu/c-test"
+)
+
+// harness is a controller with fake clientsets, real informers and the
+// real ENS client talking to an emulator over loopback.
+type harness struct {
+	t        *testing.T
+	ctx      context.Context
+	env      *emulatortest.Env
+	emu      *ensemulator.Emulator
+	cloud    ens.Cloud
+	kube     *k8sfake.Clientset
+	yurt     *yurtfake.Clientset
+	recorder *record.FakeRecorder
+	clock    *testclock.FakeClock
+	c        *Controller
+}
+
+func newHarness(t *testing.T, opts ...emulatortest.Option) *harness {
+	return newHarnessWithCloud(t, nil, opts...)
+}
+
+// newHarnessWithCloud lets a test wrap the cloud client.
+func newHarnessWithCloud(t *testing.T, wrap func(ens.Cloud) ens.Cloud, opts ...emulatortest.Option) *harness {
+	_, ctx := ktesting.NewTestContext(t)
+	ctx, cancel := context.WithCancel(ctx)
+	t.Cleanup(cancel)
+	env := emulatortest.Start(t, opts...)
+	h := &harness{t: t, ctx: ctx, env: env, emu: env.Emulator, kube: k8sfake.NewSimpleClientset(),
+		yurt: yurtfake.NewSimpleClientset(), recorder: record.NewFakeRecorder(10000),
+		clock: testclock.NewFakeClock(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))}
+	h.cloud = enstest.NewClient(t, env)
+	if wrap != nil {
+		h.cloud = wrap(h.cloud)
+	}
+	kinf := informers.NewSharedInformerFactory(h.kube, 0)
+	yinf := externalversions.NewSharedInformerFactory(h.yurt, 0)
+	c, err := NewController(ctx, Config{ClusterID: clusterID, RequeueDelay: 10 * time.Millisecond, GCOrphans: true,
+		OrphanGracePeriod: time.Minute, ResyncPeriod: time.Hour, Clock: h.clock},
+		h.kube, h.yurt, h.cloud, kinf.Core().V1().Services(), yinf.Apps().V1beta2().NodePools().Informer(),
+		yinf.Network().V1alpha1().PoolServices(), kinf.Core().V1().Nodes(), kinf.Discovery().V1().EndpointSlices(), h.recorder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.c = c
+	kinf.Start(ctx.Done())
+	yinf.Start(ctx.Done())
+	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
+		t.Fatal("caches did not sync")
+	}
+	return h
+}
+
+// --- the walkthrough's objects ---
+
+var pools = map[string][3]string{
+	"np-hefei":   {"cn-hefei-cmcc-2", "n-hefei", "vsw-hefei-1,vsw-hefei-2"},
+	"np-chengdu": {"cn-chengdu-telecom-4", "n-chengdu", "vsw-chengdu-1"},
+}
+
+func newPool(name string) *v1beta2.NodePool {
+	p := pools[name]
+	return &v1beta2.NodePool{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"k8s-svc": "cube"},
+		Annotations: map[string]string{apis.AnnotationPoolRegionID: p[0], apis.AnnotationPoolNetworkID: p[1], apis.AnnotationPoolVSwitchIDs: p[2]}}}
+}
+
+func newNode(name, pool, instance string, ready bool) *corev1.Node {
+	st := corev1.ConditionTrue
+	if !ready {
+		st = corev1.ConditionFalse
+	}
+	return &corev1.Node{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{apis.LabelNodePool: pool, apis.LabelENSInstanceID: instance}},
+		Status:     corev1.NodeStatus{Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: st}}},
+	}
+}
+
+func newService(name string, policy corev1.ServiceExternalTrafficPolicy, ann map[string]string, ports ...corev1.ServicePort) *corev1.Service {
+	if len(ports) == 0 {
+		ports = []corev1.ServicePort{{Name: "cube", Port: 80, Protocol: corev1.ProtocolTCP, NodePort: 30081}}
+	}
+	a := map[string]string{apis.AnnotationNodePoolSelector: "k8s-svc=cube", apis.AnnotationTopologyKeys: "openyurt.io/nodepool"}
+	for k, v := range ann {
+		a[k] = v
+	}
+	return &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default", Annotations: a},
+		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, LoadBalancerClass: ptr.To(apis.LoadBalancerClassELB),
+			ExternalTrafficPolicy: policy, Ports: ports, Selector: map[string]string{"app": "cube"}},
+	}
+}
+
+func newSlice(svc string, readyNodes ...string) *discoveryv1.EndpointSlice {
+	s := &discoveryv1.EndpointSlice{ObjectMeta: metav1.ObjectMeta{Name: svc + "-abc", Namespace: "default",
+		Labels: map[string]string{discoveryv1.LabelServiceName: svc}}, AddressType: discoveryv1.AddressTypeIPv4}
+	for i, n := range readyNodes {
+		s.Endpoints = append(s.Endpoints, discoveryv1.Endpoint{Addresses: []string{fmt.Sprintf("172.16.0.%d", i+1)},
+			NodeName: ptr.To(n), Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(true)}})
+	}
+	return s
+}
+
+func newPoolService(svc, pool string, ann map[string]string) *v1alpha1.PoolService {
+	name := svc + "-" + pool
+	return &v1alpha1.PoolService{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default", UID: types.UID("uid-" + name), Annotations: ann,
+			Labels: map[string]string{apis.LabelServiceName: svc, apis.LabelPoolName: pool, apis.LabelManagedBy: apis.ManagedByValue}},
+		Spec: v1alpha1.PoolServiceSpec{LoadBalancerClass: ptr.To(apis.LoadBalancerClassELB)},
+	}
+}
+
+// seedWalkthrough creates both pools, four nodes, cube-svc with ready
+// endpoints on every node, and its two PoolServices.
+func (h *harness) seedWalkthrough(svcAnn map[string]string, policy corev1.ServiceExternalTrafficPolicy) {
+	for name := range pools {
+		h.create(newPool(name))
+	}
+	for _, n := range []*corev1.Node{newNode("hefei-1", "np-hefei", "i-hefei-1", true), newNode("hefei-2", "np-hefei", "i-hefei-2", true),
+		newNode("chengdu-1", "np-chengdu", "i-chengdu-1", true), newNode("chengdu-2", "np-chengdu", "i-chengdu-2", true)} {
+		h.create(n)
+	}
+	h.create(newService("cube-svc", policy, svcAnn))
+	h.create(newSlice("cube-svc", "hefei-1", "hefei-2", "chengdu-1", "chengdu-2"))
+	h.create(newPoolService("cube-svc", "np-hefei", nil))
+	h.create(newPoolService("cube-svc", "np-chengdu", nil))
+}
+
+// --- API helpers: every write waits until the informers have seen it ---
+
+func (h *harness) create(obj runtime.Object) {
+	h.t.Helper()
+	var err error
+	switch o := obj.(type) {
+	case *corev1.Node:
+		_, err = h.kube.CoreV1().Nodes().Create(h.ctx, o, metav1.CreateOptions{})
+	case *corev1.Service:
+		_, err = h.kube.CoreV1().Services(o.Namespace).Create(h.ctx, o, metav1.CreateOptions{})
+	case *discoveryv1.EndpointSlice:
+		_, err = h.kube.DiscoveryV1().EndpointSlices(o.Namespace).Create(h.ctx, o, metav1.CreateOptions{})
+	case *v1beta2.NodePool:
+		_, err = h.yurt.AppsV1beta2().NodePools().Create(h.ctx, o, metav1.CreateOptions{})
+	case *v1alpha1.PoolService:
+		_, err = h.yurt.NetworkV1alpha1().PoolServices(o.Namespace).Create(h.ctx, o, metav1.CreateOptions{})
+	}
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.settle()
+}
+
+func (h *harness) update(obj runtime.Object) {
+	h.t.Helper()
+	var err error
+	switch o := obj.(type) {
+	case *corev1.Node:
+		_, err = h.kube.CoreV1().Nodes().Update(h.ctx, o, metav1.UpdateOptions{})
+	case *corev1.Service:
+		_, err = h.kube.CoreV1().Services(o.Namespace).Update(h.ctx, o, metav1.UpdateOptions{})
+	case *discoveryv1.EndpointSlice:
+		_, err = h.kube.DiscoveryV1().EndpointSlices(o.Namespace).Update(h.ctx, o, metav1.UpdateOptions{})
+	case *v1beta2.NodePool:
+		_, err = h.yurt.AppsV1beta2().NodePools().Update(h.ctx, o, metav1.UpdateOptions{})
+	case *v1alpha1.PoolService:
+		_, err = h.yurt.NetworkV1alpha1().PoolServices(o.Namespace).Update(h.ctx, o, metav1.UpdateOptions{})
+	}
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.settle()
+}
+
+func (h *harness) service(name string) *corev1.Service {
+	s, err := h.kube.CoreV1().Services("default").Get(h.ctx, name, metav1.GetOptions{})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return s
+}
+
+func (h *harness) poolService(key string) *v1alpha1.PoolService {
+	h.t.Helper()
+	ns, name, _ := cache.SplitMetaNamespaceKey(key)
+	ps, err := h.yurt.NetworkV1alpha1().PoolServices(ns).Get(h.ctx, name, metav1.GetOptions{})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return ps
+}
+
+// markDeleted sets deletionTimestamp the way the API server does for an
+// object with finalizers (the fake clientset deletes at once otherwise).
+func (h *harness) markDeleted(key string) {
+	ps := h.poolService(key)
+	ps.DeletionTimestamp = &metav1.Time{Time: time.Now()}
+	h.update(ps)
+}
+
+// settle waits until every informer cache equals the fake API's content.
+func (h *harness) settle() {
+	h.t.Helper()
+	err := wait.PollUntilContextTimeout(h.ctx, 2*time.Millisecond, 5*time.Second, true, func(context.Context) (bool, error) {
+		return h.cachesMatch(), nil
+	})
+	if err != nil {
+		h.t.Fatal("informers did not catch up with the fake API")
+	}
+}
+
+func (h *harness) cachesMatch() bool {
+	c := h.c
+	pss, _ := h.yurt.NetworkV1alpha1().PoolServices("").List(h.ctx, metav1.ListOptions{})
+	cachedPS, _ := c.poolServices.List(labels.Everything())
+	svcs, _ := h.kube.CoreV1().Services("").List(h.ctx, metav1.ListOptions{})
+	cachedSvc, _ := c.services.List(labels.Everything())
+	nodes, _ := h.kube.CoreV1().Nodes().List(h.ctx, metav1.ListOptions{})
+	slices, _ := h.kube.DiscoveryV1().EndpointSlices("").List(h.ctx, metav1.ListOptions{})
+	cachedSlices, _ := c.slices.List(labels.Everything())
+	nps, _ := h.yurt.AppsV1beta2().NodePools().List(h.ctx, metav1.ListOptions{})
+	cachedNP, _ := c.pools.List(labels.Everything())
+	return sameSet(pss.Items, cachedPS) && sameSet(svcs.Items, cachedSvc) && sameSet(slices.Items, cachedSlices) &&
+		sameSet(nps.Items, cachedNP) && sameSet(nodes.Items, c.nodeIndexer.List())
+}
+
+// sameSet compares API items with cached pointers by JSON fingerprint.
+func sameSet[T any, C any](items []T, cached []C) bool {
+	if len(items) != len(cached) {
+		return false
+	}
+	want := map[string]bool{}
+	for i := range items {
+		want[fingerprint(&items[i])] = true
+	}
+	for _, c := range cached {
+		if !want[fingerprint(c)] {
+			return false
+		}
+	}
+	return true
+}
+
+func fingerprint(obj any) string {
+	if o, ok := obj.(runtime.Object); ok {
+		obj = o.DeepCopyObject()
+		obj.(runtime.Object).GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
+	}
+	b, _ := json.Marshal(obj)
+	return string(b)
+}
+
+// --- driving syncs ---
+
+// syncOnce settles the caches and runs one sync of key.
+func (h *harness) syncOnce(key string) (time.Duration, error) {
+	h.t.Helper()
+	h.settle()
+	after, err := h.c.sync(h.ctx, key)
+	h.settle()
+	return after, err
+}
+
+// converge syncs each key until it asks for no requeue; errors fail the test.
+func (h *harness) converge(keys ...string) {
+	h.t.Helper()
+	for _, key := range keys {
+		for round := 0; ; round++ {
+			if round > 50 {
+				h.t.Fatalf("%s did not converge", key)
+			}
+			after, err := h.syncOnce(key)
+			if err != nil {
+				h.t.Fatalf("sync %s: %v", key, err)
+			}
+			if after == 0 {
+				break
+			}
+			time.Sleep(after)
+		}
+	}
+}
+
+// convergeThroughErrors is converge that tolerates failing syncs (faults).
+func (h *harness) convergeThroughErrors(key string) {
+	h.t.Helper()
+	for round := 0; round < 30; round++ {
+		after, err := h.syncOnce(key)
+		if err == nil && after == 0 {
+			return
+		}
+		time.Sleep(after)
+	}
+	h.t.Fatalf("%s did not converge through errors", key)
+}
+
+// events drains the recorded events.
+func (h *harness) events() []string {
+	var out []string
+	for {
+		select {
+		case e := <-h.recorder.Events:
+			out = append(out, e)
+		default:
+			return out
+		}
+	}
+}
+
+func hasEvent(events []string, typ, reason, contains string) bool {
+	for _, e := range events {
+		if strings.HasPrefix(e, typ+" "+reason+" ") && strings.Contains(e, contains) {
+			return true
+		}
+	}
+	return false
+}
+
+// --- emulator inventory helpers ---
+
+func (h *harness) lbsNamed(name string) []ensemulator.LoadBalancer {
+	var out []ensemulator.LoadBalancer
+	for _, lb := range h.emu.Inventory().LoadBalancers {
+		if lb.Name == name {
+			out = append(out, lb)
+		}
+	}
+	return out
+}
+
+func (h *harness) lb(id string) ensemulator.LoadBalancer {
+	for _, lb := range h.emu.Inventory().LoadBalancers {
+		if lb.ID == id {
+			return lb
+		}
+	}
+	h.t.Fatalf("ELB %s not in the inventory", id)
+	return ensemulator.LoadBalancer{}
+}
+
+func (h *harness) eipsNamed(name string) []ensemulator.EIP {
+	var out []ensemulator.EIP
+	for _, e := range h.emu.Inventory().EIPs {
+		if e.Name == name {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (h *harness) eip(id string) ensemulator.EIP {
+	for _, e := range h.emu.Inventory().EIPs {
+		if e.ID == id {
+			return e
+		}
+	}
+	h.t.Fatalf("EIP %s not in the inventory", id)
+	return ensemulator.EIP{}
+}
+
+// listeners renders an ELB's listeners as "TCP:80->30081 Running desc".
+func listeners(lb ensemulator.LoadBalancer) []string {
+	var out []string
+	for _, l := range lb.Listeners {
+		out = append(out, fmt.Sprintf("%s:%d->%d %s %s", l.Protocol, l.Port, l.BackendServerPort, l.Status, l.Description))
+	}
+	return out
+}
+
+// backends renders an ELB's backends as sorted "i-x:port/weight".
+func backends(lb ensemulator.LoadBalancer) []string {
+	b := make([]ens.Backend, 0, len(lb.Backends))
+	for _, x := range lb.Backends {
+		b = append(b, ens.Backend{ServerID: x.ServerID, Port: x.Port, Weight: x.Weight})
+	}
+	elbmodel.SortBackends(b)
+	var out []string
+	for _, x := range b {
+		out = append(out, fmt.Sprintf("%s:%d/%d", x.ServerID, x.Port, x.Weight))
+	}
+	return out
+}
+
+// condition returns "Status/Reason" of a PoolService condition.
+func condition(ps *v1alpha1.PoolService, typ string) string {
+	for _, c := range ps.Status.Conditions {
+		if c.Type == typ {
+			return string(c.Status) + "/" + c.Reason
+		}
+	}
+	return ""
+}
+
+func ingress(ps *v1alpha1.PoolService) []string {
+	var out []string
+	for _, i := range ps.Status.LoadBalancer.Ingress {
+		out = append(out, i.IP)
+	}
+	return out
+}
+
+type invT = ensemulator.Inventory
+
+func defaultInventoryWith(edit func(*invT)) invT {
+	inv := ensemulator.DefaultInventory()
+	edit(&inv)
+	return inv
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func sortedStrings(s []string) []string {
+	out := append([]string(nil), s...)
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,68 @@
+package elb
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator"
+	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator/emulatortest"
+)
+
+func TestOrphanSweep(t *testing.T) {
+	created := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	lb := func(id, name string) ensemulator.LoadBalancer {
+		return ensemulator.LoadBalancer{ID: id, Name: name, RegionID: "cn-hefei-cmcc-2", NetworkID: "n-hefei", VSwitchID: "vsw-hefei-1",
+			Spec: "elb.s2.small", Status: "Active", Address: "10.1.0.200", CreateTime: created}
+	}
+	inv := defaultInventoryWith(func(inv *invT) {
+		inv.LoadBalancers = append(inv.LoadBalancers,
+			lb("lb-orphan", "k8s/gone/default/np-hefei/c-test"),
+			lb("lb-foreign", "k8s/gone/default/np-hefei/other-cluster"),
+			lb("lb-short", "k8s/gone/np-hefei/c-test"),
+			lb("lb-long", "k8s/gone/default/np-hefei/x/c-test"))
+		inv.EIPs = append(inv.EIPs,
+			ensemulator.EIP{ID: "eip-orphan", Name: "k8s/gone/default/np-hefei/c-test", RegionID: "cn-hefei-cmcc-2", Address: "47.9.9.9",
+				Bandwidth: 10, Status: "InUse", InstanceID: "lb-orphan", InstanceType: "SlbInstance", CreateTime: created},
+			ensemulator.EIP{ID: "eip-foreign", Name: "k8s/gone/default/np-hefei/other-cluster", RegionID: "cn-hefei-cmcc-2",
+				Address: "47.9.9.8", Bandwidth: 10, Status: "Available", CreateTime: created})
+	})
+	h := newHarness(t, emulatortest.WithInventory(inv))
+	h.seedWalkthrough(nil, corev1.ServiceExternalTrafficPolicyCluster)
+	h.converge(hefeiKey, chengduKey)
+	ids := func() (lbs, eips []string) {
+		for _, l := range h.emu.Inventory().LoadBalancers {
+			lbs = append(lbs, l.ID)
+		}
+		for _, e := range h.emu.Inventory().EIPs {
+			eips = append(eips, e.ID)
+		}
+		return lbs, eips
+	}
+	lbsBefore, eipsBefore := ids()
+
+	for _, step := range []time.Duration{0, 30 * time.Second} { // within the grace period
+		h.clock.Step(step)
+		if err := h.c.sweep(h.ctx); err != nil {
+			t.Fatal(err)
+		}
+		if lbs, eips := ids(); len(lbs) != len(lbsBefore) || len(eips) != len(eipsBefore) {
+			t.Fatalf("released within the grace period: %v %v", lbs, eips)
+		}
+	}
+	h.clock.Step(31 * time.Second)
+	if err := h.c.sweep(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	lbs, eips := ids()
+	wantLBs := slices.DeleteFunc(slices.Clone(lbsBefore), func(id string) bool { return id == "lb-orphan" })
+	wantEIPs := slices.DeleteFunc(slices.Clone(eipsBefore), func(id string) bool { return id == "eip-orphan" })
+	if !slices.Equal(sortedStrings(lbs), sortedStrings(wantLBs)) || !slices.Equal(sortedStrings(eips), sortedStrings(wantEIPs)) {
+		t.Errorf("after the grace period: ELBs %v EIPs %v; want %v %v", lbs, eips, wantLBs, wantEIPs)
+	}
+	if len(h.lbsNamed(hefeiName)) != 1 || len(h.eipsNamed(chengName)) != 1 {
+		t.Error("a live PoolService's resources were swept")
+	}
+}

@@ -1,0 +1,171 @@
+package elb
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/apis"
+	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
+)
+
+// Condition reasons besides the event reasons (apis.Event*).
+const (
+	reasonReady              = "LoadBalancerReady"
+	reasonSynced             = "Synced"
+	reasonProgressing        = "Progressing"
+	reasonWaitingForID       = "WaitingForLoadBalancerID"
+	reasonNotExposed         = "NotExposed"
+	reasonChangeRefused      = "ChangeRefused"
+	reasonCloudError         = apis.EventSyncLoadBalancerFailed
+	msgWaitingForID          = "managed-by-user Service: annotate the PoolService with " + apis.AnnotationLoadBalancerID
+	conditionMessageMaxChars = 1024
+)
+
+// cond is one condition to set.
+type cond struct {
+	typ     string
+	status  metav1.ConditionStatus
+	reason  string
+	message string
+}
+
+// writeStatus sets the conditions on a copy of ps's status, lets mutate
+// change the rest, and updates the status subresource only when it changed.
+func (c *Controller) writeStatus(ctx context.Context, ps *v1alpha1.PoolService, mutate func(*v1alpha1.PoolServiceStatus), conds ...cond) error {
+	st := *ps.Status.DeepCopy()
+	if mutate != nil {
+		mutate(&st)
+	}
+	for _, x := range conds {
+		msg := x.message
+		if len(msg) > conditionMessageMaxChars {
+			msg = msg[:conditionMessageMaxChars]
+		}
+		meta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: x.typ, Status: x.status, Reason: x.reason,
+			Message: msg, ObservedGeneration: ps.Generation, LastTransitionTime: metav1.NewTime(time.Now())})
+	}
+	if equality.Semantic.DeepEqual(ps.Status, st) {
+		return nil
+	}
+	upd := ps.DeepCopy()
+	upd.Status = st
+	res, err := c.yurtClient.NetworkV1alpha1().PoolServices(ps.Namespace).UpdateStatus(ctx, upd, metav1.UpdateOptions{})
+	if err != nil {
+		return fmt.Errorf("update PoolService status: %w", err)
+	}
+	*ps = *res
+	return nil
+}
+
+// inputError reports bad user input: Warning event, Synced False (Ready
+// False unless the ELB already serves), no requeue until objects change.
+func (c *Controller) inputError(ctx context.Context, o objects, err error) (time.Duration, error) {
+	ie := elbmodel.AsInputError(err)
+	if ie == nil {
+		return c.cloudError(ctx, o, err)
+	}
+	msg := ie.Error()
+	c.warn(o, ie.Reason, msg)
+	conds := []cond{{apis.ConditionSynced, metav1.ConditionFalse, ie.Reason, msg}}
+	if !meta.IsStatusConditionTrue(o.ps.Status.Conditions, apis.ConditionReady) {
+		conds = append(conds, cond{apis.ConditionReady, metav1.ConditionFalse, ie.Reason, msg})
+	}
+	return 0, c.writeStatus(ctx, o.ps, nil, conds...)
+}
+
+// cloudError reports a failed cloud call and returns it for a rate-limited retry.
+func (c *Controller) cloudError(ctx context.Context, o objects, err error) (time.Duration, error) {
+	msg := "cloud call failed: " + err.Error()
+	c.warn(o, apis.EventSyncLoadBalancerFailed, msg)
+	if serr := c.writeStatus(ctx, o.ps, nil, cond{apis.ConditionSynced, metav1.ConditionFalse, reasonCloudError, msg}); serr != nil {
+		return 0, fmt.Errorf("%w (and %v)", err, serr)
+	}
+	return 0, err
+}
+
+func (c *Controller) waitForLoadBalancerID(ctx context.Context, o objects) error {
+	return c.writeStatus(ctx, o.ps, nil,
+		cond{apis.ConditionReady, metav1.ConditionFalse, reasonWaitingForID, msgWaitingForID},
+		cond{apis.ConditionSynced, metav1.ConditionFalse, reasonWaitingForID, msgWaitingForID})
+}
+
+// reportSynced writes ingress, the ELB id and the conditions after a plan
+// ran, and emits EnsuredLoadBalancer when the ELB first matches.
+func (c *Controller) reportSynced(ctx context.Context, o objects, d elbmodel.Desired, a elbmodel.Actual, plan elbmodel.Plan, r applied) error {
+	ingress := ingressOf(d, a)
+	active := a.LoadBalancer != nil && a.LoadBalancer.Status == ens.LoadBalancerActive
+	ready := cond{apis.ConditionReady, metav1.ConditionTrue, reasonReady, fmt.Sprintf("ELB %s serves %v", r.lbID, ingressIPs(ingress))}
+	if !active || len(ingress) == 0 {
+		ready = cond{apis.ConditionReady, metav1.ConditionFalse, reasonProgressing, "waiting for the ELB and its address"}
+	}
+	synced := cond{apis.ConditionSynced, metav1.ConditionTrue, reasonSynced, fmt.Sprintf("ELB %s matches the Service", r.lbID)}
+	switch {
+	case !plan.Empty() || plan.Wait != "":
+		synced = cond{apis.ConditionSynced, metav1.ConditionFalse, reasonProgressing,
+			joinNonEmpty(fmt.Sprintf("applied %d change(s)", r.done), plan.Wait)}
+	case len(plan.Refused) > 0:
+		synced = cond{apis.ConditionSynced, metav1.ConditionFalse, reasonChangeRefused, plan.Refused[0].Error()}
+	}
+	wasSynced := meta.FindStatusCondition(o.ps.Status.Conditions, apis.ConditionSynced)
+	changed := wasSynced == nil || wasSynced.Reason != synced.reason || wasSynced.Message != synced.message
+	err := c.writeStatus(ctx, o.ps, func(st *v1alpha1.PoolServiceStatus) {
+		st.LoadBalancer.Ingress = ingress
+		if r.lbID != "" {
+			if st.AggregateToAnnotations == nil {
+				st.AggregateToAnnotations = map[string]string{}
+			}
+			st.AggregateToAnnotations[apis.AnnotationLoadBalancerID] = r.lbID
+		}
+	}, ready, synced)
+	if err == nil && changed {
+		switch synced.reason {
+		case reasonSynced:
+			c.normal(o, apis.EventEnsuredLoadBalancer, synced.message+fmt.Sprintf(", ingress %v", ingressIPs(ingress)))
+		case reasonChangeRefused:
+			for _, ref := range plan.Refused {
+				c.warn(o, ref.Reason, ref.Error())
+			}
+		}
+	}
+	return err
+}
+
+// ingressOf: the EIP on the ELB, else (intranet, or a user ELB without
+// one) the ELB's own address.
+func ingressOf(d elbmodel.Desired, a elbmodel.Actual) []corev1.LoadBalancerIngress {
+	lb := a.LoadBalancer
+	if lb == nil {
+		return nil
+	}
+	var ips []string
+	for _, e := range a.EIPs {
+		if e.AssociatedInstanceID == lb.ID && e.IP != "" {
+			ips = append(ips, e.IP)
+		}
+	}
+	slices.Sort(ips)
+	switch {
+	case len(ips) > 0:
+		return []corev1.LoadBalancerIngress{{IP: ips[0]}}
+	case d.EIP == nil && lb.Address != "":
+		return []corev1.LoadBalancerIngress{{IP: lb.Address}}
+	}
+	return nil
+}
+
+func ingressIPs(in []corev1.LoadBalancerIngress) []string {
+	var out []string
+	for _, i := range in {
+		out = append(out, i.IP)
+	}
+	return out
+}

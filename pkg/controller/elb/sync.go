@@ -1,0 +1,254 @@
+package elb
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/apis"
+	"github.com/edge-lb/edge-controller-manager/pkg/apis/apps/v1beta2"
+	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
+)
+
+// objects are what one sync reads from the listers.
+type objects struct {
+	ps   *v1alpha1.PoolService
+	svc  *corev1.Service   // nil when gone
+	pool *v1beta2.NodePool // nil when gone
+}
+
+// sync brings one PoolService's ELB in line. A positive duration asks to be
+// looked at again after it (transitional cloud state, or verifying a plan
+// just applied); an error is retried with rate limiting.
+func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error) {
+	ns, name, err := cache.SplitMetaNamespaceKey(key)
+	if err != nil {
+		return 0, nil
+	}
+	cached, err := c.poolServices.PoolServices(ns).Get(name)
+	if apierrors.IsNotFound(err) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	o := c.load(cached.DeepCopy())
+	if !isELBClass(o.ps) && !hasFinalizer(o.ps) {
+		return 0, nil
+	}
+	if why := o.notExposed(); why != "" {
+		klog.FromContext(ctx).V(2).Info("PoolService not exposed; cleaning up", "why", why)
+		return c.cleanup(ctx, o, why)
+	}
+	return c.ensure(ctx, o)
+}
+
+func (c *Controller) load(ps *v1alpha1.PoolService) objects {
+	o := objects{ps: ps}
+	if svc, err := c.services.Services(ps.Namespace).Get(serviceName(ps)); err == nil {
+		o.svc = svc
+	}
+	if pool, err := c.pools.Get(poolName(ps)); err == nil {
+		o.pool = pool
+	}
+	return o
+}
+
+// notExposed says why the PoolService should have no ELB, or "".
+func (o objects) notExposed() string {
+	switch {
+	case o.ps.DeletionTimestamp != nil:
+		return "PoolService is being deleted"
+	case !isELBClass(o.ps):
+		return "PoolService is not of class " + apis.LoadBalancerClassELB
+	case o.svc == nil || o.svc.DeletionTimestamp != nil:
+		return "Service is gone"
+	case o.svc.Spec.Type != corev1.ServiceTypeLoadBalancer || o.svc.Spec.LoadBalancerClass == nil ||
+		*o.svc.Spec.LoadBalancerClass != apis.LoadBalancerClassELB:
+		return "Service is no longer a LoadBalancer of class " + apis.LoadBalancerClassELB
+	case o.pool == nil || o.pool.DeletionTimestamp != nil:
+		return "NodePool is gone"
+	}
+	sel := o.svc.Annotations[apis.AnnotationNodePoolSelector]
+	if sel == "" {
+		return "Service has no " + apis.AnnotationNodePoolSelector
+	}
+	// An unparsable selector is the fan-out's to report; it never releases.
+	if s, err := labels.Parse(sel); err == nil && !s.Matches(labels.Set(o.pool.Labels)) {
+		return "NodePool no longer matches the Service's selector"
+	}
+	return ""
+}
+
+func (c *Controller) ensure(ctx context.Context, o objects) (time.Duration, error) {
+	cfg, err := elbmodel.ParseConfig(o.svc.Annotations)
+	if err != nil {
+		return c.inputError(ctx, o, err)
+	}
+	in := c.inputs(o, cfg)
+	if cfg.ManagedByUser && elbmodel.UserLoadBalancerID(o.ps) == "" {
+		return 0, c.waitForLoadBalancerID(ctx, o)
+	}
+	if err := c.checkSharing(o, cfg); err != nil {
+		return c.inputError(ctx, o, err)
+	}
+	// Validate everything but the instances before any cloud call.
+	if _, err := elbmodel.Build(in, nil); err != nil {
+		return c.inputError(ctx, o, err)
+	}
+	instances, err := c.instances(ctx, elbmodel.BackendInstanceIDs(in))
+	if err != nil {
+		return c.cloudError(ctx, o, err)
+	}
+	d, _ := elbmodel.Build(in, instances)
+	actual, err := c.readActual(ctx, o.ps, d)
+	if err != nil {
+		return c.cloudError(ctx, o, err)
+	}
+	plan, err := elbmodel.Diff(d, actual)
+	if err != nil {
+		return c.inputError(ctx, o, err)
+	}
+	logPlan(ctx, d, actual, plan)
+	return c.applyAndReport(ctx, o, d, actual, plan)
+}
+
+func (c *Controller) applyAndReport(ctx context.Context, o objects, d elbmodel.Desired, a elbmodel.Actual, plan elbmodel.Plan) (time.Duration, error) {
+	if !plan.Empty() || a.LoadBalancer != nil {
+		if err := c.ensureFinalizer(ctx, o); err != nil {
+			return 0, err
+		}
+	}
+	res, err := c.apply(ctx, o, d, a, plan)
+	if err != nil {
+		return c.cloudError(ctx, o, err)
+	}
+	if res.wait != "" {
+		plan.Wait = joinNonEmpty(plan.Wait, res.wait)
+	}
+	if err := c.reportSynced(ctx, o, d, a, plan, res); err != nil {
+		return 0, err
+	}
+	if !plan.Empty() || plan.Wait != "" {
+		return c.cfg.RequeueDelay, nil
+	}
+	return 0, nil
+}
+
+func (c *Controller) inputs(o objects, cfg elbmodel.Config) elbmodel.Inputs {
+	in := elbmodel.Inputs{
+		ClusterID: c.cfg.ClusterID, PoolService: o.ps, Service: o.svc, Pool: o.pool,
+		Nodes: c.poolNodes(o.pool.Name), Config: cfg,
+	}
+	if o.svc.Spec.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal {
+		sel := labels.SelectorFromSet(labels.Set{discoveryv1.LabelServiceName: o.svc.Name})
+		in.Slices, _ = c.slices.EndpointSlices(o.svc.Namespace).List(sel)
+	}
+	return in
+}
+
+// instances reads the candidate instances (the client splits the ids).
+func (c *Controller) instances(ctx context.Context, ids []string) (map[string]ens.Instance, error) {
+	out := map[string]ens.Instance{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	list, err := c.cloud.ListInstances(ctx, ens.InstanceFilter{IDs: ids})
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range list {
+		out[i.ID] = i
+	}
+	return out, nil
+}
+
+// logPlan writes the readable difference at V(2).
+func logPlan(ctx context.Context, d elbmodel.Desired, a elbmodel.Actual, plan elbmodel.Plan) {
+	logger := klog.FromContext(ctx)
+	if plan.Empty() && plan.Wait == "" {
+		logger.V(4).Info("ELB up to date", "name", d.Name)
+		return
+	}
+	steps := make([]string, 0, len(plan.Actions))
+	for _, a := range plan.Actions {
+		steps = append(steps, a.String())
+	}
+	logger.V(2).Info("ELB differs from desired", "name", d.Name, "plan", steps, "wait", plan.Wait,
+		"diff", cmp.Diff(actualView(d, a), desiredView(d)))
+}
+
+// modelView is the part of an ELB the diff log shows.
+type modelView struct {
+	Listeners    []ens.Listener
+	Backends     []ens.Backend
+	EIPBandwidth int
+}
+
+func desiredView(d elbmodel.Desired) modelView {
+	v := modelView{Listeners: d.Listeners, Backends: d.Backends}
+	if d.EIP != nil {
+		v.EIPBandwidth = d.EIP.Bandwidth
+	}
+	return v
+}
+
+func actualView(d elbmodel.Desired, a elbmodel.Actual) modelView {
+	var v modelView
+	if lb := a.LoadBalancer; lb != nil {
+		for _, l := range lb.Listeners {
+			if l.Description == d.Name {
+				l.Status = ""
+				v.Listeners = append(v.Listeners, l)
+			}
+		}
+		v.Backends = lb.Backends
+	}
+	if d.Managed && len(a.EIPs) > 0 {
+		v.EIPBandwidth = a.EIPs[0].Bandwidth
+	}
+	return v
+}
+
+func joinNonEmpty(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "; " + b
+}
+
+func serviceName(ps *v1alpha1.PoolService) string {
+	if n := ps.Labels[apis.LabelServiceName]; n != "" {
+		return n
+	}
+	for _, r := range ps.OwnerReferences {
+		if r.Kind == "Service" {
+			return r.Name
+		}
+	}
+	return ""
+}
+
+func poolName(ps *v1alpha1.PoolService) string {
+	if n := ps.Labels[apis.LabelPoolName]; n != "" {
+		return n
+	}
+	for _, r := range ps.OwnerReferences {
+		if r.Kind == "NodePool" {
+			return r.Name
+		}
+	}
+	return ""
+}

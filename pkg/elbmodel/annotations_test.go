@@ -1,0 +1,136 @@
+package elbmodel
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/apis"
+)
+
+func defaultConfig() Config {
+	return Config{
+		Spec: "elb.s2.small", PayType: "PostPaid", AddressType: AddressInternet,
+		EIP:    EIPConfig{Bandwidth: 10, InstanceChargeType: "PostPaid", InternetChargeType: "95BandwidthByMonth"},
+		Weight: 100,
+		Listener: ListenerConfig{Scheduler: "rr", EstablishedTimeout: 500, HealthyThreshold: 3, UnhealthyThreshold: 3,
+			HealthCheckInterval: 2, HealthCheckConnectTimeout: 5},
+	}
+}
+
+func TestParseConfigValid(t *testing.T) {
+	tests := []struct {
+		key, value string
+		edit       func(*Config)
+	}{
+		{"", "", func(*Config) {}},
+		{apis.AnnotationManagedByUser, "true", func(c *Config) { c.ManagedByUser = true }},
+		{apis.AnnotationForceOverrideListeners, "true", func(c *Config) { c.ForceOverride = true }},
+		{apis.AnnotationSpec, "elb.s3.medium", func(c *Config) { c.Spec = "elb.s3.medium" }},
+		{apis.AnnotationPayType, "PrePaid", func(c *Config) { c.PayType = "PrePaid" }},
+		{apis.AnnotationAddressType, "intranet", func(c *Config) { c.AddressType = AddressIntranet }},
+		{apis.AnnotationEIPBandwidth, "200", func(c *Config) { c.EIP.Bandwidth = 200 }},
+		{apis.AnnotationEIPISP, "cmcc", func(c *Config) { c.EIP.ISP = "cmcc" }},
+		{apis.AnnotationEIPInstanceChargeType, "PrePaid", func(c *Config) { c.EIP.InstanceChargeType = "PrePaid" }},
+		{apis.AnnotationEIPInternetChargeType, "PayByTraffic", func(c *Config) { c.EIP.InternetChargeType = "PayByTraffic" }},
+		{apis.AnnotationBackendLabel, "a=b, c.io/d=e", func(c *Config) { c.BackendLabels = map[string]string{"a": "b", "c.io/d": "e"} }},
+		{apis.AnnotationBackendWeight, "0", func(c *Config) { c.Weight = 0 }},
+		{apis.AnnotationScheduler, "wrr", func(c *Config) { c.Listener.Scheduler = "wrr" }},
+		{apis.AnnotationPersistenceTimeout, "3600", func(c *Config) { c.Listener.PersistenceTimeout = 3600 }},
+		{apis.AnnotationEstablishedTimeout, "10", func(c *Config) { c.Listener.EstablishedTimeout = 10 }},
+		{apis.AnnotationHealthyThreshold, "10", func(c *Config) { c.Listener.HealthyThreshold = 10 }},
+		{apis.AnnotationUnhealthyThreshold, "2", func(c *Config) { c.Listener.UnhealthyThreshold = 2 }},
+		{apis.AnnotationHealthCheckInterval, "50", func(c *Config) { c.Listener.HealthCheckInterval = 50 }},
+		{apis.AnnotationHealthCheckConnectTimeout, " 300 ", func(c *Config) { c.Listener.HealthCheckConnectTimeout = 300 }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key, func(t *testing.T) {
+			ann := map[string]string{}
+			if tt.key != "" {
+				ann[tt.key] = tt.value
+			}
+			got, err := ParseConfig(ann)
+			if err != nil {
+				t.Fatalf("ParseConfig: %v", err)
+			}
+			want := defaultConfig()
+			tt.edit(&want)
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("config (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestParseConfigInvalid(t *testing.T) {
+	tests := []struct{ key, value string }{
+		{apis.AnnotationManagedByUser, "yes please"},
+		{apis.AnnotationForceOverrideListeners, "maybe"},
+		{apis.AnnotationSpec, "big"},
+		{apis.AnnotationPayType, "Free"},
+		{apis.AnnotationAddressType, "public"},
+		{apis.AnnotationEIPBandwidth, "ten"},
+		{apis.AnnotationEIPBandwidth, "0"},
+		{apis.AnnotationEIPBandwidth, "10001"},
+		{apis.AnnotationEIPISP, "att"},
+		{apis.AnnotationEIPInstanceChargeType, "Monthly"},
+		{apis.AnnotationEIPInternetChargeType, "Free"},
+		{apis.AnnotationBackendLabel, "novalue"},
+		{apis.AnnotationBackendLabel, "a=b,bad key=c"},
+		{apis.AnnotationBackendWeight, "101"},
+		{apis.AnnotationBackendWeight, "-1"},
+		{apis.AnnotationBackendWeight, "1.5"},
+		{apis.AnnotationScheduler, "random"},
+		{apis.AnnotationPersistenceTimeout, "3601"},
+		{apis.AnnotationEstablishedTimeout, "9"},
+		{apis.AnnotationEstablishedTimeout, "901"},
+		{apis.AnnotationHealthyThreshold, "1"},
+		{apis.AnnotationUnhealthyThreshold, "11"},
+		{apis.AnnotationHealthCheckInterval, "0"},
+		{apis.AnnotationHealthCheckInterval, "51"},
+		{apis.AnnotationHealthCheckConnectTimeout, "301"},
+		{apis.AnnotationHealthCheckConnectTimeout, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
+			_, err := ParseConfig(map[string]string{tt.key: tt.value})
+			ie := AsInputError(err)
+			if ie == nil {
+				t.Fatalf("err = %v, want an InputError", err)
+			}
+			if ie.Field != tt.key || ie.Reason != apis.EventInvalidAnnotation {
+				t.Errorf("got field %q reason %q, want field %q reason %s", ie.Field, ie.Reason, tt.key, apis.EventInvalidAnnotation)
+			}
+		})
+	}
+}
+
+func TestNames(t *testing.T) {
+	n := Name("cube-svc", "default", "np-hefei", "c1")
+	if n != "k8s/cube-svc/default/np-hefei/c1" {
+		t.Fatalf("Name = %q", n)
+	}
+	tests := []struct {
+		name string
+		ok   bool
+	}{
+		{n, true},
+		{"k8s/a/b/c/c2", false},
+		{"k8s/a/b/c/d/c1", false},
+		{"k8s/a/b/c1", false},
+		{"k8s//b/c/c1", false},
+		{"x8s/a/b/c/c1", false},
+		{"user-elb-hefei", false},
+	}
+	for _, tt := range tests {
+		if _, ok := ParseName(tt.name, "c1"); ok != tt.ok {
+			t.Errorf("ParseName(%q) ok = %v, want %v", tt.name, ok, tt.ok)
+		}
+	}
+	if p, _ := ParseName(n, "c1"); p != (NameParts{"cube-svc", "default", "np-hefei", "c1"}) {
+		t.Errorf("parts = %+v", p)
+	}
+	if LoadBalancerClientToken("u") == EIPClientToken("u") || LoadBalancerClientToken("u") != LoadBalancerClientToken("u") {
+		t.Error("client tokens must be deterministic and distinct per kind")
+	}
+}

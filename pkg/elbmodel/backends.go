@@ -1,0 +1,135 @@
+package elbmodel
+
+import (
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/apis"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+)
+
+// labelExcludeFromLB keeps a node out of every load balancer, as in the
+// Kubernetes service controller.
+const labelExcludeFromLB = "node.kubernetes.io/exclude-from-external-load-balancers"
+
+// InstanceID maps a node to its ENS instance id: the label
+// alibabacloud.com/ens-instance-id; else spec.providerID with any
+// "scheme://" removed, then the part after the last "/", then the part after
+// the last "." (so "alicloud://cn-hefei-cmcc-2.i-abc", "cn-hefei.i-abc" and
+// "ens:///i-abc" all give "i-abc"); else the node name.
+func InstanceID(node *corev1.Node) string {
+	if id := node.Labels[apis.LabelENSInstanceID]; id != "" {
+		return id
+	}
+	p := node.Spec.ProviderID
+	if _, rest, ok := strings.Cut(p, "://"); ok {
+		p = rest
+	}
+	p = p[strings.LastIndex(p, "/")+1:]
+	p = p[strings.LastIndex(p, ".")+1:]
+	if p != "" {
+		return p
+	}
+	return node.Name
+}
+
+// NodeReady reports whether the node's Ready condition is True.
+func NodeReady(node *corev1.Node) bool {
+	for _, c := range node.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// BackendInstanceIDs returns the sorted, unique instance ids of the nodes
+// that should be backends, before the instances' own status is known:
+// Ready nodes of the pool, not being deleted, not excluded, matching the
+// backend label filter, and with Local traffic policy only those running a
+// ready endpoint of the Service.
+func BackendInstanceIDs(in Inputs) []string {
+	var withEndpoint map[string]bool
+	if isLocal(in.Service) {
+		withEndpoint = nodesWithReadyEndpoint(in.Slices)
+	}
+	seen := map[string]bool{}
+	var ids []string
+	for _, n := range in.Nodes {
+		if !backendNode(n, in.Config.BackendLabels) {
+			continue
+		}
+		if withEndpoint != nil && !withEndpoint[n.Name] {
+			continue
+		}
+		if id := InstanceID(n); !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func backendNode(n *corev1.Node, filter map[string]string) bool {
+	if n.DeletionTimestamp != nil || !NodeReady(n) {
+		return false
+	}
+	if _, excluded := n.Labels[labelExcludeFromLB]; excluded {
+		return false
+	}
+	for k, v := range filter {
+		if n.Labels[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func isLocal(svc *corev1.Service) bool {
+	return svc.Spec.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal
+}
+
+// nodesWithReadyEndpoint returns the nodes hosting a ready endpoint; an
+// unset Ready condition counts as ready (EndpointSlice API semantics).
+func nodesWithReadyEndpoint(slices []*discoveryv1.EndpointSlice) map[string]bool {
+	out := map[string]bool{}
+	for _, s := range slices {
+		for _, ep := range s.Endpoints {
+			if ep.NodeName == nil || (ep.Conditions.Ready != nil && !*ep.Conditions.Ready) {
+				continue
+			}
+			out[*ep.NodeName] = true
+		}
+	}
+	return out
+}
+
+// buildBackends puts every Running instance of ids on every backend port.
+func buildBackends(ids []string, instances map[string]ens.Instance, ports []int, weight int) []ens.Backend {
+	var out []ens.Backend
+	for _, id := range ids {
+		inst, ok := instances[id]
+		if !ok || inst.Status != ens.InstanceRunning {
+			continue
+		}
+		for _, p := range ports {
+			out = append(out, ens.Backend{ServerID: id, Type: ens.BackendTypeENS, IP: inst.PrivateIP, Port: p, Weight: weight})
+		}
+	}
+	SortBackends(out)
+	return out
+}
+
+// SortBackends orders backends by server id, then port.
+func SortBackends(b []ens.Backend) {
+	sort.Slice(b, func(i, j int) bool {
+		if b[i].ServerID != b[j].ServerID {
+			return b[i].ServerID < b[j].ServerID
+		}
+		return b[i].Port < b[j].Port
+	})
+}

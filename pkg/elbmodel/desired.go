@@ -1,0 +1,188 @@
+package elbmodel
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/apis"
+	"github.com/edge-lb/edge-controller-manager/pkg/apis/apps/v1beta2"
+	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+)
+
+// Inputs are the objects one PoolService's ELB is built from.
+type Inputs struct {
+	ClusterID   string
+	PoolService *v1alpha1.PoolService
+	Service     *corev1.Service
+	Pool        *v1beta2.NodePool
+	// Nodes are the nodes of the pool.
+	Nodes []*corev1.Node
+	// Slices are the Service's EndpointSlices.
+	Slices []*discoveryv1.EndpointSlice
+	// Config is ParseConfig of the Service's annotations.
+	Config Config
+}
+
+// Network is where a pool's ELB lives.
+type Network struct {
+	RegionID  string
+	NetworkID string
+	VSwitchID string
+}
+
+// Desired is the ELB one PoolService should have.
+type Desired struct {
+	// Name is the ELB and EIP name and the listener Description.
+	Name string
+	// Managed is false for a user-managed ELB.
+	Managed bool
+	// LoadBalancerID is the user-managed ELB (empty when managed).
+	LoadBalancerID string
+	Network        Network
+	Spec           string
+	PayType        string
+	AddressType    string
+	Local          bool
+	ForceOverride  bool
+	// Listeners are sorted by port, then protocol.
+	Listeners []ens.Listener
+	// Backends are sorted by server id, then port.
+	Backends []ens.Backend
+	// EIP is nil when user-managed or intranet.
+	EIP *DesiredEIP
+}
+
+// DesiredEIP is the EIP of a managed internet ELB.
+type DesiredEIP struct {
+	Name               string
+	RegionID           string
+	Bandwidth          int
+	ISP                string
+	InstanceChargeType string
+	InternetChargeType string
+}
+
+// PoolNetwork reads the pool's ENS annotations. A user-managed ELB needs
+// only the region; a managed one needs all three.
+func PoolNetwork(pool *v1beta2.NodePool, managed bool) (Network, error) {
+	a := pool.Annotations
+	n := Network{RegionID: a[apis.AnnotationPoolRegionID], NetworkID: a[apis.AnnotationPoolNetworkID]}
+	vsw, _, _ := strings.Cut(a[apis.AnnotationPoolVSwitchIDs], ",")
+	n.VSwitchID = strings.TrimSpace(vsw)
+	missing := []string{}
+	if n.RegionID == "" {
+		missing = append(missing, apis.AnnotationPoolRegionID)
+	}
+	if managed && n.NetworkID == "" {
+		missing = append(missing, apis.AnnotationPoolNetworkID)
+	}
+	if managed && n.VSwitchID == "" {
+		missing = append(missing, apis.AnnotationPoolVSwitchIDs)
+	}
+	if len(missing) > 0 {
+		return n, &InputError{
+			Reason:  apis.EventMissingPoolNetwork,
+			Field:   strings.Join(missing, ","),
+			Message: fmt.Sprintf("NodePool %s lacks the annotation(s)", pool.Name),
+		}
+	}
+	return n, nil
+}
+
+// UserLoadBalancerID is the ELB id a user put on the PoolService.
+func UserLoadBalancerID(ps *v1alpha1.PoolService) string {
+	return strings.TrimSpace(ps.Annotations[apis.AnnotationLoadBalancerID])
+}
+
+// Build computes the desired ELB. instances holds the ENS instances of
+// BackendInstanceIDs(in) as the cloud reports them; missing or non-Running
+// ones are not backends.
+func Build(in Inputs, instances map[string]ens.Instance) (Desired, error) {
+	c := in.Config
+	d := Desired{
+		Name:          Name(in.Service.Name, in.Service.Namespace, in.Pool.Name, in.ClusterID),
+		Managed:       !c.ManagedByUser,
+		Spec:          c.Spec,
+		PayType:       c.PayType,
+		AddressType:   c.AddressType,
+		Local:         isLocal(in.Service),
+		ForceOverride: c.ForceOverride,
+	}
+	var err error
+	if d.Network, err = PoolNetwork(in.Pool, d.Managed); err != nil {
+		return d, err
+	}
+	if !d.Managed {
+		d.LoadBalancerID = UserLoadBalancerID(in.PoolService)
+	}
+	if d.Listeners, err = buildListeners(in.Service, d.Name, c.Listener); err != nil {
+		return d, err
+	}
+	d.Backends = buildBackends(BackendInstanceIDs(in), instances, backendPorts(d.Listeners), c.Weight)
+	if d.Managed && c.AddressType == AddressInternet {
+		d.EIP = &DesiredEIP{
+			Name: d.Name, RegionID: d.Network.RegionID, Bandwidth: c.EIP.Bandwidth, ISP: c.EIP.ISP,
+			InstanceChargeType: c.EIP.InstanceChargeType, InternetChargeType: c.EIP.InternetChargeType,
+		}
+	}
+	return d, nil
+}
+
+// buildListeners makes one listener per Service port.
+func buildListeners(svc *corev1.Service, owner string, lc ListenerConfig) ([]ens.Listener, error) {
+	var out []ens.Listener
+	for i, p := range svc.Spec.Ports {
+		proto := strings.ToUpper(string(p.Protocol))
+		if proto == "" {
+			proto = "TCP"
+		}
+		if proto != "TCP" && proto != "UDP" {
+			return nil, &InputError{Reason: apis.EventSyncLoadBalancerFailed, Field: fmt.Sprintf("spec.ports[%d].protocol", i),
+				Message: fmt.Sprintf("protocol %s is not supported by ELB (TCP and UDP only)", p.Protocol)}
+		}
+		if p.NodePort == 0 {
+			return nil, &InputError{Reason: apis.EventSyncLoadBalancerFailed, Field: fmt.Sprintf("spec.ports[%d].nodePort", i),
+				Message: "no node port allocated; ELB backends need one"}
+		}
+		l := ens.Listener{
+			Port: int(p.Port), Protocol: proto, BackendPort: int(p.NodePort), Description: owner,
+			Scheduler: lc.Scheduler, PersistenceTimeout: lc.PersistenceTimeout, EstablishedTimeout: lc.EstablishedTimeout,
+			HealthyThreshold: lc.HealthyThreshold, UnhealthyThreshold: lc.UnhealthyThreshold,
+			HealthCheckInterval: lc.HealthCheckInterval, HealthCheckConnectTimeout: lc.HealthCheckConnectTimeout,
+		}
+		if proto == "UDP" {
+			l.PersistenceTimeout = 0 // a TCP-only attribute
+		}
+		out = append(out, l)
+	}
+	SortListeners(out)
+	return out, nil
+}
+
+// SortListeners orders listeners by port, then protocol.
+func SortListeners(l []ens.Listener) {
+	sort.Slice(l, func(i, j int) bool {
+		if l[i].Port != l[j].Port {
+			return l[i].Port < l[j].Port
+		}
+		return l[i].Protocol < l[j].Protocol
+	})
+}
+
+func backendPorts(ls []ens.Listener) []int {
+	seen := map[int]bool{}
+	var out []int
+	for _, l := range ls {
+		if !seen[l.BackendPort] {
+			seen[l.BackendPort] = true
+			out = append(out, l.BackendPort)
+		}
+	}
+	sort.Ints(out)
+	return out
+}

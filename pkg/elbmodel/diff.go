@@ -1,0 +1,148 @@
+package elbmodel
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/apis"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+)
+
+// ActionType names one cloud mutation.
+type ActionType string
+
+// Action types, in the order a Plan runs them.
+const (
+	CreateLoadBalancer ActionType = "CreateLoadBalancer"
+	DeleteListener     ActionType = "DeleteListener"
+	CreateListener     ActionType = "CreateListener"
+	UpdateListener     ActionType = "UpdateListener"
+	StartListener      ActionType = "StartListener"
+	RemoveBackends     ActionType = "RemoveBackends"
+	AddBackends        ActionType = "AddBackends"
+	SetBackendWeights  ActionType = "SetBackendWeights"
+	CreateEIP          ActionType = "CreateEIP"
+	UnassociateEIP     ActionType = "UnassociateEIP"
+	AssociateEIP       ActionType = "AssociateEIP"
+	ModifyEIPBandwidth ActionType = "ModifyEIPBandwidth"
+	ReleaseEIP         ActionType = "ReleaseEIP"
+)
+
+// Action is one step of a Plan.
+type Action struct {
+	Type     ActionType
+	Listener ens.Listener
+	Backends []ens.Backend
+	// EIPID is the allocation id; empty on AssociateEIP means the EIP the
+	// CreateEIP earlier in the same plan returned.
+	EIPID     string
+	Bandwidth int
+}
+
+func (a Action) String() string {
+	switch a.Type {
+	case DeleteListener, CreateListener, UpdateListener, StartListener:
+		return fmt.Sprintf("%s %s:%d->%d", a.Type, a.Listener.Protocol, a.Listener.Port, a.Listener.BackendPort)
+	case RemoveBackends, AddBackends, SetBackendWeights:
+		return fmt.Sprintf("%s %d", a.Type, len(a.Backends))
+	case UnassociateEIP, AssociateEIP, ReleaseEIP:
+		return fmt.Sprintf("%s %s", a.Type, a.EIPID)
+	case ModifyEIPBandwidth:
+		return fmt.Sprintf("%s %s %d", a.Type, a.EIPID, a.Bandwidth)
+	}
+	return string(a.Type)
+}
+
+// Actual is what the cloud holds for one PoolService.
+type Actual struct {
+	// LoadBalancer is the ELB with its listeners (full attributes for the
+	// ones named like ours) and backends; nil when there is none.
+	LoadBalancer *ens.LoadBalancer
+	// EIPs are, when managed, the EIPs named exactly d.Name; when
+	// user-managed, the EIPs associated with the ELB.
+	EIPs []ens.EIP
+}
+
+// Plan is the ordered list of actions that brings Actual to Desired.
+type Plan struct {
+	Actions []Action
+	// Wait, when set, says which transitional cloud state blocks the rest;
+	// the controller looks again shortly.
+	Wait string
+	// Refused are requested changes that cannot be made (ELB attributes are
+	// not updatable); reported as warnings, nothing is mutated for them.
+	Refused []InputError
+}
+
+// Empty reports whether the plan mutates nothing.
+func (p Plan) Empty() bool { return len(p.Actions) == 0 }
+
+// Diff compares desired and actual. Input problems (user ELB missing or in
+// another region, listener conflicts) are an *InputError with no plan.
+func Diff(d Desired, a Actual) (Plan, error) {
+	lb := a.LoadBalancer
+	if lb == nil {
+		if !d.Managed {
+			return Plan{}, &InputError{Reason: apis.EventLoadBalancerNotFound, Field: apis.AnnotationLoadBalancerID,
+				Message: fmt.Sprintf("ELB %s does not exist", d.LoadBalancerID)}
+		}
+		p := Plan{Actions: []Action{{Type: CreateLoadBalancer}}, Wait: "new ELB is not Active yet"}
+		if d.EIP != nil && len(a.EIPs) == 0 {
+			p.Actions = append(p.Actions, Action{Type: CreateEIP})
+		}
+		return p, nil
+	}
+	if !d.Managed && lb.RegionID != d.Network.RegionID {
+		return Plan{}, &InputError{Reason: apis.EventSyncLoadBalancerFailed, Field: apis.AnnotationLoadBalancerID,
+			Message: fmt.Sprintf("ELB %s is in region %s, the pool is in %s", lb.ID, lb.RegionID, d.Network.RegionID)}
+	}
+	p := Plan{Refused: refusedChanges(d, lb)}
+	if lb.Status != ens.LoadBalancerActive {
+		p.Wait = fmt.Sprintf("ELB %s is %s", lb.ID, lb.Status)
+		return p, nil
+	}
+	listenerActions, wait, err := diffListeners(d, lb.Listeners)
+	if err != nil {
+		return Plan{}, err
+	}
+	p.Actions = append(listenerActions, diffBackends(d, lb)...)
+	eipActions, eipWait := diffEIP(d, lb.ID, a.EIPs)
+	p.Actions = append(p.Actions, eipActions...)
+	p.Wait = strings.Join(nonEmpty(wait, eipWait), "; ")
+	return p, nil
+}
+
+// refusedChanges lists ELB attributes the annotations would change on a
+// managed ELB: they are fixed at creation.
+func refusedChanges(d Desired, lb *ens.LoadBalancer) []InputError {
+	if !d.Managed {
+		return nil
+	}
+	var out []InputError
+	check := func(key, want, have string) {
+		if have != "" && want != have {
+			out = append(out, InputError{Reason: apis.EventSyncLoadBalancerFailed, Field: key,
+				Message: fmt.Sprintf("ELB %s has %s, annotation asks %s: ELB attributes are not updatable after creation", lb.ID, have, want)})
+		}
+	}
+	check(apis.AnnotationSpec, d.Spec, lb.Spec)
+	check(apis.AnnotationPayType, d.PayType, lb.PayType)
+	return out
+}
+
+func nonEmpty(s ...string) []string {
+	var out []string
+	for _, v := range s {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// SortedCopy returns the backends sorted without touching the input.
+func sortedCopy(b []ens.Backend) []ens.Backend {
+	out := append([]ens.Backend(nil), b...)
+	SortBackends(out)
+	return out
+}

@@ -1,0 +1,216 @@
+package elbmodel
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/apis"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+)
+
+// desiredFor builds a managed desired model with nodes a and b.
+func desiredFor(t *testing.T, ann map[string]string, ports ...corev1.ServicePort) Desired {
+	t.Helper()
+	in := inputs(svc(corev1.ServiceExternalTrafficPolicyCluster, ann, ports...), node("a", true, nil), node("b", true, nil))
+	if in.Config.ManagedByUser {
+		in.PoolService.Annotations = map[string]string{apis.AnnotationLoadBalancerID: "lb-1"}
+	}
+	d, err := Build(in, running("i-a", "i-b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// converged is an Actual that matches d exactly.
+func converged(d Desired) Actual {
+	lb := &ens.LoadBalancer{ID: "lb-1", Name: d.Name, RegionID: d.Network.RegionID, Spec: d.Spec, PayType: d.PayType,
+		Status: ens.LoadBalancerActive, Address: "10.1.0.100"}
+	for _, l := range d.Listeners {
+		l.Status = ens.ListenerRunning
+		lb.Listeners = append(lb.Listeners, l)
+	}
+	lb.Backends = append(lb.Backends, d.Backends...)
+	a := Actual{LoadBalancer: lb}
+	if d.EIP != nil {
+		a.EIPs = []ens.EIP{{AllocationID: "eip-1", Name: d.Name, IP: "47.0.0.1", Status: ens.EIPInUse,
+			Bandwidth: d.EIP.Bandwidth, AssociatedInstanceID: "lb-1"}}
+	}
+	return a
+}
+
+func types(p Plan) []string {
+	var out []string
+	for _, a := range p.Actions {
+		out = append(out, a.String())
+	}
+	return out
+}
+
+func TestDiff(t *testing.T) {
+	tcp80 := corev1.ServicePort{Port: 80, NodePort: 30080, Protocol: "TCP"}
+	base := func(t *testing.T) Desired { return desiredFor(t, nil) }
+	tests := []struct {
+		name   string
+		d      func(*testing.T) Desired
+		actual func(Desired) Actual
+		want   []string
+		wait   bool
+	}{
+		{"create everything", base, func(Desired) Actual { return Actual{} }, []string{"CreateLoadBalancer", "CreateEIP"}, true},
+		{"new ELB not active yet", base, func(d Desired) Actual {
+			a := Actual{LoadBalancer: &ens.LoadBalancer{ID: "lb-1", Name: d.Name, Status: "Creating"}}
+			return a
+		}, nil, true},
+		{"empty active ELB", base, func(d Desired) Actual {
+			a := converged(d)
+			a.LoadBalancer.Listeners, a.LoadBalancer.Backends, a.EIPs = nil, nil, nil
+			return a
+		}, []string{"CreateListener TCP:80->30080", "AddBackends 2", "CreateEIP", "AssociateEIP "}, false},
+		{"no-op", base, converged, nil, false},
+		{"new listener stopped", base, func(d Desired) Actual {
+			a := converged(d)
+			a.LoadBalancer.Listeners[0].Status = "stopped"
+			return a
+		}, []string{"StartListener TCP:80->30080"}, false},
+		{"listener starting", base, func(d Desired) Actual {
+			a := converged(d)
+			a.LoadBalancer.Listeners[0].Status = ens.ListenerStarting
+			return a
+		}, nil, true},
+		{"port added", func(t *testing.T) Desired {
+			return desiredFor(t, nil, tcp80, corev1.ServicePort{Port: 443, NodePort: 30443, Protocol: "TCP"})
+		}, func(Desired) Actual { return converged(base(t)) },
+			[]string{"CreateListener TCP:443->30443", "AddBackends 2"}, false},
+		{"node port changed", func(t *testing.T) Desired {
+			return desiredFor(t, nil, corev1.ServicePort{Port: 80, NodePort: 31000, Protocol: "TCP"})
+		}, func(Desired) Actual { return converged(base(t)) },
+			[]string{"DeleteListener TCP:80->30080", "CreateListener TCP:80->31000", "RemoveBackends 2", "AddBackends 2"}, false},
+		{"attributes changed", func(t *testing.T) Desired {
+			return desiredFor(t, map[string]string{apis.AnnotationScheduler: "wlc"})
+		}, func(Desired) Actual { return converged(base(t)) }, []string{"UpdateListener TCP:80->30080"}, false},
+		{"protocol changed", func(t *testing.T) Desired {
+			return desiredFor(t, nil, corev1.ServicePort{Port: 80, NodePort: 30080, Protocol: "UDP"})
+		}, func(Desired) Actual { return converged(base(t)) },
+			[]string{"DeleteListener TCP:80->30080", "CreateListener UDP:80->30080"}, false},
+		{"port removed", func(t *testing.T) Desired { return base(t) }, func(d Desired) Actual {
+			a := converged(desiredFor(t, nil, tcp80, corev1.ServicePort{Port: 443, NodePort: 30443, Protocol: "TCP"}))
+			return a
+		}, []string{"DeleteListener TCP:443->30443", "RemoveBackends 2"}, false},
+		{"backends moving", base, func(d Desired) Actual {
+			a := converged(d)
+			a.LoadBalancer.Backends = []ens.Backend{backend("i-a", 30080, 100), backend("i-old", 30080, 100), backend("i-b", 30080, 50)}
+			return a
+		}, []string{"RemoveBackends 1", "SetBackendWeights 1"}, false},
+		{"bandwidth up", func(t *testing.T) Desired { return desiredFor(t, map[string]string{apis.AnnotationEIPBandwidth: "50"}) },
+			func(Desired) Actual { return converged(base(t)) }, []string{"ModifyEIPBandwidth eip-1 50"}, false},
+		{"bandwidth down", base, func(Desired) Actual {
+			return converged(desiredFor(t, map[string]string{apis.AnnotationEIPBandwidth: "50"}))
+		}, []string{"ModifyEIPBandwidth eip-1 10"}, false},
+		{"EIP available", base, func(d Desired) Actual {
+			a := converged(d)
+			a.EIPs[0].Status, a.EIPs[0].AssociatedInstanceID = ens.EIPAvailable, ""
+			return a
+		}, []string{"AssociateEIP eip-1"}, false},
+		{"EIP associating", base, func(d Desired) Actual {
+			a := converged(d)
+			a.EIPs[0].Status, a.EIPs[0].AssociatedInstanceID = "Associating", ""
+			return a
+		}, nil, true},
+		{"intranet releases our EIP", func(t *testing.T) Desired {
+			return desiredFor(t, map[string]string{apis.AnnotationAddressType: "intranet"})
+		}, func(Desired) Actual { return converged(base(t)) }, []string{"UnassociateEIP eip-1", "ReleaseEIP eip-1"}, false},
+		{"foreign listener on another port is left alone", base, func(d Desired) Actual {
+			a := converged(d)
+			a.LoadBalancer.Listeners = append(a.LoadBalancer.Listeners, ens.Listener{Port: 8080, Protocol: "TCP", Description: "hand made"})
+			return a
+		}, nil, false},
+		{"force override replaces a foreign listener", func(t *testing.T) Desired {
+			return desiredFor(t, map[string]string{apis.AnnotationForceOverrideListeners: "true"})
+		}, func(d Desired) Actual {
+			a := converged(d)
+			a.LoadBalancer.Listeners[0].Description = ""
+			return a
+		}, []string{"DeleteListener TCP:80->30080", "CreateListener TCP:80->30080"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := tt.d(t)
+			p, err := Diff(d, tt.actual(d))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, types(p)); diff != "" {
+				t.Errorf("plan (-want +got):\n%s", diff)
+			}
+			if (p.Wait != "") != tt.wait {
+				t.Errorf("wait = %q, want waiting %v", p.Wait, tt.wait)
+			}
+		})
+	}
+}
+
+func TestDiffSpecChangeRefused(t *testing.T) {
+	old := desiredFor(t, nil)
+	d := desiredFor(t, map[string]string{apis.AnnotationSpec: "elb.s3.large", apis.AnnotationPayType: "PrePaid"})
+	p, err := Diff(d, converged(old))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Empty() || len(p.Refused) != 2 || p.Refused[0].Field != apis.AnnotationSpec || p.Refused[1].Field != apis.AnnotationPayType {
+		t.Errorf("plan = %+v, want no actions and two refusals", p)
+	}
+}
+
+func TestDiffInputErrors(t *testing.T) {
+	user := desiredFor(t, map[string]string{apis.AnnotationManagedByUser: "true"})
+	foreign := func(desc string) Actual {
+		a := converged(user)
+		a.LoadBalancer.Listeners[0].Description = desc
+		return a
+	}
+	otherRegion := converged(user)
+	otherRegion.LoadBalancer.RegionID = "cn-chengdu-telecom-4"
+	tests := []struct {
+		name   string
+		actual Actual
+		reason string
+	}{
+		{"user ELB missing", Actual{}, apis.EventLoadBalancerNotFound},
+		{"user ELB in another region", otherRegion, apis.EventSyncLoadBalancerFailed},
+		{"listener of another Service", foreign("k8s/other/default/np-hefei/c1"), apis.EventListenerConflict},
+		{"listener made by hand", foreign(""), apis.EventListenerConflict},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Diff(user, tt.actual)
+			ie := AsInputError(err)
+			if ie == nil || ie.Reason != tt.reason || !p.Empty() {
+				t.Fatalf("plan %v err %v, want reason %s and no plan", types(p), err, tt.reason)
+			}
+		})
+	}
+}
+
+func TestDiffUserManagedSharedELB(t *testing.T) {
+	d := desiredFor(t, map[string]string{apis.AnnotationManagedByUser: "true"})
+	a := converged(d)
+	// Another Service's listener and backends on the same ELB stay untouched.
+	a.LoadBalancer.Listeners = append(a.LoadBalancer.Listeners,
+		ens.Listener{Port: 8080, Protocol: "TCP", BackendPort: 31080, Description: "k8s/other/default/np-hefei/c1", Status: "Running"})
+	a.LoadBalancer.Backends = append(a.LoadBalancer.Backends, backend("i-z", 31080, 100))
+	a.EIPs = []ens.EIP{{AllocationID: "eip-user", IP: "47.0.0.9", Status: ens.EIPInUse, AssociatedInstanceID: "lb-1"}}
+	p, err := Diff(d, a)
+	if err != nil || !p.Empty() {
+		t.Fatalf("plan %v err %v, want nothing to do", types(p), err)
+	}
+	// Our own listener is removed with its backends; the other's are not.
+	d.Listeners, d.Backends = nil, nil
+	p, _ = Diff(d, a)
+	if got := strings.Join(types(p), ","); got != "DeleteListener TCP:80->30080,RemoveBackends 2" {
+		t.Errorf("plan = %s", got)
+	}
+}
