@@ -1,0 +1,206 @@
+package manager
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"k8s.io/klog/v2"
+)
+
+// Defaults of the manager's flags.
+const (
+	DefaultLeaseName      = "edge-controller-manager"
+	DefaultLeaseNamespace = "edge-controller-manager"
+	// PodNamespaceEnv names the downward-API variable holding the pod's
+	// namespace; it is the default lease namespace when set.
+	PodNamespaceEnv = "POD_NAMESPACE"
+	// MaxClusterIDLength bounds --cluster-id: it is part of every cloud
+	// resource name (k8s/svc/ns/pool/cluster), which ENS limits in length.
+	MaxClusterIDLength = 64
+)
+
+var clusterIDPattern = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+
+// LeaderElectionOptions configure leader election on a coordination Lease.
+type LeaderElectionOptions struct {
+	Enabled           bool
+	LeaseDuration     time.Duration
+	RenewDeadline     time.Duration
+	RetryPeriod       time.Duration
+	ResourceNamespace string
+	ResourceName      string
+}
+
+// Options are the manager's command-line settings.
+type Options struct {
+	Kubeconfig string
+	Master     string
+	ClusterID  string
+	// Controllers is the --controllers list: "*", "name" or "-name".
+	Controllers           []string
+	PoolServiceSetWorkers int
+	ELBWorkers            int
+	LeaderElection        LeaderElectionOptions
+	// MetricsBindAddress and HealthProbeBindAddress are host:port; "0"
+	// switches the server off.
+	MetricsBindAddress     string
+	HealthProbeBindAddress string
+	CloudConfig            string
+	CloudQPS               float64
+	CloudBurst             int
+	CloudTimeout           time.Duration
+	ResyncPeriod           time.Duration
+	GCOrphans              bool
+	OrphanGracePeriod      time.Duration
+}
+
+// NewOptions returns Options with every default set.
+func NewOptions() *Options {
+	ns := os.Getenv(PodNamespaceEnv)
+	if ns == "" {
+		ns = DefaultLeaseNamespace
+	}
+	return &Options{
+		Controllers:           []string{"*"},
+		PoolServiceSetWorkers: 2,
+		ELBWorkers:            4,
+		LeaderElection: LeaderElectionOptions{
+			Enabled:           true,
+			LeaseDuration:     15 * time.Second,
+			RenewDeadline:     10 * time.Second,
+			RetryPeriod:       2 * time.Second,
+			ResourceNamespace: ns,
+			ResourceName:      DefaultLeaseName,
+		},
+		MetricsBindAddress:     ":8080",
+		HealthProbeBindAddress: ":8081",
+		CloudQPS:               10,
+		CloudBurst:             20,
+		CloudTimeout:           30 * time.Second,
+		ResyncPeriod:           10 * time.Minute,
+		GCOrphans:              false,
+		OrphanGracePeriod:      10 * time.Minute,
+	}
+}
+
+// AddFlags registers the manager's flags and klog's on fs.
+func (o *Options) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig, "Path to a kubeconfig; empty means in-cluster configuration.")
+	fs.StringVar(&o.Master, "master", o.Master, "Address of the Kubernetes API server (overrides the kubeconfig).")
+	fs.StringVar(&o.ClusterID, "cluster-id", o.ClusterID, "Identifier of this cluster (required): part of the name of every ELB and EIP, k8s/<svc>/<ns>/<pool>/<cluster-id>. Lowercase letters, digits and '-', at most 64 characters.")
+	fs.StringSliceVar(&o.Controllers, "controllers", o.Controllers, fmt.Sprintf("Controllers to run: '*' runs all, 'foo' enables foo, '-foo' disables foo. Known: %s.", strings.Join(KnownControllers(), ", ")))
+	fs.IntVar(&o.PoolServiceSetWorkers, "poolservice-set-workers", o.PoolServiceSetWorkers, "Services the poolservice-set controller syncs concurrently.")
+	fs.IntVar(&o.ELBWorkers, "elb-workers", o.ELBWorkers, "PoolServices the elb controller syncs concurrently.")
+	le := &o.LeaderElection
+	fs.BoolVar(&le.Enabled, "leader-elect", le.Enabled, "Elect a leader on a coordination Lease before running the controllers (needed with more than one replica).")
+	fs.DurationVar(&le.LeaseDuration, "leader-elect-lease-duration", le.LeaseDuration, "How long non-leaders wait before taking over an unrenewed lease.")
+	fs.DurationVar(&le.RenewDeadline, "leader-elect-renew-deadline", le.RenewDeadline, "How long the leader retries renewing before giving up leadership.")
+	fs.DurationVar(&le.RetryPeriod, "leader-elect-retry-period", le.RetryPeriod, "How long to wait between tries to acquire or renew the lease.")
+	fs.StringVar(&le.ResourceNamespace, "leader-elect-resource-namespace", le.ResourceNamespace, "Namespace of the lease; the default is $POD_NAMESPACE when set.")
+	fs.StringVar(&le.ResourceName, "leader-elect-resource-name", le.ResourceName, "Name of the lease.")
+	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", o.MetricsBindAddress, "Address the /metrics endpoint listens on; '0' switches it off.")
+	fs.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", o.HealthProbeBindAddress, "Address the /healthz and /readyz endpoints listen on; '0' switches them off.")
+	fs.StringVar(&o.CloudConfig, "cloud-config", o.CloudConfig, "Path to the ENS cloud config file (YAML/JSON: accessKeyID, accessKeySecret, securityToken, region, endpoint, scheme, insecureSkipVerify); credentials may also come from ALIBABA_CLOUD_* environment variables.")
+	fs.Float64Var(&o.CloudQPS, "cloud-qps", o.CloudQPS, "Sustained ENS OpenAPI calls per second.")
+	fs.IntVar(&o.CloudBurst, "cloud-burst", o.CloudBurst, "Burst of ENS OpenAPI calls.")
+	fs.DurationVar(&o.CloudTimeout, "cloud-timeout", o.CloudTimeout, "Timeout of one ENS OpenAPI call.")
+	fs.DurationVar(&o.ResyncPeriod, "resync-period", o.ResyncPeriod, "How often every object is resynced (and cloud state re-read) even without changes.")
+	fs.BoolVar(&o.GCOrphans, "gc-orphans", o.GCOrphans, "Release ELBs and EIPs named for this cluster whose PoolService no longer exists.")
+	fs.DurationVar(&o.OrphanGracePeriod, "orphan-grace-period", o.OrphanGracePeriod, "How long an orphaned ELB or EIP must stay orphaned before --gc-orphans releases it.")
+
+	gofs := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(gofs)
+	fs.AddGoFlagSet(gofs)
+}
+
+// Validate checks the options; the error is one line meant for the user.
+func (o *Options) Validate() error {
+	if err := ValidateClusterID(o.ClusterID); err != nil {
+		return err
+	}
+	if _, err := o.EnabledControllers(); err != nil {
+		return err
+	}
+	if o.PoolServiceSetWorkers < 1 || o.ELBWorkers < 1 {
+		return errors.New("--poolservice-set-workers and --elb-workers must be at least 1")
+	}
+	if err := o.LeaderElection.validate(); err != nil {
+		return err
+	}
+	if o.CloudQPS <= 0 || o.CloudBurst < 1 {
+		return errors.New("--cloud-qps must be positive and --cloud-burst at least 1")
+	}
+	if o.CloudTimeout <= 0 || o.ResyncPeriod <= 0 || o.OrphanGracePeriod < 0 {
+		return errors.New("--cloud-timeout and --resync-period must be positive, --orphan-grace-period not negative")
+	}
+	return nil
+}
+
+func (le *LeaderElectionOptions) validate() error {
+	if !le.Enabled {
+		return nil
+	}
+	if le.ResourceNamespace == "" || le.ResourceName == "" {
+		return errors.New("--leader-elect-resource-namespace and --leader-elect-resource-name must not be empty")
+	}
+	if le.RetryPeriod <= 0 || le.RenewDeadline <= le.RetryPeriod || le.LeaseDuration <= le.RenewDeadline {
+		return fmt.Errorf("leader election durations must satisfy lease-duration (%s) > renew-deadline (%s) > retry-period (%s) > 0",
+			le.LeaseDuration, le.RenewDeadline, le.RetryPeriod)
+	}
+	return nil
+}
+
+// ValidateClusterID checks a cluster id: it ends up inside cloud resource
+// names separated by '/', so it is a DNS-label-like string.
+func ValidateClusterID(id string) error {
+	switch {
+	case id == "":
+		return errors.New("--cluster-id is required")
+	case len(id) > MaxClusterIDLength:
+		return fmt.Errorf("--cluster-id %q is longer than %d characters", id, MaxClusterIDLength)
+	case !clusterIDPattern.MatchString(id):
+		return fmt.Errorf("--cluster-id %q must consist of lowercase letters, digits and '-', and start and end with a letter or digit", id)
+	}
+	return nil
+}
+
+// EnabledControllers resolves --controllers into the sorted names of the
+// controllers to run, kube-controller-manager style.
+func (o *Options) EnabledControllers() ([]string, error) {
+	known := KnownControllers()
+	all := false
+	on, off := map[string]bool{}, map[string]bool{}
+	for _, raw := range o.Controllers {
+		name := strings.TrimSpace(raw)
+		switch {
+		case name == "*":
+			all = true
+			continue
+		case strings.HasPrefix(name, "-"):
+			name = name[1:]
+			off[name] = true
+		default:
+			on[name] = true
+		}
+		if !slices.Contains(known, name) {
+			return nil, fmt.Errorf("--controllers: unknown controller %q (known: %s)", raw, strings.Join(known, ", "))
+		}
+	}
+	var enabled []string
+	for _, name := range known {
+		if !off[name] && (all || on[name]) {
+			enabled = append(enabled, name)
+		}
+	}
+	if len(enabled) == 0 {
+		return nil, fmt.Errorf("--controllers %q enables no controller", strings.Join(o.Controllers, ","))
+	}
+	return enabled, nil
+}
