@@ -25,6 +25,8 @@ import (
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/apps/v1beta2"
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens/enstest"
+	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator/emulatortest"
 	yurtfake "github.com/edge-lb/edge-controller-manager/pkg/generated/clientset/versioned/fake"
 )
 
@@ -211,9 +213,9 @@ func checkEvents(t *testing.T, kube *kubefake.Clientset, want int) {
 	}
 }
 
-// TestManagerRunsStubControllers runs the registered controllers without
+// TestManagerRunsControllers runs the registered controllers without
 // leader election until cancelled.
-func TestManagerRunsStubControllers(t *testing.T) {
+func TestManagerRunsControllers(t *testing.T) {
 	kube, yurt := fakeClients("v1beta2")
 	o := testOptions(t)
 	o.LeaderElection.Enabled = false
@@ -222,7 +224,8 @@ func TestManagerRunsStubControllers(t *testing.T) {
 		t.Fatal(err)
 	}
 	var cloudBuilt int
-	m.newCloud = func() (ens.Cloud, error) { cloudBuilt++; return nil, nil }
+	cloud := enstest.NewClient(t, emulatortest.Start(t))
+	m.newCloud = func() (ens.Cloud, error) { cloudBuilt++; return cloud, nil }
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- m.Run(ctx) }()

@@ -85,7 +85,7 @@ func NewOptions() *Options {
 		CloudBurst:             20,
 		CloudTimeout:           30 * time.Second,
 		ResyncPeriod:           10 * time.Minute,
-		GCOrphans:              false,
+		GCOrphans:              true,
 		OrphanGracePeriod:      10 * time.Minute,
 	}
 }
@@ -112,7 +112,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.CloudBurst, "cloud-burst", o.CloudBurst, "Burst of ENS OpenAPI calls.")
 	fs.DurationVar(&o.CloudTimeout, "cloud-timeout", o.CloudTimeout, "Timeout of one ENS OpenAPI call.")
 	fs.DurationVar(&o.ResyncPeriod, "resync-period", o.ResyncPeriod, "How often every object is resynced (and cloud state re-read) even without changes.")
-	fs.BoolVar(&o.GCOrphans, "gc-orphans", o.GCOrphans, "Release ELBs and EIPs named for this cluster whose PoolService no longer exists.")
+	fs.BoolVar(&o.GCOrphans, "gc-orphans", o.GCOrphans, "Release ELBs and EIPs named k8s/*/*/*/<cluster-id> that no PoolService owns any more, after --orphan-grace-period. Nothing with another name is ever released.")
 	fs.DurationVar(&o.OrphanGracePeriod, "orphan-grace-period", o.OrphanGracePeriod, "How long an orphaned ELB or EIP must stay orphaned before --gc-orphans releases it.")
 
 	gofs := flag.NewFlagSet("klog", flag.ContinueOnError)

@@ -18,6 +18,8 @@ func RequiredPermissions() []Permission {
 	return []Permission{
 		// Fan-out and ELB controllers: finalizer and aggregated annotations.
 		{Group: "", Resource: "services", Verbs: []string{"get", "list", "watch", "update", "patch"}},
+		// blockOwnerDeletion on a PoolService's owner reference to its Service.
+		{Group: "", Resource: "services/finalizers", Verbs: []string{"update"}},
 		// Service EXTERNAL-IP (status.loadBalancer.ingress).
 		{Group: "", Resource: "services/status", Verbs: []string{"update", "patch"}},
 		// Backends: nodes of a pool and their ENS instances.

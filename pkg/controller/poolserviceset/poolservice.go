@@ -1,0 +1,260 @@
+package poolserviceset
+
+import (
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/utils/ptr"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/apis"
+	appsv1beta2 "github.com/edge-lb/edge-controller-manager/pkg/apis/apps/v1beta2"
+	networkv1alpha1 "github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
+)
+
+// wantsPoolServices reports whether the Service is fanned out to PoolServices.
+func wantsPoolServices(svc *corev1.Service) bool {
+	return svc.Spec.Type == corev1.ServiceTypeLoadBalancer &&
+		ptr.Deref(svc.Spec.LoadBalancerClass, "") == apis.LoadBalancerClassELB &&
+		strings.TrimSpace(svc.Annotations[apis.AnnotationNodePoolSelector]) != ""
+}
+
+func hasFinalizer(svc *corev1.Service) bool {
+	for _, f := range svc.Finalizers {
+		if f == apis.FinalizerPoolServices {
+			return true
+		}
+	}
+	return false
+}
+
+func isNodePoolRef(ref metav1.OwnerReference) bool {
+	gv, err := schema.ParseGroupVersion(ref.APIVersion)
+	return err == nil && gv.Group == appsv1beta2.GroupName && ref.Kind == "NodePool"
+}
+
+func managedByUs(ps *networkv1alpha1.PoolService) bool {
+	return ps.Labels[apis.LabelManagedBy] == apis.ManagedByValue
+}
+
+// ownedBy reports whether ps is this controller's PoolService of svc: the
+// Service controls it, or our labels say it is the Service's (the owner
+// reference may be missing or point at an earlier Service of that name).
+func ownedBy(ps *networkv1alpha1.PoolService, svc *corev1.Service) bool {
+	if ps.Namespace != svc.Namespace {
+		return false
+	}
+	if ref := metav1.GetControllerOf(ps); ref != nil && ref.Kind == "Service" &&
+		ref.Name == svc.Name && ref.UID == svc.UID {
+		return true
+	}
+	return managedByUs(ps) && ps.Labels[apis.LabelServiceName] == svc.Name
+}
+
+// poolOf returns the pool a PoolService serves: its NodePool owner, else its
+// label. The owner reference wins because an overwritten label is the more
+// common accident, and trusting it would delete the PoolService (and its ELB)
+// instead of repairing the label.
+func poolOf(ps *networkv1alpha1.PoolService) string {
+	for _, ref := range ps.OwnerReferences {
+		if isNodePoolRef(ref) {
+			return ref.Name
+		}
+	}
+	return ps.Labels[apis.LabelPoolName]
+}
+
+func ourLabels(svc *corev1.Service, pool *appsv1beta2.NodePool) map[string]string {
+	return map[string]string{
+		apis.LabelServiceName: svc.Name,
+		apis.LabelPoolName:    pool.Name,
+		apis.LabelManagedBy:   apis.ManagedByValue,
+	}
+}
+
+func serviceOwnerRef(svc *corev1.Service) metav1.OwnerReference {
+	return metav1.OwnerReference{
+		APIVersion: "v1", Kind: "Service", Name: svc.Name, UID: svc.UID,
+		Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true),
+	}
+}
+
+func nodePoolOwnerRef(pool *appsv1beta2.NodePool) metav1.OwnerReference {
+	return metav1.OwnerReference{
+		APIVersion: appsv1beta2.SchemeGroupVersion.String(), Kind: "NodePool",
+		Name: pool.Name, UID: pool.UID,
+	}
+}
+
+// newPoolService is the PoolService to create for svc in pool.
+func newPoolService(svc *corev1.Service, pool *appsv1beta2.NodePool, name string) *networkv1alpha1.PoolService {
+	return &networkv1alpha1.PoolService{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:            name,
+			Namespace:       svc.Namespace,
+			Labels:          ourLabels(svc, pool),
+			OwnerReferences: []metav1.OwnerReference{serviceOwnerRef(svc), nodePoolOwnerRef(pool)},
+		},
+		Spec: networkv1alpha1.PoolServiceSpec{LoadBalancerClass: copyClass(svc)},
+	}
+}
+
+func copyClass(svc *corev1.Service) *string {
+	if svc.Spec.LoadBalancerClass == nil {
+		return nil
+	}
+	return ptr.To(*svc.Spec.LoadBalancerClass)
+}
+
+// repairPoolService returns a copy of ps with our labels, owner references
+// and class set, and whether anything changed. Everything else (user labels,
+// annotations such as the ELB id, other owners) is kept.
+func repairPoolService(ps *networkv1alpha1.PoolService, svc *corev1.Service, pool *appsv1beta2.NodePool) (*networkv1alpha1.PoolService, bool) {
+	out := ps.DeepCopy()
+	changed := false
+	for k, v := range ourLabels(svc, pool) {
+		if out.Labels[k] != v {
+			if out.Labels == nil {
+				out.Labels = map[string]string{}
+			}
+			out.Labels[k] = v
+			changed = true
+		}
+	}
+	if !ownerRefsOK(out.OwnerReferences, svc, pool) {
+		out.OwnerReferences = desiredOwnerRefs(out.OwnerReferences, svc, pool)
+		changed = true
+	}
+	if !equality.Semantic.DeepEqual(out.Spec.LoadBalancerClass, svc.Spec.LoadBalancerClass) {
+		out.Spec.LoadBalancerClass = copyClass(svc)
+		changed = true
+	}
+	return out, changed
+}
+
+// ownerRefsOK: exactly our Service as controller, our pool as owner, and no
+// other controller.
+func ownerRefsOK(refs []metav1.OwnerReference, svc *corev1.Service, pool *appsv1beta2.NodePool) bool {
+	wantSvc, wantPool := serviceOwnerRef(svc), nodePoolOwnerRef(pool)
+	hasSvc, hasPool := false, false
+	for _, ref := range refs {
+		switch {
+		case equality.Semantic.DeepEqual(ref, wantSvc):
+			hasSvc = true
+		case ptr.Deref(ref.Controller, false):
+			return false
+		case equality.Semantic.DeepEqual(ref, wantPool):
+			hasPool = true
+		}
+	}
+	return hasSvc && hasPool
+}
+
+// desiredOwnerRefs keeps foreign owners, drops stale references to our
+// Service and pool (and any other controller: there can be only one), then
+// appends ours.
+func desiredOwnerRefs(refs []metav1.OwnerReference, svc *corev1.Service, pool *appsv1beta2.NodePool) []metav1.OwnerReference {
+	out := make([]metav1.OwnerReference, 0, len(refs)+2)
+	for _, ref := range refs {
+		stale := ptr.Deref(ref.Controller, false) ||
+			(ref.Kind == "Service" && ref.APIVersion == "v1" && ref.Name == svc.Name) ||
+			(isNodePoolRef(ref) && ref.Name == pool.Name)
+		if !stale {
+			out = append(out, ref)
+		}
+	}
+	return append(out, serviceOwnerRef(svc), nodePoolOwnerRef(pool))
+}
+
+// plan is what a sync does to a Service's PoolServices.
+type plan struct {
+	create    []*networkv1alpha1.PoolService
+	repair    []*networkv1alpha1.PoolService // desired state of existing ones
+	remove    []*networkv1alpha1.PoolService
+	keep      []*networkv1alpha1.PoolService // live ones serving matching pools
+	conflicts []*networkv1alpha1.PoolService // foreign ones holding a name we need
+}
+
+// planPoolServices compares the matching pools with the Service's own
+// PoolServices; lookup finds any PoolService of the namespace by name.
+func planPoolServices(svc *corev1.Service, pools []*appsv1beta2.NodePool, owned []*networkv1alpha1.PoolService,
+	lookup func(name string) *networkv1alpha1.PoolService) plan {
+	byPool := map[string][]*networkv1alpha1.PoolService{}
+	for _, ps := range owned {
+		byPool[poolOf(ps)] = append(byPool[poolOf(ps)], ps)
+	}
+	var p plan
+	matched := sets.New[string]()
+	for _, pool := range pools {
+		matched.Insert(pool.Name)
+		p.addPool(svc, pool, byPool[pool.Name], lookup)
+	}
+	for name, list := range byPool {
+		if matched.Has(name) {
+			continue
+		}
+		for _, ps := range list {
+			if ps.DeletionTimestamp == nil {
+				p.remove = append(p.remove, ps)
+			}
+		}
+	}
+	sort.Slice(p.remove, func(i, j int) bool { return p.remove[i].Name < p.remove[j].Name })
+	return p
+}
+
+func (p *plan) addPool(svc *corev1.Service, pool *appsv1beta2.NodePool, existing []*networkv1alpha1.PoolService,
+	lookup func(string) *networkv1alpha1.PoolService) {
+	plain := PoolServiceName(svc.Name, pool.Name, false)
+	var live []*networkv1alpha1.PoolService
+	for _, ps := range existing {
+		if ps.DeletionTimestamp == nil {
+			live = append(live, ps)
+		}
+	}
+	if len(live) == 0 {
+		// A terminating one still holds the pool's ELB: wait until it is gone
+		// (its delete event requeues the Service) rather than race it.
+		if len(existing) == 0 {
+			p.createFor(svc, pool, lookup)
+		}
+		return
+	}
+	// Keep one per pool, preferring the plain name; duplicates go.
+	sort.Slice(live, func(i, j int) bool {
+		if (live[i].Name == plain) != (live[j].Name == plain) {
+			return live[i].Name == plain
+		}
+		return live[i].Name < live[j].Name
+	})
+	p.keep = append(p.keep, live[0])
+	p.remove = append(p.remove, live[1:]...)
+	if desired, changed := repairPoolService(live[0], svc, pool); changed {
+		p.repair = append(p.repair, desired)
+	}
+}
+
+func (p *plan) createFor(svc *corev1.Service, pool *appsv1beta2.NodePool, lookup func(string) *networkv1alpha1.PoolService) {
+	name := PoolServiceName(svc.Name, pool.Name, false)
+	if other := lookup(name); other != nil {
+		if ownedBy(other, svc) {
+			return // ours already: the owned list was read before the cache had it
+		}
+		if !managedByUs(other) {
+			// Someone else's (e.g. yurt-manager's): never touch it, and do not
+			// create a second PoolService (and ELB) for the pool either.
+			p.conflicts = append(p.conflicts, other)
+			return
+		}
+		name = PoolServiceName(svc.Name, pool.Name, true) // ours, for another Service/pool
+		if other := lookup(name); other != nil {
+			p.conflicts = append(p.conflicts, other)
+			return
+		}
+	}
+	p.create = append(p.create, newPoolService(svc, pool, name))
+}
