@@ -69,7 +69,7 @@ e2e:
 	$(call run-script,hack/e2e.sh)
 
 bench:
-	$(call run-script,hack/bench.sh)
+	$(call run-script,hack/bench/run.sh)
 
 clean:
 	rm -rf $(BIN_DIR) _output
