@@ -134,3 +134,18 @@ func TestNames(t *testing.T) {
 		t.Error("client tokens must be deterministic and distinct per kind")
 	}
 }
+
+func TestNamedForAnother(t *testing.T) {
+	ours := "k8s/cube-svc/default/np-hefei/c1"
+	for name, want := range map[string]bool{
+		ours:                              false,
+		"k8s/other/default/np-hefei/c1":   true,
+		"k8s/other/default/np-hefei/c2":   false,
+		"user-elb-hefei":                  false,
+		"k8s/other/default/np-hefei/x/c1": false,
+	} {
+		if got := NamedForAnother(name, ours); got != want {
+			t.Errorf("NamedForAnother(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

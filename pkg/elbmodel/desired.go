@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -113,6 +114,9 @@ func Build(in Inputs, instances map[string]ens.Instance) (Desired, error) {
 		Local:         isLocal(in.Service),
 		ForceOverride: c.ForceOverride,
 	}
+	if err := checkNameLength(d.Name, d.Managed); err != nil {
+		return d, err
+	}
 	var err error
 	if d.Network, err = PoolNetwork(in.Pool, d.Managed); err != nil {
 		return d, err
@@ -131,6 +135,21 @@ func Build(in Inputs, instances map[string]ens.Instance) (Desired, error) {
 		}
 	}
 	return d, nil
+}
+
+// checkNameLength rejects, before any cloud call, a name ENS would refuse:
+// as the ELB name (managed) or as the listener Description (user-managed).
+func checkNameLength(name string, managed bool) error {
+	limit, what := MaxListenerDescriptionLen, "listener Description"
+	if managed {
+		limit, what = MaxLoadBalancerNameLen, "ELB name"
+	}
+	if n := utf8.RuneCountInString(name); n > limit {
+		return &InputError{Reason: apis.EventSyncLoadBalancerFailed, Field: "metadata.name",
+			Message: fmt.Sprintf("%s %q is %d characters, ENS allows at most %d: shorten the Service name, namespace or NodePool name",
+				what, name, n, limit)}
+	}
+	return nil
 }
 
 // buildListeners makes one listener per Service port.

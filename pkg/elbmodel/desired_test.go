@@ -2,12 +2,14 @@ package elbmodel
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
@@ -71,6 +73,10 @@ func TestBuildBackends(t *testing.T) {
 		{"local: only ready endpoints", svc(local, nil), []*corev1.Node{node("a", true, nil), node("b", true, nil), node("c", true, nil)},
 			[]*discoveryv1.EndpointSlice{slice(map[string]bool{"b": true, "c": false})}, running("i-a", "i-b", "i-c"),
 			[]ens.Backend{backend("i-b", 30080, 100)}},
+		{"local: unset Ready counts as ready, no node name is skipped", svc(local, nil),
+			[]*corev1.Node{node("a", true, nil), node("b", true, nil)},
+			[]*discoveryv1.EndpointSlice{{Endpoints: []discoveryv1.Endpoint{{NodeName: ptr.To("a")}, {Addresses: []string{"172.16.0.9"}}}}},
+			running("i-a", "i-b"), []ens.Backend{backend("i-a", 30080, 100)}},
 		{"local: no endpoints, no backends", svc(local, nil), []*corev1.Node{node("a", true, nil)}, nil, running("i-a"), nil},
 		{"running instances only", svc(cluster, nil), []*corev1.Node{node("a", true, nil), node("b", true, nil), node("c", true, nil)}, nil,
 			map[string]ens.Instance{"i-a": {ID: "i-a", Status: "Stopped"}, "i-b": {ID: "i-b", Status: "Running"}},
@@ -151,6 +157,11 @@ func TestBuildRejects(t *testing.T) {
 			apis.AnnotationPoolRegionID + "," + apis.AnnotationPoolNetworkID + "," + apis.AnnotationPoolVSwitchIDs},
 		{"user pool without region", withPool(inputs(svc("", map[string]string{apis.AnnotationManagedByUser: "true"})), map[string]string{}),
 			apis.EventMissingPoolNetwork, apis.AnnotationPoolRegionID},
+		// k8s/<57>/default/np-hefei/c1 is 81 characters: one too many for an ELB name.
+		{"ELB name too long", withServiceName(inputs(svc("", nil)), strings.Repeat("a", 57)),
+			apis.EventSyncLoadBalancerFailed, "metadata.name"},
+		{"listener description too long", withPoolName(withServiceName(inputs(svc("", map[string]string{apis.AnnotationManagedByUser: "true"})),
+			strings.Repeat("a", 63)), strings.Repeat("p", 180)), apis.EventSyncLoadBalancerFailed, "metadata.name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,4 +177,27 @@ func TestBuildRejects(t *testing.T) {
 func withPool(in Inputs, ann map[string]string) Inputs {
 	in.Pool = pool(ann)
 	return in
+}
+
+func withServiceName(in Inputs, name string) Inputs {
+	in.Service.Name = name
+	return in
+}
+
+func withPoolName(in Inputs, name string) Inputs {
+	in.Pool.Name = name
+	return in
+}
+
+func TestBuildNameLengthLimits(t *testing.T) {
+	// 80 characters is still a valid ELB name; a user-managed ELB only
+	// needs the name to fit a listener Description.
+	in := withServiceName(inputs(svc("", nil)), strings.Repeat("a", 56))
+	if d, err := Build(in, nil); err != nil || len(d.Name) != MaxLoadBalancerNameLen {
+		t.Errorf("80-character name: %q, %v", d.Name, err)
+	}
+	user := inputs(svc("", map[string]string{apis.AnnotationManagedByUser: "true"}))
+	if _, err := Build(withServiceName(user, strings.Repeat("a", 63)), nil); err != nil {
+		t.Errorf("user-managed name of 87 characters rejected: %v", err)
+	}
 }

@@ -92,6 +92,11 @@ func Diff(d Desired, a Actual) (Plan, error) {
 		}
 		return p, nil
 	}
+	if !d.Managed && NamedForAnother(lb.Name, d.Name) {
+		// Its owner would remove our backends and release it with our listeners.
+		return Plan{}, &InputError{Reason: apis.EventSyncLoadBalancerFailed, Field: apis.AnnotationLoadBalancerID,
+			Message: fmt.Sprintf("ELB %s (%s) is managed by this controller for another PoolService; name an ELB you manage", lb.ID, lb.Name)}
+	}
 	if !d.Managed && lb.RegionID != d.Network.RegionID {
 		return Plan{}, &InputError{Reason: apis.EventSyncLoadBalancerFailed, Field: apis.AnnotationLoadBalancerID,
 			Message: fmt.Sprintf("ELB %s is in region %s, the pool is in %s", lb.ID, lb.RegionID, d.Network.RegionID)}
@@ -112,8 +117,8 @@ func Diff(d Desired, a Actual) (Plan, error) {
 	return p, nil
 }
 
-// refusedChanges lists ELB attributes the annotations would change on a
-// managed ELB: they are fixed at creation.
+// refusedChanges lists ELB attributes the annotations (Service or NodePool)
+// would change on a managed ELB: they are fixed at creation.
 func refusedChanges(d Desired, lb *ens.LoadBalancer) []InputError {
 	if !d.Managed {
 		return nil
@@ -127,6 +132,10 @@ func refusedChanges(d Desired, lb *ens.LoadBalancer) []InputError {
 	}
 	check(apis.AnnotationSpec, d.Spec, lb.Spec)
 	check(apis.AnnotationPayType, d.PayType, lb.PayType)
+	// A NodePool whose network annotations changed keeps its ELB where it is.
+	check(apis.AnnotationPoolRegionID, d.Network.RegionID, lb.RegionID)
+	check(apis.AnnotationPoolNetworkID, d.Network.NetworkID, lb.NetworkID)
+	check(apis.AnnotationPoolVSwitchIDs, d.Network.VSwitchID, lb.VSwitchID)
 	return out
 }
 

@@ -104,6 +104,11 @@ type backendKey struct {
 
 // diffBackends plans backend changes. A managed ELB's backends are all
 // ours; on a user-managed ELB only the backend ports of our listeners are.
+//
+// ENS sets weights per server, on every port (SetBackendServers has no
+// port). So on a user-managed ELB, where a server may also back another
+// Service's listeners, a weight change of such a server is a remove and
+// re-add of our (server, port) backends: the other Service's weights stay.
 func diffBackends(d Desired, lb *ens.LoadBalancer) []Action {
 	ports := map[int]bool{}
 	for _, p := range backendPorts(d.Listeners) {
@@ -118,6 +123,12 @@ func diffBackends(d Desired, lb *ens.LoadBalancer) []Action {
 	for _, b := range d.Backends {
 		want[backendKey{b.ServerID, b.Port}] = b
 	}
+	shared := map[string]bool{} // servers that also back listeners not ours
+	for _, b := range lb.Backends {
+		if !d.Managed && !ports[b.Port] {
+			shared[b.ServerID] = true
+		}
+	}
 	have := map[backendKey]bool{}
 	var remove, add, weights []ens.Backend
 	for _, b := range lb.Backends {
@@ -130,6 +141,8 @@ func diffBackends(d Desired, lb *ens.LoadBalancer) []Action {
 		switch {
 		case !ok:
 			remove = append(remove, b)
+		case w.Weight != b.Weight && shared[b.ServerID]:
+			remove, add = append(remove, b), append(add, w)
 		case w.Weight != b.Weight:
 			weights = append(weights, w)
 		}

@@ -1,6 +1,7 @@
 package elbmodel
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -181,6 +182,11 @@ func TestDiffInputErrors(t *testing.T) {
 	}{
 		{"user ELB missing", Actual{}, apis.EventLoadBalancerNotFound},
 		{"user ELB in another region", otherRegion, apis.EventSyncLoadBalancerFailed},
+		{"ELB managed for another PoolService", func() Actual {
+			a := converged(user)
+			a.LoadBalancer.Name = "k8s/other/default/np-hefei/c1"
+			return a
+		}(), apis.EventSyncLoadBalancerFailed},
 		{"listener of another Service", foreign("k8s/other/default/np-hefei/c1"), apis.EventListenerConflict},
 		{"listener made by hand", foreign(""), apis.EventListenerConflict},
 	}
@@ -212,5 +218,51 @@ func TestDiffUserManagedSharedELB(t *testing.T) {
 	p, _ = Diff(d, a)
 	if got := strings.Join(types(p), ","); got != "DeleteListener TCP:80->30080,RemoveBackends 2" {
 		t.Errorf("plan = %s", got)
+	}
+}
+
+func TestDiffPoolNetworkChangeRefused(t *testing.T) {
+	old := desiredFor(t, nil)
+	a := converged(old)
+	a.LoadBalancer.NetworkID, a.LoadBalancer.VSwitchID = old.Network.NetworkID, old.Network.VSwitchID
+	d := old
+	d.Network = Network{RegionID: "cn-chengdu-telecom-4", NetworkID: "n-chengdu", VSwitchID: "vsw-chengdu-1"}
+	p, err := Diff(d, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fields []string
+	for _, r := range p.Refused {
+		fields = append(fields, r.Field)
+	}
+	want := []string{apis.AnnotationPoolRegionID, apis.AnnotationPoolNetworkID, apis.AnnotationPoolVSwitchIDs}
+	if diff := cmp.Diff(want, fields); diff != "" || !p.Empty() {
+		t.Errorf("plan %v, refused (-want +got):\n%s", types(p), diff)
+	}
+}
+
+// TestDiffWeightOnSharedServer: ENS weights are per server, so on a user
+// ELB whose servers also back another Service, our weight change must not
+// go through SetBackendWeights (it would rewrite the other's weights too).
+func TestDiffWeightOnSharedServer(t *testing.T) {
+	d := desiredFor(t, map[string]string{apis.AnnotationManagedByUser: "true", apis.AnnotationBackendWeight: "50"})
+	a := converged(desiredFor(t, map[string]string{apis.AnnotationManagedByUser: "true"}))
+	// i-a also backs another Service's listener (port 31080) at weight 100.
+	a.LoadBalancer.Listeners = append(a.LoadBalancer.Listeners,
+		ens.Listener{Port: 8080, Protocol: "TCP", BackendPort: 31080, Description: "k8s/other/default/np-hefei/c1", Status: "Running"})
+	a.LoadBalancer.Backends = append(a.LoadBalancer.Backends, backend("i-a", 31080, 100))
+	p, err := Diff(d, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, act := range p.Actions {
+		for _, b := range act.Backends {
+			got = append(got, fmt.Sprintf("%s %s:%d/%d", act.Type, b.ServerID, b.Port, b.Weight))
+		}
+	}
+	want := []string{"RemoveBackends i-a:30080/100", "AddBackends i-a:30080/50", "SetBackendWeights i-b:30080/50"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("plan (-want +got):\n%s", diff)
 	}
 }

@@ -10,6 +10,14 @@ import (
 
 const namePrefix = "k8s"
 
+// ENS text limits (characters): an ELB name, and a listener Description,
+// which carries the same name on a user-managed ELB. An EIP name may be
+// longer (128), so the ELB limit is the binding one for a managed ELB.
+const (
+	MaxLoadBalancerNameLen    = 80
+	MaxListenerDescriptionLen = 256
+)
+
 // Name is the ENS name of the ELB and the EIP of one PoolService:
 // k8s/${Service_Name}/${Service_Namespace}/${NodePool_Name}/${Cluster_Id}.
 //
@@ -39,6 +47,14 @@ func ParseName(name, clusterID string) (NameParts, bool) {
 		}
 	}
 	return NameParts{Service: seg[1], Namespace: seg[2], Pool: seg[3], ClusterID: seg[4]}, true
+}
+
+// NamedForAnother reports whether name is the ELB/EIP name of another
+// PoolService of the same cluster as ours (a name made by Name).
+func NamedForAnother(name, ours string) bool {
+	seg := strings.Split(ours, "/")
+	_, ok := ParseName(name, seg[len(seg)-1])
+	return ok && name != ours
 }
 
 // LoadBalancerClientToken is the ClientToken of CreateLoadBalancer for a

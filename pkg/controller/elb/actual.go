@@ -17,7 +17,7 @@ func (c *Controller) readActual(ctx context.Context, ps *v1alpha1.PoolService, d
 	var a elbmodel.Actual
 	var err error
 	if d.Managed {
-		a.LoadBalancer, err = c.findManagedLB(ctx, ps, d.Name, d.Network.RegionID)
+		a.LoadBalancer, err = c.findManagedLB(ctx, ps, d.Name)
 	} else {
 		a.LoadBalancer, err = c.describeLB(ctx, d.LoadBalancerID)
 	}
@@ -33,16 +33,17 @@ func (c *Controller) readActual(ctx context.Context, ps *v1alpha1.PoolService, d
 	return a, err
 }
 
-// findManagedLB finds our ELB by the id in status first, then by name; an
+// findManagedLB finds our ELB by the id in status first, then by name in
+// every region (the pool's region annotation may have changed since); an
 // ELB whose name is not exactly ours is never taken.
-func (c *Controller) findManagedLB(ctx context.Context, ps *v1alpha1.PoolService, name, region string) (*ens.LoadBalancer, error) {
+func (c *Controller) findManagedLB(ctx context.Context, ps *v1alpha1.PoolService, name string) (*ens.LoadBalancer, error) {
 	if id := ps.Status.AggregateToAnnotations[apis.AnnotationLoadBalancerID]; id != "" {
 		lb, err := c.describeLB(ctx, id)
 		if err != nil || (lb != nil && lb.Name == name) {
 			return lb, err
 		}
 	}
-	ids, err := c.lbIDsByName(ctx, name, region)
+	ids, err := c.lbIDsByName(ctx, name, "")
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
@@ -96,8 +97,8 @@ func (c *Controller) fillListeners(ctx context.Context, lb *ens.LoadBalancer, ow
 	return nil
 }
 
-// readEIPs: managed, the EIPs named exactly ours; user-managed, the EIPs
-// associated with the user's ELB.
+// readEIPs: managed, the EIPs named exactly ours (in the ELB's region when
+// there is one); user-managed, the EIPs associated with the user's ELB.
 func (c *Controller) readEIPs(ctx context.Context, d elbmodel.Desired, lb *ens.LoadBalancer) ([]ens.EIP, error) {
 	if !d.Managed {
 		if lb == nil {
@@ -105,7 +106,21 @@ func (c *Controller) readEIPs(ctx context.Context, d elbmodel.Desired, lb *ens.L
 		}
 		return c.cloud.ListEIPs(ctx, ens.EIPFilter{AssociatedInstanceID: lb.ID})
 	}
-	return c.eipsByName(ctx, d.Name, d.Network.RegionID)
+	region := d.Network.RegionID
+	if lb != nil {
+		region = lb.RegionID
+	}
+	return c.eipsByName(ctx, d.Name, region)
+}
+
+// followLoadBalancer makes a managed EIP that is still to be created go to
+// the existing ELB's region: a changed pool region is refused, not applied.
+func followLoadBalancer(d *elbmodel.Desired, lb *ens.LoadBalancer) {
+	if d.Managed && d.EIP != nil && lb != nil && lb.RegionID != "" {
+		eip := *d.EIP
+		eip.RegionID = lb.RegionID
+		d.EIP = &eip
+	}
 }
 
 func (c *Controller) eipsByName(ctx context.Context, name, region string) ([]ens.EIP, error) {

@@ -94,7 +94,11 @@ type Controller struct {
 	slices       discoverylisters.EndpointSliceLister
 	synced       []cache.InformerSynced
 
-	queue   workqueue.TypedRateLimitingInterface[string]
+	queue workqueue.TypedRateLimitingInterface[string]
+	// waits spaces out the looks at a PoolService that can only wait (an
+	// ELB not Active, perhaps stopped by its owner): RequeueDelay doubling
+	// up to ResyncPeriod, reset as soon as a sync makes progress.
+	waits   workqueue.TypedRateLimiter[string]
 	orphans *orphanTracker
 }
 
@@ -118,6 +122,7 @@ func NewController(ctx context.Context, cfg Config, kubeClient kubernetes.Interf
 		slices:       endpointSliceInformer.Lister(),
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "elb"}),
+		waits:   workqueue.NewTypedItemExponentialFailureRateLimiter[string](cfg.RequeueDelay, cfg.ResyncPeriod),
 		orphans: newOrphanTracker(),
 	}
 	if err := addIndexers(poolServiceInformer.Informer(), nodeInformer.Informer()); err != nil {

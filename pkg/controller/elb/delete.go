@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -18,13 +17,17 @@ import (
 )
 
 // cleanup runs when the PoolService should have no ELB (being deleted, or
-// its Service, pool or match gone). Managed: unassociate and release the
-// EIP, then release the ELB (which takes its listeners and backends), each
-// found again by exact name; then drop the finalizer. User-managed: leave
-// everything in place and drop the finalizer. Every step is resumable.
+// its Service, pool or match gone). It unassociates and releases the EIPs,
+// then releases the ELBs (which takes their listeners and backends), each
+// found again by exact name; then it drops the finalizer. A user-managed
+// ELB named by the PoolService is never released, nor its EIP, listeners or
+// backends, even when it carries our name; what the controller created
+// under our name (e.g. before the Service became user-managed) is. Every
+// step is resumable.
 func (c *Controller) cleanup(ctx context.Context, o objects, why string) (time.Duration, error) {
-	if hasFinalizer(o.ps) && !c.userManaged(o) {
-		released, wait, err := c.releaseManaged(ctx, o.ps)
+	if hasFinalizer(o.ps) {
+		keep := c.userLoadBalancer(o)
+		released, wait, err := c.releaseManaged(ctx, o.ps, keep)
 		if err != nil {
 			return c.cloudError(ctx, o, err)
 		}
@@ -32,7 +35,11 @@ func (c *Controller) cleanup(ctx context.Context, o objects, why string) (time.D
 			klog.FromContext(ctx).V(2).Info("Cleanup waiting", "why", wait)
 			return c.cfg.RequeueDelay, nil
 		}
-		c.normal(o, apis.EventCleanedLoadBalancer, fmt.Sprintf("%s; released %s", why, orNone(released)))
+		msg := fmt.Sprintf("%s; released %s", why, orNone(released))
+		if keep != "" {
+			msg += fmt.Sprintf("; user-managed ELB %s left as it is", keep)
+		}
+		c.normal(o, apis.EventCleanedLoadBalancer, msg)
 	}
 	if err := c.removeFinalizer(ctx, o); err != nil {
 		return 0, err
@@ -40,29 +47,34 @@ func (c *Controller) cleanup(ctx context.Context, o objects, why string) (time.D
 	if o.ps.DeletionTimestamp != nil || !isELBClass(o.ps) {
 		return 0, nil
 	}
-	return 0, c.writeStatus(ctx, o.ps, func(st *v1alpha1.PoolServiceStatus) {
-		st.LoadBalancer.Ingress = nil
-		delete(st.AggregateToAnnotations, apis.AnnotationLoadBalancerID)
-		if len(st.AggregateToAnnotations) == 0 {
-			st.AggregateToAnnotations = nil
-		}
-	}, cond{apis.ConditionReady, metav1.ConditionFalse, reasonNotExposed, why},
+	return 0, c.writeStatus(ctx, o.ps, clearLoadBalancer, cond{apis.ConditionReady, metav1.ConditionFalse, reasonNotExposed, why},
 		cond{apis.ConditionSynced, metav1.ConditionTrue, reasonNotExposed, why})
 }
 
-// userManaged is false when the Service is gone: the managed path is safe
-// for any ELB because it only releases resources named exactly ours.
-func (c *Controller) userManaged(o objects) bool {
-	if o.svc == nil {
-		return false
+// clearLoadBalancer drops the ingress and the ELB id from a status.
+func clearLoadBalancer(st *v1alpha1.PoolServiceStatus) {
+	st.LoadBalancer.Ingress = nil
+	delete(st.AggregateToAnnotations, apis.AnnotationLoadBalancerID)
+	if len(st.AggregateToAnnotations) == 0 {
+		st.AggregateToAnnotations = nil
 	}
-	b, _ := strconv.ParseBool(o.svc.Annotations[apis.AnnotationManagedByUser])
-	return b
 }
 
-// releaseManaged releases our EIPs then our ELBs. It returns what it
-// released, or a wait message when an EIP is still changing state.
-func (c *Controller) releaseManaged(ctx context.Context, ps *v1alpha1.PoolService) ([]string, string, error) {
+// userLoadBalancer is the ELB id cleanup must leave alone: the one the
+// PoolService names, unless its Service is there and managed (then the
+// annotation means nothing). With the Service gone we cannot tell, so the
+// named ELB is kept: safety over a leak.
+func (c *Controller) userLoadBalancer(o objects) string {
+	if o.svc != nil && !userManagedService(o.svc) {
+		return ""
+	}
+	return elbmodel.UserLoadBalancerID(o.ps)
+}
+
+// releaseManaged releases our EIPs then our ELBs, all named exactly ours,
+// except the ELB keep and any EIP on it. It returns what it released, or a
+// wait message when an EIP is still changing state.
+func (c *Controller) releaseManaged(ctx context.Context, ps *v1alpha1.PoolService, keep string) ([]string, string, error) {
 	name := elbmodel.Name(serviceName(ps), ps.Namespace, poolName(ps), c.cfg.ClusterID)
 	var released []string
 	eips, err := c.eipsByName(ctx, name, "")
@@ -70,6 +82,9 @@ func (c *Controller) releaseManaged(ctx context.Context, ps *v1alpha1.PoolServic
 		return nil, "", err
 	}
 	for _, e := range eips {
+		if keep != "" && e.AssociatedInstanceID == keep {
+			continue
+		}
 		wait, err := c.releaseEIP(ctx, e)
 		if err != nil || wait != "" {
 			return released, wait, err
@@ -88,6 +103,9 @@ func (c *Controller) releaseManaged(ctx context.Context, ps *v1alpha1.PoolServic
 		}
 	}
 	for _, id := range ids {
+		if id == keep {
+			continue
+		}
 		if err := ignoreNotFound(c.cloud.ReleaseLoadBalancer(ctx, id)); err != nil {
 			return released, "", err
 		}

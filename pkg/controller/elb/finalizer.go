@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -58,13 +59,21 @@ func (c *Controller) checkSharing(o objects, cfg elbmodel.Config) error {
 			continue
 		}
 		otherSvc, _ := c.services.Services(other.Namespace).Get(serviceName(other))
-		if isLocalService(o.svc) || (otherSvc != nil && isLocalService(otherSvc)) {
+		if otherSvc == nil || !userManagedService(otherSvc) {
+			continue // the annotation means nothing on a managed Service
+		}
+		if isLocalService(o.svc) || isLocalService(otherSvc) {
 			return &elbmodel.InputError{Reason: apis.EventSyncLoadBalancerFailed, Field: "spec.externalTrafficPolicy",
 				Message: fmt.Sprintf("ELB %s is shared with PoolService %s/%s; sharing an ELB needs externalTrafficPolicy Cluster on every Service",
 					id, other.Namespace, other.Name)}
 		}
 	}
 	return nil
+}
+
+func userManagedService(s *corev1.Service) bool {
+	b, _ := strconv.ParseBool(s.Annotations[apis.AnnotationManagedByUser])
+	return b
 }
 
 func isLocalService(s *corev1.Service) bool {

@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/klog/v2"
 
+	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
 	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
 )
@@ -66,18 +67,18 @@ func (c *Controller) sweep(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	owned, err := c.ownedNames()
+	owned, inUse, err := c.ownedNames()
 	if err != nil {
 		return err
 	}
-	orphaned := func(name string) bool {
+	orphaned := func(name, lbID string) bool {
 		_, ours := elbmodel.ParseName(name, c.cfg.ClusterID)
-		return ours && !owned[name]
+		return ours && !owned[name] && (lbID == "" || !inUse[lbID])
 	}
 	now, seen := c.cfg.Clock.Now(), map[string]bool{}
 	logger := klog.FromContext(ctx)
 	for _, e := range eips { // EIPs first: an ELB goes after its EIP
-		if key := "eip/" + e.AllocationID; orphaned(e.Name) {
+		if key := "eip/" + e.AllocationID; orphaned(e.Name, e.AssociatedInstanceID) {
 			seen[key] = true
 			if c.orphans.due(key, now, c.cfg.OrphanGracePeriod) {
 				logger.Info("Releasing orphaned EIP", "eip", e.AllocationID, "name", e.Name)
@@ -88,7 +89,7 @@ func (c *Controller) sweep(ctx context.Context) error {
 		}
 	}
 	for _, lb := range lbs {
-		if key := "lb/" + lb.ID; orphaned(lb.Name) {
+		if key := "lb/" + lb.ID; orphaned(lb.Name, lb.ID) {
 			seen[key] = true
 			if c.orphans.due(key, now, c.cfg.OrphanGracePeriod) {
 				logger.Info("Releasing orphaned ELB", "loadBalancer", lb.ID, "name", lb.Name)
@@ -102,15 +103,22 @@ func (c *Controller) sweep(ctx context.Context) error {
 	return nil
 }
 
-// ownedNames are the ELB/EIP names of every existing PoolService.
-func (c *Controller) ownedNames() (map[string]bool, error) {
+// ownedNames are the ELB/EIP names of every existing PoolService, and the
+// ELB ids any of them names in its status or ELB-id annotation: an ELB in
+// use (and the EIP on it) is never an orphan, whatever its name.
+func (c *Controller) ownedNames() (names, lbIDs map[string]bool, err error) {
 	all, err := c.poolServices.List(labels.Everything())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	out := make(map[string]bool, len(all))
+	names, lbIDs = make(map[string]bool, len(all)), map[string]bool{}
 	for _, ps := range all {
-		out[elbmodel.Name(serviceName(ps), ps.Namespace, poolName(ps), c.cfg.ClusterID)] = true
+		names[elbmodel.Name(serviceName(ps), ps.Namespace, poolName(ps), c.cfg.ClusterID)] = true
+		for _, id := range []string{ps.Status.AggregateToAnnotations[apis.AnnotationLoadBalancerID], elbmodel.UserLoadBalancerID(ps)} {
+			if id != "" {
+				lbIDs[id] = true
+			}
+		}
 	}
-	return out, nil
+	return names, lbIDs, nil
 }

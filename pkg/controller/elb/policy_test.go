@@ -212,10 +212,12 @@ func TestDriftRepaired(t *testing.T) {
 func TestNewELBWaitsForActive(t *testing.T) {
 	h := newHarness(t, emulatortest.WithActiveDelay(time.Hour))
 	h.seedWalkthrough(nil, corev1.ServiceExternalTrafficPolicyCluster)
-	for range 3 {
+	// Creating, then waiting: the looks back off while nothing can be done.
+	d := h.c.cfg.RequeueDelay
+	for i, want := range []time.Duration{d, d, 2 * d, 4 * d} {
 		after, err := h.syncOnce(hefeiKey)
-		if err != nil || after != h.c.cfg.RequeueDelay {
-			t.Fatalf("sync = %v, %v; want a short requeue", after, err)
+		if err != nil || after != want {
+			t.Fatalf("sync %d = %v, %v; want a requeue after %v", i, after, err, want)
 		}
 	}
 	if len(h.lbsNamed(hefeiName)) != 1 || len(h.lb(h.lbsNamed(hefeiName)[0].ID).Listeners) != 0 {

@@ -2,6 +2,7 @@ package elb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/klog/v2"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
@@ -82,18 +84,28 @@ func (c *Controller) inputError(ctx context.Context, o objects, err error) (time
 	return 0, c.writeStatus(ctx, o.ps, nil, conds...)
 }
 
-// cloudError reports a failed cloud call and returns it for a rate-limited retry.
+// cloudError reports a failed cloud call. It is returned for a rate-limited
+// retry unless ENS refused the request itself (invalid parameter, denied):
+// that cannot succeed as is, so it waits for an object change or the
+// periodic resync instead of looping.
 func (c *Controller) cloudError(ctx context.Context, o objects, err error) (time.Duration, error) {
 	msg := "cloud call failed: " + err.Error()
 	c.warn(o, apis.EventSyncLoadBalancerFailed, msg)
 	if serr := c.writeStatus(ctx, o.ps, nil, cond{apis.ConditionSynced, metav1.ConditionFalse, reasonCloudError, msg}); serr != nil {
 		return 0, fmt.Errorf("%w (and %v)", err, serr)
 	}
+	if errors.Is(err, ens.ErrInvalidInput) || errors.Is(err, ens.ErrAuth) {
+		klog.FromContext(ctx).Error(err, "Cloud refused the request; not retrying until something changes")
+		return 0, nil
+	}
 	return 0, err
 }
 
+// waitForLoadBalancerID: a user-managed PoolService naming no ELB (yet, or
+// any more) serves nothing, so it shows no address or ELB id either; what
+// is on a formerly named ELB stays there (not removed on delete).
 func (c *Controller) waitForLoadBalancerID(ctx context.Context, o objects) error {
-	return c.writeStatus(ctx, o.ps, nil,
+	return c.writeStatus(ctx, o.ps, clearLoadBalancer,
 		cond{apis.ConditionReady, metav1.ConditionFalse, reasonWaitingForID, msgWaitingForID},
 		cond{apis.ConditionSynced, metav1.ConditionFalse, reasonWaitingForID, msgWaitingForID})
 }

@@ -114,6 +114,7 @@ func (c *Controller) ensure(ctx context.Context, o objects) (time.Duration, erro
 	if err != nil {
 		return c.cloudError(ctx, o, err)
 	}
+	followLoadBalancer(&d, actual.LoadBalancer)
 	plan, err := elbmodel.Diff(d, actual)
 	if err != nil {
 		return c.inputError(ctx, o, err)
@@ -138,9 +139,15 @@ func (c *Controller) applyAndReport(ctx context.Context, o objects, d elbmodel.D
 	if err := c.reportSynced(ctx, o, d, a, plan, res); err != nil {
 		return 0, err
 	}
-	if !plan.Empty() || plan.Wait != "" {
+	key := o.ps.Namespace + "/" + o.ps.Name
+	switch {
+	case plan.Empty() && plan.Wait != "":
+		return c.waits.When(key), nil
+	case !plan.Empty():
+		c.waits.Forget(key)
 		return c.cfg.RequeueDelay, nil
 	}
+	c.waits.Forget(key)
 	return 0, nil
 }
 
