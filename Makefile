@@ -5,11 +5,6 @@ BIN_DIR ?= bin
 GO_FILES = $(shell find . -name '*.go' -not -path './.git/*' -not -path './_output/*' \
 	-not -path './pkg/generated/*' -not -name 'zz_generated.*')
 
-# run-script runs a hack/ script if it exists and says so clearly if not.
-define run-script
-	@if [ -x "$(1)" ]; then "$(1)"; else echo "make $@: $(1) does not exist yet (not implemented)" >&2; exit 1; fi
-endef
-
 .PHONY: all help build test generate verify verify-fmt vet verify-codegen verify-manifests verify-deps demo demo-down e2e bench clean
 
 all: build
@@ -42,6 +37,7 @@ verify-fmt:
 
 vet:
 	$(GO) vet ./...
+	$(GO) vet -tags e2e ./pkg/e2e/...
 
 # The project uses hand-written informer controllers only.
 verify-deps:
@@ -59,17 +55,20 @@ verify-manifests:
 		echo "manifests/ and manifests/standalone build"; \
 	else echo "kubectl not found: skipping kustomize build (TestKustomizations still ran)"; fi
 
+# DEMO_EXIT=1 make demo exits after showing the result (used by CI).
 demo:
-	$(call run-script,hack/demo.sh)
+	hack/demo/demo.sh
 
 demo-down:
-	$(call run-script,hack/demo-down.sh)
+	hack/demo/down.sh
 
+# A real local control plane (hack/local-cluster), the emulator and the
+# manager binary as separate processes.
 e2e:
-	$(call run-script,hack/e2e.sh)
+	$(GO) test -tags e2e ./pkg/e2e/... -v -count=1 -timeout 30m
 
 bench:
-	$(call run-script,hack/bench/run.sh)
+	hack/bench/run.sh
 
 clean:
 	rm -rf $(BIN_DIR) _output

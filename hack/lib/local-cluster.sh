@@ -50,7 +50,7 @@ lc::pid_alive() {
   local pid=$1
   [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 1
   local cmdline
-  cmdline=$(tr "\0" " " <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+  cmdline=$(tr "\0" " " 2>/dev/null <"/proc/$pid/cmdline") || return 1
   [[ "$cmdline" == *"${LC_STATE_DIR}"* ]]
 }
 

@@ -1,0 +1,157 @@
+package framework
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator"
+)
+
+// Emulator is an ens-emulator process serving HTTP on Addr with its
+// inventory persisted in StateFile, so a restart continues where it was.
+type Emulator struct {
+	*Process
+	Addr      string
+	StateFile string
+	client    *http.Client
+}
+
+// StartEmulator runs bin on a free loopback port with the default
+// inventory, logging to dir/ens-emulator.log, and waits until it answers.
+func StartEmulator(ctx context.Context, bin, dir string, extraArgs ...string) (*Emulator, error) {
+	addr, err := FreeAddr()
+	if err != nil {
+		return nil, err
+	}
+	e := &Emulator{Addr: addr, StateFile: filepath.Join(dir, "ens-emulator-state.json"),
+		client: &http.Client{Timeout: 10 * time.Second}}
+	args := append([]string{"--listen-address=" + addr, "--state-file=" + e.StateFile}, extraArgs...)
+	e.Process = NewProcess("ens-emulator", filepath.Join(dir, "ens-emulator.log"), bin, args...)
+	return e, e.Restart(ctx)
+}
+
+// Restart starts the emulator again (after Kill or Stop) on the same address
+// and state file, and waits until it answers.
+func (e *Emulator) Restart(ctx context.Context) error {
+	if err := e.Start(); err != nil {
+		return err
+	}
+	return WaitFor(ctx, 30*time.Second, 100*time.Millisecond, func() (bool, string) {
+		if !e.Alive() {
+			return false, fmt.Sprintf("exited: %v\n%s", e.ExitError(), e.Tail(20))
+		}
+		_, err := e.Inventory()
+		return err == nil, fmt.Sprint(err)
+	})
+}
+
+// Endpoint is the host:port for the cloud config.
+func (e *Emulator) Endpoint() string { return e.Addr }
+
+// Inventory reads GET /admin/inventory.
+func (e *Emulator) Inventory() (ensemulator.Inventory, error) {
+	var inv ensemulator.Inventory
+	return inv, e.admin(http.MethodGet, "/admin/inventory", nil, &inv)
+}
+
+// Calls reads GET /admin/calls.
+func (e *Emulator) Calls() (ensemulator.CallStats, error) {
+	var st ensemulator.CallStats
+	return st, e.admin(http.MethodGet, "/admin/calls", nil, &st)
+}
+
+// SetFaults replaces every fault (PUT /admin/faults).
+func (e *Emulator) SetFaults(faults map[string]ensemulator.Fault) error {
+	raw, err := json.Marshal(faults)
+	if err != nil {
+		return err
+	}
+	return e.admin(http.MethodPut, "/admin/faults", raw, nil)
+}
+
+// ClearFaults removes every fault (DELETE /admin/faults).
+func (e *Emulator) ClearFaults() error { return e.admin(http.MethodDelete, "/admin/faults", nil, nil) }
+
+func (e *Emulator) admin(method, path string, body []byte, out any) error {
+	req, err := http.NewRequest(method, "http://"+e.Addr+path, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s %s: HTTP %d: %s", method, path, resp.StatusCode, strings.TrimSpace(string(raw)))
+	}
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(raw, out)
+}
+
+// LoadBalancersNamed returns the ELBs whose name has the prefix.
+func LoadBalancersNamed(inv ensemulator.Inventory, prefix string) []ensemulator.LoadBalancer {
+	var out []ensemulator.LoadBalancer
+	for _, lb := range inv.LoadBalancers {
+		if strings.HasPrefix(lb.Name, prefix) {
+			out = append(out, lb)
+		}
+	}
+	return out
+}
+
+// EIPsNamed returns the EIPs whose name has the prefix.
+func EIPsNamed(inv ensemulator.Inventory, prefix string) []ensemulator.EIP {
+	var out []ensemulator.EIP
+	for _, eip := range inv.EIPs {
+		if strings.HasPrefix(eip.Name, prefix) {
+			out = append(out, eip)
+		}
+	}
+	return out
+}
+
+// FindLoadBalancer returns the ELB with the id, or nil.
+func FindLoadBalancer(inv ensemulator.Inventory, id string) *ensemulator.LoadBalancer {
+	for i := range inv.LoadBalancers {
+		if inv.LoadBalancers[i].ID == id {
+			return &inv.LoadBalancers[i]
+		}
+	}
+	return nil
+}
+
+// FindEIP returns the EIP with the id, or nil.
+func FindEIP(inv ensemulator.Inventory, id string) *ensemulator.EIP {
+	for i := range inv.EIPs {
+		if inv.EIPs[i].ID == id {
+			return &inv.EIPs[i]
+		}
+	}
+	return nil
+}
+
+// DescribeLB is a one-line summary of an ELB for failure messages.
+func DescribeLB(lb ensemulator.LoadBalancer) string {
+	var ls, bs []string
+	for _, l := range lb.Listeners {
+		ls = append(ls, fmt.Sprintf("%s:%d->%d(%s)", l.Protocol, l.Port, l.BackendServerPort, l.Status))
+	}
+	for _, b := range lb.Backends {
+		bs = append(bs, fmt.Sprintf("%s:%d", b.ServerID, b.Port))
+	}
+	return fmt.Sprintf("%s %q %s listeners=%v backends=%v", lb.ID, lb.Name, lb.Status, ls, bs)
+}
