@@ -6,5 +6,6 @@ package tools
 
 import (
 	_ "k8s.io/code-generator"
+	_ "k8s.io/code-generator/cmd/register-gen"
 	_ "sigs.k8s.io/controller-tools/cmd/controller-gen"
 )
