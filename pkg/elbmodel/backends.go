@@ -1,7 +1,8 @@
 package elbmodel
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -54,10 +55,11 @@ func NodeReady(node *corev1.Node) bool {
 func BackendInstanceIDs(in Inputs) []string {
 	var withEndpoint map[string]bool
 	if isLocal(in.Service) {
-		withEndpoint = nodesWithReadyEndpoint(in.Slices)
+		withEndpoint = nodesWithReadyEndpoint(in.Slices, len(in.Nodes))
 	}
-	seen := map[string]bool{}
-	var ids []string
+	// Sorting is needed anyway, so duplicates are dropped after it rather
+	// than tracked in a set.
+	ids := make([]string, 0, len(in.Nodes))
 	for _, n := range in.Nodes {
 		if !backendNode(n, in.Config.BackendLabels) {
 			continue
@@ -65,13 +67,10 @@ func BackendInstanceIDs(in Inputs) []string {
 		if withEndpoint != nil && !withEndpoint[n.Name] {
 			continue
 		}
-		if id := InstanceID(n); !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
-		}
+		ids = append(ids, InstanceID(n))
 	}
-	sort.Strings(ids)
-	return ids
+	slices.Sort(ids)
+	return slices.Compact(ids)
 }
 
 func backendNode(n *corev1.Node, filter map[string]string) bool {
@@ -95,9 +94,14 @@ func isLocal(svc *corev1.Service) bool {
 
 // nodesWithReadyEndpoint returns the nodes hosting a ready endpoint; an
 // unset Ready condition counts as ready (EndpointSlice API semantics).
-func nodesWithReadyEndpoint(slices []*discoveryv1.EndpointSlice) map[string]bool {
-	out := map[string]bool{}
-	for _, s := range slices {
+// maxNodes bounds the size hint: several endpoints usually share a node.
+func nodesWithReadyEndpoint(eps []*discoveryv1.EndpointSlice, maxNodes int) map[string]bool {
+	n := 0
+	for _, s := range eps {
+		n += len(s.Endpoints)
+	}
+	out := make(map[string]bool, min(n, maxNodes))
+	for _, s := range eps {
 		for _, ep := range s.Endpoints {
 			if ep.NodeName == nil || (ep.Conditions.Ready != nil && !*ep.Conditions.Ready) {
 				continue
@@ -109,8 +113,13 @@ func nodesWithReadyEndpoint(slices []*discoveryv1.EndpointSlice) map[string]bool
 }
 
 // buildBackends puts every Running instance of ids on every backend port.
+// With ids and ports sorted (as Build passes them) the result is already
+// in SortBackends order; it is sorted only when not.
 func buildBackends(ids []string, instances map[string]ens.Instance, ports []int, weight int) []ens.Backend {
-	var out []ens.Backend
+	if len(instances) == 0 || len(ports) == 0 {
+		return nil
+	}
+	out := make([]ens.Backend, 0, len(ids)*len(ports))
 	for _, id := range ids {
 		inst, ok := instances[id]
 		if !ok || inst.Status != ens.InstanceRunning {
@@ -120,16 +129,26 @@ func buildBackends(ids []string, instances map[string]ens.Instance, ports []int,
 			out = append(out, ens.Backend{ServerID: id, Type: ens.BackendTypeENS, IP: inst.PrivateIP, Port: p, Weight: weight})
 		}
 	}
-	SortBackends(out)
+	if len(out) == 0 {
+		return nil
+	}
+	if !slices.IsSortedFunc(out, CompareBackends) {
+		SortBackends(out)
+	}
 	return out
 }
 
 // SortBackends orders backends by server id, then port.
 func SortBackends(b []ens.Backend) {
-	sort.Slice(b, func(i, j int) bool {
-		if b[i].ServerID != b[j].ServerID {
-			return b[i].ServerID < b[j].ServerID
-		}
-		return b[i].Port < b[j].Port
-	})
+	slices.SortFunc(b, CompareBackends)
+}
+
+// CompareBackends orders backends by server id, then port.
+func CompareBackends(a, b ens.Backend) int { return compareBackends(&a, &b) }
+
+func compareBackends(a, b *ens.Backend) int {
+	if c := strings.Compare(a.ServerID, b.ServerID); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Port, b.Port)
 }

@@ -2,6 +2,7 @@ package elbmodel
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
@@ -14,13 +15,13 @@ type ActionType string
 // Action types, in the order a Plan runs them.
 const (
 	CreateLoadBalancer ActionType = "CreateLoadBalancer"
+	RemoveBackends     ActionType = "RemoveBackends"
 	DeleteListener     ActionType = "DeleteListener"
 	CreateListener     ActionType = "CreateListener"
 	UpdateListener     ActionType = "UpdateListener"
-	StartListener      ActionType = "StartListener"
-	RemoveBackends     ActionType = "RemoveBackends"
 	AddBackends        ActionType = "AddBackends"
 	SetBackendWeights  ActionType = "SetBackendWeights"
+	StartListener      ActionType = "StartListener"
 	CreateEIP          ActionType = "CreateEIP"
 	UnassociateEIP     ActionType = "UnassociateEIP"
 	AssociateEIP       ActionType = "AssociateEIP"
@@ -106,14 +107,20 @@ func Diff(d Desired, a Actual) (Plan, error) {
 		p.Wait = fmt.Sprintf("ELB %s is %s", lb.ID, lb.Status)
 		return p, nil
 	}
-	listenerActions, wait, err := diffListeners(d, lb.Listeners)
+	ls, err := diffListeners(d, lb.Listeners)
 	if err != nil {
 		return Plan{}, err
 	}
-	p.Actions = append(listenerActions, diffBackends(d, lb)...)
+	bs := diffBackends(d, lb)
 	eipActions, eipWait := diffEIP(d, lb.ID, a.EIPs)
-	p.Actions = append(p.Actions, eipActions...)
-	p.Wait = strings.Join(nonEmpty(wait, eipWait), "; ")
+	p.Refused = append(p.Refused, refusedEIPChanges(d, pickEIP(a.EIPs, lb.ID))...)
+	// Our backends go before the listener they serve: a stop between the
+	// two must not leave them behind on a user ELB, where a port is known
+	// as ours only through our listener. A listener starts once its
+	// backends are on.
+	p.Actions = slices.Concat(backendAction(RemoveBackends, bs.remove), ls.del, ls.create, ls.update,
+		backendAction(AddBackends, bs.add), backendAction(SetBackendWeights, bs.weights), ls.start, eipActions)
+	p.Wait = strings.Join(nonEmpty(ls.wait, eipWait), "; ")
 	return p, nil
 }
 
@@ -137,6 +144,47 @@ func refusedChanges(d Desired, lb *ens.LoadBalancer) []InputError {
 	check(apis.AnnotationPoolNetworkID, d.Network.NetworkID, lb.NetworkID)
 	check(apis.AnnotationPoolVSwitchIDs, d.Network.VSwitchID, lb.VSwitchID)
 	return out
+}
+
+// refusedEIPChanges lists EIP attributes the annotations would change on
+// the managed EIP: ENS cannot change its ISP or charge types after
+// creation (only the bandwidth follows the annotation). No ISP annotation
+// means "ENS chooses", so only an asked ISP the EIP lacks is refused; a
+// charge type the cloud does not report cannot be compared.
+func refusedEIPChanges(d Desired, e *ens.EIP) []InputError {
+	if !d.Managed || d.EIP == nil || e == nil {
+		return nil
+	}
+	var out []InputError
+	check := func(key, want, have string) {
+		if want != "" && (have != "" || key == apis.AnnotationEIPISP) && !sameChargeValue(want, have) {
+			if have == "" {
+				have = "none"
+			}
+			out = append(out, InputError{Reason: apis.EventInvalidAnnotation, Field: key,
+				Message: fmt.Sprintf("EIP %s has %s, annotation asks %s: the EIP's ISP and charge types are not updatable after creation",
+					e.AllocationID, have, want)})
+		}
+	}
+	check(apis.AnnotationEIPISP, d.EIP.ISP, e.ISP)
+	check(apis.AnnotationEIPInstanceChargeType, d.EIP.InstanceChargeType, e.InstanceChargeType)
+	check(apis.AnnotationEIPInternetChargeType, d.EIP.InternetChargeType, e.InternetChargeType)
+	return out
+}
+
+// sameChargeValue compares case-insensitively; some ENS responses call
+// PostPaid PayAsYouGo and PrePaid Subscription.
+func sameChargeValue(a, b string) bool {
+	norm := func(s string) string {
+		switch s = strings.ToLower(s); s {
+		case "payasyougo":
+			return "postpaid"
+		case "subscription":
+			return "prepaid"
+		}
+		return s
+	}
+	return norm(a) == norm(b)
 }
 
 func nonEmpty(s ...string) []string {

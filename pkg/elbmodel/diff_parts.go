@@ -2,6 +2,7 @@ package elbmodel
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
@@ -17,15 +18,23 @@ func keyOf(l ens.Listener) listenerKey {
 	return listenerKey{l.Port, strings.ToUpper(l.Protocol)}
 }
 
+// listenerDiff is the listener part of a plan, by action type.
+type listenerDiff struct {
+	del, create, update, start []Action
+	wait                       string
+}
+
 // diffListeners plans listener changes. A listener is ours when its
 // Description is d.Name; others are never touched unless they clash with a
-// wanted listener and ForceOverride is set (then they are replaced).
-func diffListeners(d Desired, actual []ens.Listener) ([]Action, string, error) {
-	want := map[listenerKey]ens.Listener{}
+// wanted listener and ForceOverride is set (then they are replaced). ENS
+// creates listeners Stopped, so every create is followed by a start in the
+// same plan.
+func diffListeners(d Desired, actual []ens.Listener) (listenerDiff, error) {
+	want := make(map[listenerKey]ens.Listener, len(d.Listeners))
 	for _, l := range d.Listeners {
 		want[keyOf(l)] = l
 	}
-	kept := map[listenerKey]bool{}
+	kept := make(map[listenerKey]bool, len(d.Listeners))
 	var conflicts, waits []string
 	var del, upd, start []Action
 	for _, l := range actual {
@@ -57,7 +66,7 @@ func diffListeners(d Desired, actual []ens.Listener) ([]Action, string, error) {
 		}
 	}
 	if len(conflicts) > 0 {
-		return nil, "", &InputError{Reason: apis.EventListenerConflict, Field: "spec.ports",
+		return listenerDiff{}, &InputError{Reason: apis.EventListenerConflict, Field: "spec.ports",
 			Message: fmt.Sprintf("listener(s) %s on the ELB are not this Service's; set %s: \"true\" to take them over",
 				strings.Join(conflicts, ", "), apis.AnnotationForceOverrideListeners)}
 	}
@@ -65,10 +74,10 @@ func diffListeners(d Desired, actual []ens.Listener) ([]Action, string, error) {
 	for _, w := range d.Listeners {
 		if !kept[keyOf(w)] {
 			create = append(create, Action{Type: CreateListener, Listener: w})
+			start = append(start, Action{Type: StartListener, Listener: w})
 		}
 	}
-	out := append(append(append(del, create...), upd...), start...)
-	return out, strings.Join(waits, "; "), nil
+	return listenerDiff{del: del, create: create, update: upd, start: start, wait: strings.Join(waits, "; ")}, nil
 }
 
 // clashes reports whether a listener occupies a port a wanted listener
@@ -97,9 +106,9 @@ func sameAttributes(a, b ens.Listener) bool {
 		a.HealthCheckConnectTimeout == b.HealthCheckConnectTimeout
 }
 
-type backendKey struct {
-	server string
-	port   int
+// backendDiff is what diffBackends found, each list in SortBackends order.
+type backendDiff struct {
+	remove, add, weights []ens.Backend
 }
 
 // diffBackends plans backend changes. A managed ELB's backends are all
@@ -109,59 +118,94 @@ type backendKey struct {
 // port). So on a user-managed ELB, where a server may also back another
 // Service's listeners, a weight change of such a server is a remove and
 // re-add of our (server, port) backends: the other Service's weights stay.
-func diffBackends(d Desired, lb *ens.LoadBalancer) []Action {
-	ports := map[int]bool{}
-	for _, p := range backendPorts(d.Listeners) {
-		ports[p] = true
-	}
-	for _, l := range lb.Listeners {
-		if l.Description == d.Name {
-			ports[l.BackendPort] = true
+//
+// d.Backends is sorted; the actual backends are walked alongside it in the
+// same order, so no per-backend map is built.
+func diffBackends(d Desired, lb *ens.LoadBalancer) backendDiff {
+	var ours func(port int) bool
+	var shared map[string]bool // servers that also back listeners not ours
+	if !d.Managed {
+		ports := ourBackendPorts(d, lb.Listeners)
+		ours = func(p int) bool { return slices.Contains(ports, p) }
+		for _, b := range lb.Backends {
+			if !ours(b.Port) {
+				if shared == nil {
+					shared = map[string]bool{}
+				}
+				shared[b.ServerID] = true
+			}
 		}
 	}
-	want := map[backendKey]ens.Backend{}
-	for _, b := range d.Backends {
-		want[backendKey{b.ServerID, b.Port}] = b
+	want, i := d.Backends, 0
+	if sortedOrder(want) != nil { // Build sorts them; others might not
+		want = sortedCopy(want)
 	}
-	shared := map[string]bool{} // servers that also back listeners not ours
-	for _, b := range lb.Backends {
-		if !d.Managed && !ports[b.Port] {
-			shared[b.ServerID] = true
+	order := sortedOrder(lb.Backends)
+	var out backendDiff
+	for n := range lb.Backends {
+		b := &lb.Backends[n]
+		if order != nil {
+			b = &lb.Backends[order[n]]
 		}
-	}
-	have := map[backendKey]bool{}
-	var remove, add, weights []ens.Backend
-	for _, b := range lb.Backends {
-		if !d.Managed && !ports[b.Port] {
+		if ours != nil && !ours(b.Port) {
 			continue
 		}
-		k := backendKey{b.ServerID, b.Port}
-		have[k] = true
-		w, ok := want[k]
-		switch {
-		case !ok:
-			remove = append(remove, b)
+		for i < len(want) && compareBackends(&want[i], b) < 0 {
+			out.add = append(out.add, want[i])
+			i++
+		}
+		if i == len(want) || compareBackends(&want[i], b) > 0 {
+			out.remove = append(out.remove, *b)
+			continue
+		}
+		switch w := &want[i]; {
 		case w.Weight != b.Weight && shared[b.ServerID]:
-			remove, add = append(remove, b), append(add, w)
+			out.remove, out.add = append(out.remove, *b), append(out.add, *w)
 		case w.Weight != b.Weight:
-			weights = append(weights, w)
+			out.weights = append(out.weights, *w)
 		}
+		i++
 	}
-	for _, b := range d.Backends {
-		if !have[backendKey{b.ServerID, b.Port}] {
-			add = append(add, b)
-		}
-	}
-	var out []Action
-	for _, x := range []struct {
-		t ActionType
-		b []ens.Backend
-	}{{RemoveBackends, remove}, {AddBackends, add}, {SetBackendWeights, weights}} {
-		if len(x.b) > 0 {
-			out = append(out, Action{Type: x.t, Backends: sortedCopy(x.b)})
-		}
-	}
+	out.add = append(out.add, want[i:]...)
 	return out
+}
+
+// sortedOrder returns nil when b is in SortBackends order, else the
+// indexes of b in that order. Sorting int32 indexes instead of the 64-byte
+// backends avoids moving strings (and their write barriers) around.
+func sortedOrder(b []ens.Backend) []int32 {
+	k := 1
+	for k < len(b) && compareBackends(&b[k-1], &b[k]) <= 0 {
+		k++
+	}
+	if k >= len(b) {
+		return nil
+	}
+	order := make([]int32, len(b))
+	for k := range order {
+		order[k] = int32(k)
+	}
+	slices.SortFunc(order, func(x, y int32) int { return compareBackends(&b[x], &b[y]) })
+	return order
+}
+
+// ourBackendPorts are the backend ports of our wanted and existing
+// listeners (a handful: a slice beats a map).
+func ourBackendPorts(d Desired, actual []ens.Listener) []int {
+	ports := backendPorts(d.Listeners)
+	for _, l := range actual {
+		if l.Description == d.Name && !slices.Contains(ports, l.BackendPort) {
+			ports = append(ports, l.BackendPort)
+		}
+	}
+	return ports
+}
+
+func backendAction(t ActionType, b []ens.Backend) []Action {
+	if len(b) == 0 {
+		return nil
+	}
+	return []Action{{Type: t, Backends: b}}
 }
 
 // diffEIP plans the managed EIP: one EIP named d.Name, associated with the

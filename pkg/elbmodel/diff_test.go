@@ -2,6 +2,7 @@ package elbmodel
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -70,7 +71,7 @@ func TestDiff(t *testing.T) {
 			a := converged(d)
 			a.LoadBalancer.Listeners, a.LoadBalancer.Backends, a.EIPs = nil, nil, nil
 			return a
-		}, []string{"CreateListener TCP:80->30080", "AddBackends 2", "CreateEIP", "AssociateEIP "}, false},
+		}, []string{"CreateListener TCP:80->30080", "AddBackends 2", "StartListener TCP:80->30080", "CreateEIP", "AssociateEIP "}, false},
 		{"no-op", base, converged, nil, false},
 		{"new listener stopped", base, func(d Desired) Actual {
 			a := converged(d)
@@ -85,22 +86,22 @@ func TestDiff(t *testing.T) {
 		{"port added", func(t *testing.T) Desired {
 			return desiredFor(t, nil, tcp80, corev1.ServicePort{Port: 443, NodePort: 30443, Protocol: "TCP"})
 		}, func(Desired) Actual { return converged(base(t)) },
-			[]string{"CreateListener TCP:443->30443", "AddBackends 2"}, false},
+			[]string{"CreateListener TCP:443->30443", "AddBackends 2", "StartListener TCP:443->30443"}, false},
 		{"node port changed", func(t *testing.T) Desired {
 			return desiredFor(t, nil, corev1.ServicePort{Port: 80, NodePort: 31000, Protocol: "TCP"})
 		}, func(Desired) Actual { return converged(base(t)) },
-			[]string{"DeleteListener TCP:80->30080", "CreateListener TCP:80->31000", "RemoveBackends 2", "AddBackends 2"}, false},
+			[]string{"RemoveBackends 2", "DeleteListener TCP:80->30080", "CreateListener TCP:80->31000", "AddBackends 2", "StartListener TCP:80->31000"}, false},
 		{"attributes changed", func(t *testing.T) Desired {
 			return desiredFor(t, map[string]string{apis.AnnotationScheduler: "wlc"})
 		}, func(Desired) Actual { return converged(base(t)) }, []string{"UpdateListener TCP:80->30080"}, false},
 		{"protocol changed", func(t *testing.T) Desired {
 			return desiredFor(t, nil, corev1.ServicePort{Port: 80, NodePort: 30080, Protocol: "UDP"})
 		}, func(Desired) Actual { return converged(base(t)) },
-			[]string{"DeleteListener TCP:80->30080", "CreateListener UDP:80->30080"}, false},
+			[]string{"DeleteListener TCP:80->30080", "CreateListener UDP:80->30080", "StartListener UDP:80->30080"}, false},
 		{"port removed", func(t *testing.T) Desired { return base(t) }, func(d Desired) Actual {
 			a := converged(desiredFor(t, nil, tcp80, corev1.ServicePort{Port: 443, NodePort: 30443, Protocol: "TCP"}))
 			return a
-		}, []string{"DeleteListener TCP:443->30443", "RemoveBackends 2"}, false},
+		}, []string{"RemoveBackends 2", "DeleteListener TCP:443->30443"}, false},
 		{"backends moving", base, func(d Desired) Actual {
 			a := converged(d)
 			a.LoadBalancer.Backends = []ens.Backend{backend("i-a", 30080, 100), backend("i-old", 30080, 100), backend("i-b", 30080, 50)}
@@ -135,7 +136,7 @@ func TestDiff(t *testing.T) {
 			a := converged(d)
 			a.LoadBalancer.Listeners[0].Description = ""
 			return a
-		}, []string{"DeleteListener TCP:80->30080", "CreateListener TCP:80->30080"}, false},
+		}, []string{"DeleteListener TCP:80->30080", "CreateListener TCP:80->30080", "StartListener TCP:80->30080"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -213,10 +214,11 @@ func TestDiffUserManagedSharedELB(t *testing.T) {
 	if err != nil || !p.Empty() {
 		t.Fatalf("plan %v err %v, want nothing to do", types(p), err)
 	}
-	// Our own listener is removed with its backends; the other's are not.
+	// Our own listener is removed with its backends, backends first; the
+	// other's are not.
 	d.Listeners, d.Backends = nil, nil
 	p, _ = Diff(d, a)
-	if got := strings.Join(types(p), ","); got != "DeleteListener TCP:80->30080,RemoveBackends 2" {
+	if got := strings.Join(types(p), ","); got != "RemoveBackends 2,DeleteListener TCP:80->30080" {
 		t.Errorf("plan = %s", got)
 	}
 }
@@ -265,4 +267,149 @@ func TestDiffWeightOnSharedServer(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("plan (-want +got):\n%s", diff)
 	}
+}
+
+// TestDiffEIPChangeRefused: ISP and charge types are fixed once the EIP
+// exists; a different annotation is refused, never applied.
+func TestDiffEIPChangeRefused(t *testing.T) {
+	tests := []struct {
+		name string
+		ann  map[string]string
+		have ens.EIP
+		want []string
+	}{
+		{"unchanged", map[string]string{apis.AnnotationEIPISP: "cmcc"},
+			ens.EIP{ISP: "cmcc", InstanceChargeType: "PostPaid", InternetChargeType: "95BandwidthByMonth"}, nil},
+		{"ISP chosen by ENS, none asked", nil, ens.EIP{ISP: "unicom"}, nil},
+		{"ENS synonyms and case", nil, ens.EIP{InstanceChargeType: "PayAsYouGo", InternetChargeType: "95bandwidthbymonth"}, nil},
+		{"ISP changed", map[string]string{apis.AnnotationEIPISP: "cmcc"}, ens.EIP{ISP: "unicom"}, []string{apis.AnnotationEIPISP}},
+		{"ISP asked, EIP has none", map[string]string{apis.AnnotationEIPISP: "cmcc"}, ens.EIP{}, []string{apis.AnnotationEIPISP}},
+		{"charge type not reported", nil, ens.EIP{}, nil},
+		{"charge types changed", map[string]string{apis.AnnotationEIPInstanceChargeType: "PrePaid",
+			apis.AnnotationEIPInternetChargeType: "PayByTraffic"},
+			ens.EIP{InstanceChargeType: "PostPaid", InternetChargeType: "95BandwidthByMonth"},
+			[]string{apis.AnnotationEIPInstanceChargeType, apis.AnnotationEIPInternetChargeType}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := desiredFor(t, tt.ann)
+			a := converged(d)
+			a.EIPs[0].ISP, a.EIPs[0].InstanceChargeType, a.EIPs[0].InternetChargeType =
+				tt.have.ISP, tt.have.InstanceChargeType, tt.have.InternetChargeType
+			p, err := Diff(d, a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var fields []string
+			for _, r := range p.Refused {
+				fields = append(fields, r.Field)
+				if r.Reason != apis.EventInvalidAnnotation || !strings.Contains(r.Error(), r.Field) {
+					t.Errorf("refusal %v, want reason %s naming the annotation", r, apis.EventInvalidAnnotation)
+				}
+			}
+			if diff := cmp.Diff(tt.want, fields); diff != "" || !p.Empty() {
+				t.Errorf("plan %v, refused (-want +got):\n%s", types(p), diff)
+			}
+		})
+	}
+}
+
+// TestDiffBackendsMatchesSetSemantics checks the sorted walk of
+// diffBackends against a plain set comparison on random ELBs, managed and
+// user-managed, with actual backends sorted and not.
+func TestDiffBackendsMatchesSetSemantics(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := range 500 {
+		managed := round%2 == 0
+		d := Desired{Name: testName, Managed: managed,
+			Listeners: []ens.Listener{{Port: 80, Protocol: "TCP", BackendPort: 30080, Description: testName}}}
+		lb := &ens.LoadBalancer{Listeners: []ens.Listener{
+			{Port: 80, Protocol: "TCP", BackendPort: 30080, Description: testName},
+			{Port: 81, Protocol: "TCP", BackendPort: 30081, Description: testName}, // ours, going away
+			{Port: 82, Protocol: "TCP", BackendPort: 30082, Description: "k8s/other/default/np-hefei/c1"}}}
+		for s := range 12 {
+			id := fmt.Sprintf("i-%02d", s)
+			if rng.IntN(2) == 0 {
+				d.Backends = append(d.Backends, backend(id, 30080, 50+50*rng.IntN(2)))
+			}
+			for _, port := range []int{30080, 30081, 30082} {
+				if rng.IntN(2) == 0 {
+					lb.Backends = append(lb.Backends, backend(id, port, 50+50*rng.IntN(2)))
+				}
+			}
+		}
+		if round%4 < 2 {
+			rng.Shuffle(len(lb.Backends), func(i, j int) { lb.Backends[i], lb.Backends[j] = lb.Backends[j], lb.Backends[i] })
+		}
+		if round%8 >= 6 { // Desired built by hand, not by Build
+			rng.Shuffle(len(d.Backends), func(i, j int) { d.Backends[i], d.Backends[j] = d.Backends[j], d.Backends[i] })
+		}
+		before := append([]ens.Backend(nil), lb.Backends...)
+		got := diffBackends(d, lb)
+		want := setDiffBackends(d, lb)
+		if diff := cmp.Diff(want, got, cmp.AllowUnexported(backendDiff{})); diff != "" {
+			t.Fatalf("round %d managed=%v (-set +walk):\n%s", round, managed, diff)
+		}
+		if !cmp.Equal(before, lb.Backends) {
+			t.Fatalf("round %d: diffBackends modified the actual backends", round)
+		}
+	}
+}
+
+// setDiffBackends is diffBackends written with maps, as a reference.
+func setDiffBackends(d Desired, lb *ens.LoadBalancer) backendDiff {
+	type key struct {
+		s string
+		p int
+	}
+	ours := func(p int) bool {
+		if d.Managed {
+			return true
+		}
+		for _, l := range lb.Listeners {
+			if l.Description == d.Name && l.BackendPort == p {
+				return true
+			}
+		}
+		for _, l := range d.Listeners {
+			if l.BackendPort == p {
+				return true
+			}
+		}
+		return false
+	}
+	want, have, shared := map[key]ens.Backend{}, map[key]bool{}, map[string]bool{}
+	for _, b := range d.Backends {
+		want[key{b.ServerID, b.Port}] = b
+	}
+	for _, b := range lb.Backends {
+		if !ours(b.Port) {
+			shared[b.ServerID] = true
+		}
+	}
+	var out backendDiff
+	for _, b := range lb.Backends {
+		if !ours(b.Port) {
+			continue
+		}
+		have[key{b.ServerID, b.Port}] = true
+		w, ok := want[key{b.ServerID, b.Port}]
+		switch {
+		case !ok:
+			out.remove = append(out.remove, b)
+		case w.Weight != b.Weight && shared[b.ServerID]:
+			out.remove, out.add = append(out.remove, b), append(out.add, w)
+		case w.Weight != b.Weight:
+			out.weights = append(out.weights, w)
+		}
+	}
+	for _, b := range d.Backends {
+		if !have[key{b.ServerID, b.Port}] {
+			out.add = append(out.add, b)
+		}
+	}
+	for _, l := range [][]ens.Backend{out.remove, out.add, out.weights} {
+		SortBackends(l)
+	}
+	return out
 }

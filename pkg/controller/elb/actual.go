@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sort"
 
+	"k8s.io/klog/v2"
+
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
@@ -136,4 +138,41 @@ func (c *Controller) eipsByName(ctx context.Context, name, region string) ([]ens
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].AllocationID < out[j].AllocationID })
 	return out, nil
+}
+
+// eipsAfter is a with the EIP associations the plan just made or undid, so
+// the status shows them in this sync. An EIP created in this sync has no
+// known address yet: it is read back (one call). If that read fails the
+// status simply catches up on the next sync.
+func (c *Controller) eipsAfter(ctx context.Context, a elbmodel.Actual, r applied) elbmodel.Actual {
+	if len(r.eipState) == 0 && len(r.eipReleased) == 0 {
+		return a
+	}
+	eips := make([]ens.EIP, 0, len(a.EIPs)+1)
+	known := map[string]bool{}
+	for _, e := range a.EIPs {
+		known[e.AllocationID] = true
+		if r.eipReleased[e.AllocationID] {
+			continue
+		}
+		if lbID, ok := r.eipState[e.AllocationID]; ok {
+			e.AssociatedInstanceID = lbID
+		}
+		eips = append(eips, e)
+	}
+	for id, lbID := range r.eipState {
+		if known[id] || lbID == "" || r.eipReleased[id] {
+			continue
+		}
+		read, err := c.cloud.ListEIPs(ctx, ens.EIPFilter{AllocationID: id})
+		if err != nil || len(read) != 1 || read[0].AllocationID != id {
+			klog.FromContext(ctx).V(4).Info("New EIP not read back; status follows next sync", "eip", id, "err", err)
+			continue
+		}
+		e := read[0]
+		e.AssociatedInstanceID = lbID
+		eips = append(eips, e)
+	}
+	a.EIPs = eips
+	return a
 }

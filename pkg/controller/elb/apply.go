@@ -18,6 +18,18 @@ type applied struct {
 	eipID string // the EIP CreateEIP returned, if any
 	done  int    // actions that succeeded
 	wait  string // a transitional state that stopped the plan early
+	// eipState is, per allocation id, the association (the ELB id, or ""
+	// when unassociated) an EIP action just made; released EIPs are in
+	// eipReleased. Status reports them without waiting for the next sync.
+	eipState    map[string]string
+	eipReleased map[string]bool
+}
+
+func (r *applied) setEIP(id, lbID string) {
+	if r.eipState == nil {
+		r.eipState = map[string]string{}
+	}
+	r.eipState[id] = lbID
 }
 
 // apply runs the plan in order and stops at the first failure; every step
@@ -92,15 +104,30 @@ func (c *Controller) applyEIP(ctx context.Context, ps *v1alpha1.PoolService, d e
 		if r.lbID == "" {
 			return "new ELB id not known yet", nil
 		}
-		return waitOnConflict(c.cloud.AssociateEIP(ctx, id, r.lbID), "EIP %s", id)
+		return eipStep(c.cloud.AssociateEIP(ctx, id, r.lbID), id, func() { r.setEIP(id, r.lbID) })
 	case elbmodel.UnassociateEIP:
-		return waitOnConflict(ignoreNotFound(c.cloud.UnassociateEIP(ctx, act.EIPID)), "EIP %s", act.EIPID)
+		return eipStep(ignoreNotFound(c.cloud.UnassociateEIP(ctx, act.EIPID)), act.EIPID, func() { r.setEIP(act.EIPID, "") })
 	case elbmodel.ModifyEIPBandwidth:
 		return "", c.cloud.ModifyEIPBandwidth(ctx, act.EIPID, act.Bandwidth)
 	case elbmodel.ReleaseEIP:
-		return waitOnConflict(ignoreNotFound(c.cloud.ReleaseEIP(ctx, act.EIPID)), "EIP %s", act.EIPID)
+		return eipStep(ignoreNotFound(c.cloud.ReleaseEIP(ctx, act.EIPID)), act.EIPID, func() {
+			if r.eipReleased == nil {
+				r.eipReleased = map[string]bool{}
+			}
+			r.eipReleased[act.EIPID] = true
+		})
 	}
 	return "", fmt.Errorf("unknown action %q", act.Type)
+}
+
+// eipStep is waitOnConflict for an EIP action that records what it did
+// when it succeeded.
+func eipStep(err error, id string, record func()) (string, error) {
+	wait, err := waitOnConflict(err, "EIP %s", id)
+	if wait == "" && err == nil {
+		record()
+	}
+	return wait, err
 }
 
 func ignoreNotFound(err error) error {

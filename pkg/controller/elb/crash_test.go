@@ -2,10 +2,13 @@ package elb
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
 	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator"
 )
@@ -99,5 +102,48 @@ func TestStopRightAfterCreateLoadBalancer(t *testing.T) {
 	h.assertManaged(hefeiKey, hefeiName, []string{"i-hefei-1:30081/100", "i-hefei-2:30081/100"})
 	if got := h.emu.Calls()["CreateLoadBalancer"]; got != 1 {
 		t.Errorf("CreateLoadBalancer called %d times, want 1 (found again by name)", got)
+	}
+}
+
+// TestCrashSafetyPortRemoved: a port leaves the Service and the sync stops
+// between removing our backends on it and deleting its listener (or fails
+// before either). On a user ELB the port is known as ours only through our
+// listener, so the backends must go first; the rerun then finishes and the
+// ELB holds nothing of that port.
+func TestCrashSafetyPortRemoved(t *testing.T) {
+	twoPorts := []corev1.ServicePort{{Name: "cube", Port: 80, NodePort: 30081, Protocol: "TCP"},
+		{Name: "tls", Port: 443, NodePort: 30443, Protocol: "TCP"}}
+	for _, mode := range []string{"user", "managed"} {
+		for _, action := range []string{"DeleteLoadBalancerListener", "RemoveBackendServers"} {
+			for _, applied := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/%s/applied=%v", mode, action, applied), func(t *testing.T) {
+					var h *harness
+					if mode == "user" {
+						h = userHarness(t)
+					} else {
+						h, _ = managedHarness(t, corev1.ServiceExternalTrafficPolicyCluster)
+					}
+					lbID := h.poolService(hefeiKey).Status.AggregateToAnnotations[apis.AnnotationLoadBalancerID]
+					h.editService(func(s *corev1.Service) { s.Spec.Ports = twoPorts })
+					h.converge(hefeiKey)
+					if n := len(backends(h.lb(lbID))); n != 4 {
+						t.Fatalf("setup: %d backends, want 4", n)
+					}
+					h.editService(func(s *corev1.Service) { s.Spec.Ports = twoPorts[:1] })
+					h.emu.SetFault(action, ensemulator.Fault{Code: "ServiceUnavailable", FailNext: 1, Applied: applied})
+					if _, err := h.syncOnce(hefeiKey); err == nil {
+						t.Fatalf("the sync with %s failing succeeded", action)
+					}
+					h.convergeThroughErrors(hefeiKey)
+					lb := h.lb(lbID)
+					if d := cmp.Diff([]string{"TCP:80->30081 Running " + hefeiName}, listeners(lb)); d != "" {
+						t.Errorf("listeners (-want +got):\n%s", d)
+					}
+					if d := cmp.Diff([]string{"i-hefei-1:30081/100", "i-hefei-2:30081/100"}, backends(lb)); d != "" {
+						t.Errorf("backends (-want +got):\n%s", d)
+					}
+				})
+			}
+		}
 	}
 }

@@ -87,11 +87,13 @@ func (c *Controller) onService(old, cur any) {
 	if o != nil && n != nil && !serviceChangedRelevantly(o, n) {
 		return
 	}
-	for _, s := range []*corev1.Service{o, n} {
-		if s != nil {
-			c.enqueueIndexed(indexByService, s.Namespace+"/"+s.Name)
+	key := func(s *corev1.Service) string {
+		if s == nil {
+			return ""
 		}
+		return s.Namespace + "/" + s.Name
 	}
+	c.enqueueIndexedPair(indexByService, key(o), key(n))
 }
 
 func (c *Controller) onNodePool(old, cur any) {
@@ -100,11 +102,13 @@ func (c *Controller) onNodePool(old, cur any) {
 	if o != nil && n != nil && !poolChangedRelevantly(o, n) {
 		return
 	}
-	for _, p := range []*v1beta2.NodePool{o, n} {
-		if p != nil {
-			c.enqueueIndexed(indexByPool, p.Name)
+	name := func(p *v1beta2.NodePool) string {
+		if p == nil {
+			return ""
 		}
+		return p.Name
 	}
+	c.enqueueIndexedPair(indexByPool, name(o), name(n))
 }
 
 func (c *Controller) onNode(old, cur any) {
@@ -113,11 +117,13 @@ func (c *Controller) onNode(old, cur any) {
 	if o != nil && n != nil && !nodeChangedRelevantly(o, n) {
 		return
 	}
-	for _, x := range []*corev1.Node{o, n} {
-		if x != nil && x.Labels[apis.LabelNodePool] != "" {
-			c.enqueueIndexed(indexByPool, x.Labels[apis.LabelNodePool])
+	pool := func(x *corev1.Node) string {
+		if x == nil {
+			return ""
 		}
+		return x.Labels[apis.LabelNodePool]
 	}
+	c.enqueueIndexedPair(indexByPool, pool(o), pool(n))
 }
 
 func (c *Controller) onEndpointSlice(old, cur any) {
@@ -126,10 +132,24 @@ func (c *Controller) onEndpointSlice(old, cur any) {
 	if o != nil && n != nil && !sliceChangedRelevantly(o, n) {
 		return
 	}
-	for _, s := range []*discoveryv1.EndpointSlice{o, n} {
-		if s != nil && s.Labels[discoveryv1.LabelServiceName] != "" {
-			c.enqueueIndexed(indexByService, s.Namespace+"/"+s.Labels[discoveryv1.LabelServiceName])
+	svc := func(s *discoveryv1.EndpointSlice) string {
+		if s == nil || s.Labels[discoveryv1.LabelServiceName] == "" {
+			return ""
 		}
+		return s.Namespace + "/" + s.Labels[discoveryv1.LabelServiceName]
+	}
+	c.enqueueIndexedPair(indexByService, svc(o), svc(n))
+}
+
+// enqueueIndexedPair enqueues the PoolServices indexed under an object's
+// old and new values; "" is no value, and an unchanged value is looked up
+// once.
+func (c *Controller) enqueueIndexedPair(index, old, cur string) {
+	if old != "" {
+		c.enqueueIndexed(index, old)
+	}
+	if cur != "" && cur != old {
+		c.enqueueIndexed(index, cur)
 	}
 }
 

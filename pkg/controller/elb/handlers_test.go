@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
@@ -136,5 +137,54 @@ func TestEventMapping(t *testing.T) {
 	h.update(newNode("hefei-1", "np-hefei", "i-hefei-1", false))
 	if got := drain(); len(got) != 0 {
 		t.Errorf("irrelevant updates enqueued %v", got)
+	}
+}
+
+// TestHandlersLookUpOncePerValue: an update whose index value (pool,
+// Service) did not change enqueues each PoolService once; a node moving
+// between pools enqueues both pools' PoolServices.
+func TestHandlersLookUpOncePerValue(t *testing.T) {
+	h := newHarness(t)
+	h.seedWalkthrough(nil, "Local")
+	h.settle()
+	// A copy of the controller with its own counting queue: the informers'
+	// handlers keep using h.c's.
+	q := &benchCountingQueue{TypedRateLimitingInterface: workqueue.NewTypedRateLimitingQueue(
+		workqueue.DefaultTypedControllerRateLimiter[string]())}
+	defer q.ShutDown()
+	c := *h.c
+	c.queue = q
+	count := func(event func()) int64 {
+		q.adds.Store(0)
+		event()
+		return q.adds.Load()
+	}
+	node := newNode("hefei-1", "np-hefei", "i-hefei-1", true)
+	notReady := newNode("hefei-1", "np-hefei", "i-hefei-1", false)
+	moved := newNode("hefei-1", "np-chengdu", "i-hefei-1", true)
+	svc := newService("cube-svc", "Local", nil)
+	svcEdited := svc.DeepCopy()
+	svcEdited.Annotations[apis.AnnotationEIPBandwidth] = "20"
+	pool := newPool("np-hefei")
+	poolEdited := pool.DeepCopy()
+	poolEdited.Annotations[apis.AnnotationPoolVSwitchIDs] = "vsw-hefei-2"
+	slice := newSlice("cube-svc", "hefei-1")
+	sliceMoved := newSlice("cube-svc", "hefei-2")
+	for _, tc := range []struct {
+		name  string
+		event func()
+		want  int64
+	}{
+		{"node NotReady", func() { c.onNode(node, notReady) }, 1},
+		{"node moved between pools", func() { c.onNode(node, moved) }, 2},
+		{"node added", func() { c.onNode(nil, node) }, 1},
+		{"Service edited", func() { c.onService(svc, svcEdited) }, 2},
+		{"Service deleted", func() { c.onService(svc, nil) }, 2},
+		{"pool edited", func() { c.onNodePool(pool, poolEdited) }, 1},
+		{"slice endpoints moved", func() { c.onEndpointSlice(slice, sliceMoved) }, 2},
+	} {
+		if got := count(tc.event); got != tc.want {
+			t.Errorf("%s enqueued %d keys, want %d", tc.name, got, tc.want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package elb
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -271,5 +272,40 @@ func TestSharedUserELBWithClusterPolicy(t *testing.T) {
 	}
 	if n := len(h.lb("lb-hefei-existing").Backends); n != 4 {
 		t.Errorf("shared ELB has %d backends, want 2 nodes x 2 ports", n)
+	}
+}
+
+// TestManagedEIPAttributesNotUpdated: the EIP's ISP and charge types are
+// fixed at creation; changing their annotations is refused like the ELB
+// spec (Warning naming the annotation, condition), and mutates nothing.
+func TestManagedEIPAttributesNotUpdated(t *testing.T) {
+	for _, key := range []string{apis.AnnotationEIPISP, apis.AnnotationEIPInstanceChargeType, apis.AnnotationEIPInternetChargeType} {
+		t.Run(key, func(t *testing.T) {
+			h, _ := managedHarness(t, corev1.ServiceExternalTrafficPolicyCluster)
+			before := h.eipsNamed(hefeiName)
+			value := map[string]string{apis.AnnotationEIPISP: "cmcc", apis.AnnotationEIPInstanceChargeType: "PrePaid",
+				apis.AnnotationEIPInternetChargeType: "PayByTraffic"}[key]
+			h.emu.ResetCalls()
+			h.editService(func(svc *corev1.Service) { svc.Annotations[key] = value })
+			h.converge(hefeiKey)
+			if m := h.emu.MutatingCalls(); m != 0 || !cmp.Equal(before, h.eipsNamed(hefeiName)) {
+				t.Errorf("EIP annotation change mutated the cloud: %v, EIP %+v -> %+v", h.emu.Calls(), before, h.eipsNamed(hefeiName))
+			}
+			if ev := h.events(); !hasEvent(ev, corev1.EventTypeWarning, apis.EventInvalidAnnotation, key) {
+				t.Errorf("no refusal event naming %s: %v", key, ev)
+			}
+			ps := h.poolService(hefeiKey)
+			synced := meta.FindStatusCondition(ps.Status.Conditions, apis.ConditionSynced)
+			if synced == nil || synced.Reason != reasonChangeRefused || !strings.Contains(synced.Message, key) ||
+				condition(ps, apis.ConditionReady) != "True/"+reasonReady {
+				t.Errorf("conditions = %+v", ps.Status.Conditions)
+			}
+			// Back to what the EIP has: synced again.
+			h.editService(func(svc *corev1.Service) { delete(svc.Annotations, key) })
+			h.converge(hefeiKey)
+			if got := condition(h.poolService(hefeiKey), apis.ConditionSynced); got != "True/"+reasonSynced {
+				t.Errorf("after reverting the annotation Synced = %s", got)
+			}
+		})
 	}
 }

@@ -136,7 +136,7 @@ func (c *Controller) applyAndReport(ctx context.Context, o objects, d elbmodel.D
 	if res.wait != "" {
 		plan.Wait = joinNonEmpty(plan.Wait, res.wait)
 	}
-	if err := c.reportSynced(ctx, o, d, a, plan, res); err != nil {
+	if err := c.reportSynced(ctx, o, d, c.eipsAfter(ctx, a, res), plan, res); err != nil {
 		return 0, err
 	}
 	key := o.ps.Namespace + "/" + o.ps.Name

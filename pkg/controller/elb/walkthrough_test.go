@@ -61,11 +61,24 @@ func TestWalkthroughAutomaticELBs(t *testing.T) {
 		t.Errorf("no EnsuredLoadBalancer event in %v", ev)
 	}
 
+	// Every creation step once per pool, listeners started in the plan
+	// that creates them: three syncs per pool (create; listener, backends
+	// and EIP; verify), one DescribeInstances each.
+	for _, action := range creationSteps {
+		if createCalls[action] != 2 {
+			t.Errorf("%s called %d times for two pools, want 2: %v", action, createCalls[action], createCalls)
+		}
+	}
+	if total := totalCalls(createCalls); createMutating != 12 || total-createMutating > 20 || createCalls["DescribeInstances"] != 6 {
+		t.Errorf("creation made %d mutating and %d read calls in %d syncs, want 12, at most 20 and 6 syncs: %v",
+			createMutating, total-createMutating, createCalls["DescribeInstances"], createCalls)
+	}
+
 	// A resync that finds nothing to change only reads.
 	h.emu.ResetCalls()
 	h.converge(hefeiKey, chengduKey)
-	if m := h.emu.MutatingCalls(); m != 0 {
-		t.Errorf("no-op resync made %d mutating calls: %v", m, h.emu.Calls())
+	if m, total := h.emu.MutatingCalls(), totalCalls(h.emu.Calls()); m != 0 || total > 8 {
+		t.Errorf("no-op resync made %d mutating calls, %d in all (want 0 and at most 8): %v", m, total, h.emu.Calls())
 	}
 	t.Logf("calls to create one two-pool Service: %d mutating, %v", createMutating, createCalls)
 	t.Logf("calls for a no-op resync of it: %d mutating, %v", h.emu.MutatingCalls(), h.emu.Calls())
@@ -155,5 +168,57 @@ func TestWalkthroughExistingELBs(t *testing.T) {
 	lb := h.lb("lb-hefei-existing")
 	if len(lb.Listeners) != 1 || len(lb.Backends) != 2 || h.eip("eip-hefei-existing").InstanceID != lb.ID {
 		t.Errorf("user ELB changed on delete: %v %v", listeners(lb), backends(lb))
+	}
+}
+
+func totalCalls(calls map[string]int) int {
+	n := 0
+	for _, v := range calls {
+		n += v
+	}
+	return n
+}
+
+// TestAssociationShownInSameSync: the sync that associates the EIP reports
+// its address at once, whether the EIP was listed before the sync or
+// created in it (then read back).
+func TestAssociationShownInSameSync(t *testing.T) {
+	h := newHarness(t)
+	h.seedWalkthrough(nil, corev1.ServiceExternalTrafficPolicyCluster)
+	if _, err := h.syncOnce(hefeiKey); err != nil { // creates the ELB and the EIP
+		t.Fatal(err)
+	}
+	if _, err := h.syncOnce(hefeiKey); err != nil { // listener, backends, association
+		t.Fatal(err)
+	}
+	eip := h.eipsNamed(hefeiName)[0]
+	ps := h.poolService(hefeiKey)
+	if eip.Status != "InUse" || !cmp.Equal([]string{eip.Address}, ingress(ps)) || condition(ps, apis.ConditionReady) != "True/"+reasonReady {
+		t.Errorf("after the associating sync: EIP %+v, ingress %v, conditions %+v", eip, ingress(ps), ps.Status.Conditions)
+	}
+	h.converge(hefeiKey)
+	lbID := h.assertManaged(hefeiKey, hefeiName, []string{"i-hefei-1:30081/100", "i-hefei-2:30081/100"})
+
+	// The EIP is released by hand: the next sync creates and associates a
+	// new one and shows its address, not the old one or none.
+	if err := h.cloud.UnassociateEIP(h.ctx, eip.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.cloud.ReleaseEIP(h.ctx, eip.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.emu.ResetCalls()
+	if _, err := h.syncOnce(hefeiKey); err != nil {
+		t.Fatal(err)
+	}
+	eips := h.eipsNamed(hefeiName)
+	if len(eips) != 1 || eips[0].InstanceID != lbID {
+		t.Fatalf("EIPs after the sync: %+v", eips)
+	}
+	if got := ingress(h.poolService(hefeiKey)); !cmp.Equal([]string{eips[0].Address}, got) || got[0] == eip.Address {
+		t.Errorf("ingress %v, want the new EIP %s in the same sync", got, eips[0].Address)
+	}
+	if c := h.emu.Calls(); c["CreateEipInstance"] != 1 || c["AssociateEnsEipAddress"] != 1 {
+		t.Errorf("calls %v, want one create and one associate", c)
 	}
 }
