@@ -87,6 +87,9 @@ const (
 	EventManagedConflict         = "ManagedConflict"
 	EventPoolServiceCreated      = "PoolServiceCreated"
 	EventPoolServiceDeleted      = "PoolServiceDeleted"
+	// EventInvalidPoolName: a selected NodePool's name cannot be a label
+	// value (over 63 characters), so it gets no PoolService.
+	EventInvalidPoolName = "InvalidPoolName"
 
 	EventEnsuredLoadBalancer    = "EnsuredLoadBalancer"
 	EventSyncLoadBalancerFailed = "SyncLoadBalancerFailed"

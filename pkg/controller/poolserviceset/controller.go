@@ -38,6 +38,7 @@ type Controller struct {
 	poolServiceLister  networklisters.PoolServiceLister
 	poolServiceIndexer cache.Indexer
 	synced             []cache.InformerSynced
+	selectors          *selectorCache
 
 	queue workqueue.TypedRateLimitingInterface[string]
 }
@@ -63,6 +64,7 @@ func NewController(ctx context.Context, kubeClient kubernetes.Interface, yurtCli
 		nodePoolLister:     appslisters.NewNodePoolLister(nodePoolInformer.GetIndexer()),
 		poolServiceLister:  poolServiceInformer.Lister(),
 		poolServiceIndexer: poolServiceInformer.Informer().GetIndexer(),
+		selectors:          newSelectorCache(),
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: apis.ControllerPoolServiceSet},

@@ -2,17 +2,24 @@ package poolserviceset
 
 import (
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	clienttesting "k8s.io/client-go/testing"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/ptr"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
@@ -108,8 +115,10 @@ func TestPoolDeletion(t *testing.T) {
 }
 
 func TestServiceDeletion(t *testing.T) {
-	f := newWalkthrough(t)
-	f.emulatePoolServiceFinalizers()
+	kube, yurt := walkthrough()
+	f, kf, yf := newController(t, kube, yurt)
+	f.emulatePoolServiceFinalizers() // before the workers: reactors are not goroutine-safe
+	f.start(kf, yf)
 	f.waitPoolServices("cube-svc-np-chengdu", "cube-svc-np-hefei")
 	f.waitFor("finalizer", func() bool { return hasFinalizer(f.getSvc("cube-svc")) })
 	// The elb controller's finalizer holds the hefei PoolService.
@@ -294,7 +303,9 @@ func TestStatusAggregation(t *testing.T) {
 			cached.Labels["aggregated.zone"] == "a_b"
 	})
 
-	// Steady state: a sync writes nothing.
+	// Steady state: a sync writes nothing. Syncs still running may have read
+	// the Service before the cache caught up; they are not the one measured.
+	f.waitIdle()
 	before := f.writes()
 	if err := f.c.syncService(f.ctx, ns+"/cube-svc"); err != nil {
 		t.Fatal(err)
@@ -348,4 +359,90 @@ func TestConflictIsRetried(t *testing.T) {
 	if n := failures.Load(); n < 4 {
 		t.Errorf("creates = %d, want at least 2 failed + 2 retried", n)
 	}
+}
+
+// rejectInvalidLabels makes the fake refuse, like the API server, a
+// PoolService whose labels are not valid label values; it counts refusals.
+func (f *fixture) rejectInvalidLabels() *atomic.Int32 {
+	var rejected atomic.Int32
+	f.yurt.PrependReactor("create", "poolservices", func(action clienttesting.Action) (bool, runtime.Object, error) {
+		ps := action.(clienttesting.CreateAction).GetObject().(*networkv1alpha1.PoolService)
+		for k, v := range ps.Labels {
+			if errs := validation.IsValidLabelValue(v); len(errs) > 0 {
+				rejected.Add(1)
+				return true, nil, apierrors.NewInvalid(networkv1alpha1.SchemeGroupVersion.WithKind("PoolService").GroupKind(),
+					ps.Name, field.ErrorList{field.Invalid(field.NewPath("metadata", "labels").Key(k), v, errs[0])})
+			}
+		}
+		return false, nil, nil
+	})
+	return &rejected
+}
+
+func TestPoolNameTooLong(t *testing.T) {
+	kube, yurt := walkthrough()
+	long := strings.Repeat("hangzhou-", 7) + "edge" // 67 characters: a valid NodePool name
+	f, kf, yf := newController(t, kube, append(yurt, pool(long, map[string]string{"k8s-svc": "cube"})))
+	rejected := f.rejectInvalidLabels()
+	f.start(kf, yf)
+	f.waitPoolServices("cube-svc-np-chengdu", "cube-svc-np-hefei")
+	f.waitEvent(fmt.Sprintf("Warning InvalidPoolName NodePool %s matches but gets no PoolService: its name (67 characters) "+
+		"cannot be a value of label %s: must be no more than 63 bytes", long, apis.LabelPoolName))
+	// Let any retry happen; the sync succeeded, so there is none.
+	time.Sleep(200 * time.Millisecond)
+	if n := rejected.Load(); n != 0 {
+		t.Errorf("%d creates for the pool with the long name", n)
+	}
+	if n := f.c.queue.NumRequeues("default/cube-svc"); n != 0 {
+		t.Errorf("Service requeued %d times after errors", n)
+	}
+	if !hasFinalizer(f.getSvc("cube-svc")) {
+		t.Error("no finalizer")
+	}
+	f.waitPoolServices("cube-svc-np-chengdu", "cube-svc-np-hefei")
+}
+
+// TestCreateAlreadyExists: a create that finds the PoolService already there
+// (the cache lags) is not an error, and the next sync writes nothing.
+func TestCreateAlreadyExists(t *testing.T) {
+	kube, yurt := walkthrough()
+	f, kf, yf := newController(t, kube, yurt)
+	var raced atomic.Int32
+	f.yurt.PrependReactor("create", "poolservices", func(action clienttesting.Action) (bool, runtime.Object, error) {
+		ps := action.(clienttesting.CreateAction).GetObject().(*networkv1alpha1.PoolService)
+		if ps.Name != "cube-svc-np-hefei" || raced.Add(1) > 1 {
+			return false, nil, nil
+		}
+		// An earlier sync's create landed; this one finds it.
+		if err := f.yurt.Tracker().Create(poolServicesGVR, ps.DeepCopy(), ps.Namespace); err != nil {
+			return true, nil, err
+		}
+		return true, nil, apierrors.NewAlreadyExists(poolServicesGVR.GroupResource(), ps.Name)
+	})
+	kf.Start(f.ctx.Done())
+	yf.Start(f.ctx.Done())
+	if !cache.WaitForCacheSync(f.ctx.Done(), f.c.synced...) {
+		t.Fatal("caches did not sync")
+	}
+	if err := f.c.syncService(f.ctx, "default/cube-svc"); err != nil {
+		t.Fatalf("sync: %v", err)
+	}
+	f.waitPoolServices("cube-svc-np-chengdu", "cube-svc-np-hefei")
+	checkPoolService(t, f.getPS("cube-svc-np-hefei"), "cube-svc", "np-hefei")
+	f.waitFor("cache", func() bool {
+		pss, _ := f.c.poolServiceLister.List(labels.Everything())
+		svc, err := f.c.serviceLister.Services(ns).Get("cube-svc")
+		return len(pss) == 2 && err == nil && hasFinalizer(svc)
+	})
+	before := f.writes()
+	if err := f.c.syncService(f.ctx, "default/cube-svc"); err != nil {
+		t.Fatalf("second sync: %v", err)
+	}
+	if n := f.writes() - before; n != 0 {
+		t.Errorf("second sync wrote %d times", n)
+	}
+	if n := raced.Load(); n != 1 {
+		t.Errorf("%d creates of cube-svc-np-hefei, want 1", n)
+	}
+	f.waitFor("created event", func() bool { return f.countEvents("Normal PoolServiceCreated") == 1 })
 }

@@ -285,3 +285,66 @@ func BenchmarkNodePoolEvent(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkInitialList: from starting the informers to every handler having
+// processed the initial list of 1000 NodePools, 1100 Services and (in the
+// "with-poolservices" case) the 500 PoolServices of the fan-out Service.
+// Building the fake clientsets and the controller is not timed.
+func BenchmarkInitialList(b *testing.B) {
+	for _, withPS := range []bool{false, true} {
+		name := "empty"
+		if withPS {
+			name = fmt.Sprintf("with-%d-poolservices", benchSelected)
+		}
+		b.Run(name, func(b *testing.B) {
+			bigWatchBuffers.Do(func() { watch.DefaultChanSize = 4 * benchPools })
+			kubeObjs, yurtObjs := benchObjects()
+			if withPS {
+				svc := kubeObjs[0].(*corev1.Service)
+				for i := 0; i < benchPools; i += 2 {
+					np := benchPool(i)
+					yurtObjs = append(yurtObjs, newPoolService(svc, np, PoolServiceName(svc.Name, np.Name, false)))
+				}
+			}
+			b.ReportAllocs()
+			for range b.N {
+				b.StopTimer()
+				ctx, cancel := context.WithCancel(context.Background())
+				kube, yurt := kubefake.NewClientset(kubeObjs...), yurtfake.NewSimpleClientset(yurtObjs...)
+				kf := kubeinformers.NewSharedInformerFactory(kube, 0)
+				yf := yurtinformers.NewSharedInformerFactory(yurt, 0)
+				c, err := NewController(ctx, kube, yurt, kf.Core().V1().Services(), yf.Apps().V1beta2().NodePools().Informer(),
+					yf.Network().V1alpha1().PoolServices(), record.NewFakeRecorder(10))
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				kf.Start(ctx.Done())
+				yf.Start(ctx.Done())
+				// Polled every millisecond: WaitForCacheSync's 100ms would
+				// hide the handlers' cost.
+				err = wait.PollUntilContextTimeout(ctx, time.Millisecond, time.Minute, true, func(context.Context) (bool, error) {
+					for _, synced := range c.synced {
+						if !synced() {
+							return false, nil
+						}
+					}
+					return true, nil
+				})
+				if err != nil {
+					b.Fatal("caches did not sync")
+				}
+				b.StopTimer()
+				// Every Service with a selector, and nothing else, is queued.
+				if got := c.queue.Len(); got != 1+benchOtherELB {
+					b.Fatalf("%d keys queued after the initial list, want %d", got, 1+benchOtherELB)
+				}
+				cancel()
+				kf.Shutdown()
+				yf.Shutdown()
+				c.queue.ShutDown()
+				b.StartTimer()
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	clienttesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2/ktesting"
 	"k8s.io/utils/ptr"
 
@@ -42,6 +44,7 @@ type fixture struct {
 	kube   *kubefake.Clientset
 	yurt   *yurtfake.Clientset
 	c      *Controller
+	queue  *trackingQueue
 	events *eventLog
 }
 
@@ -84,8 +87,36 @@ func newController(t *testing.T, kubeObjs, yurtObjs []runtime.Object) (*fixture,
 	if err != nil {
 		t.Fatalf("NewController: %v", err)
 	}
+	f.queue = &trackingQueue{TypedRateLimitingInterface: c.queue}
+	c.queue = f.queue
 	f.c = c
 	return f, kf, yf
+}
+
+// trackingQueue counts the keys workers hold (got, not yet done).
+type trackingQueue struct {
+	workqueue.TypedRateLimitingInterface[string]
+	inFlight atomic.Int32
+}
+
+func (q *trackingQueue) Get() (string, bool) {
+	key, shutdown := q.TypedRateLimitingInterface.Get()
+	if !shutdown {
+		q.inFlight.Add(1)
+	}
+	return key, shutdown
+}
+
+func (q *trackingQueue) Done(key string) {
+	q.TypedRateLimitingInterface.Done(key)
+	q.inFlight.Add(-1)
+}
+
+// waitIdle waits until no key is queued or being synced, so that no sync
+// that read the cache earlier is still about to write.
+func (f *fixture) waitIdle() {
+	f.t.Helper()
+	f.waitFor("idle workers", func() bool { return f.queue.Len() == 0 && f.queue.inFlight.Load() == 0 })
 }
 
 // newFixture starts informers and two workers.

@@ -38,14 +38,26 @@ func (c *Controller) serviceHandler() cache.ResourceEventHandler {
 		UpdateFunc: func(oldObj, newObj interface{}) {
 			old, ok1 := oldObj.(*corev1.Service)
 			cur, ok2 := newObj.(*corev1.Service)
-			if ok1 && ok2 && (serviceRelevant(old) || serviceRelevant(cur)) && serviceChanged(old, cur) {
+			if !ok1 || !ok2 {
+				return
+			}
+			if !wantsPoolServices(cur) ||
+				old.Annotations[apis.AnnotationNodePoolSelector] != cur.Annotations[apis.AnnotationNodePoolSelector] {
+				c.selectors.forget(cache.MetaObjectToName(cur))
+			}
+			if (serviceRelevant(old) || serviceRelevant(cur)) && serviceChanged(old, cur) {
 				c.enqueue(cache.MetaObjectToName(cur).String())
 			}
 		},
 		DeleteFunc: func(obj interface{}) {
+			svc, ok := tombstone(obj).(*corev1.Service)
+			if !ok {
+				return
+			}
+			c.selectors.forget(cache.MetaObjectToName(svc))
 			// Leftover PoolServices of a Service that vanished without our
 			// finalizer (e.g. force-removed) are deleted by its next sync.
-			if svc, ok := tombstone(obj).(*corev1.Service); ok && serviceRelevant(svc) {
+			if serviceRelevant(svc) {
 				c.enqueue(cache.MetaObjectToName(svc).String())
 			}
 		},
@@ -104,9 +116,12 @@ func (c *Controller) poolServiceHandler() cache.ResourceEventHandler {
 }
 
 func (c *Controller) nodePoolHandler() cache.ResourceEventHandler {
-	return cache.ResourceEventHandlerFuncs{
-		AddFunc: func(obj interface{}) {
-			if np, ok := obj.(*appsv1beta2.NodePool); ok {
+	return cache.ResourceEventHandlerDetailedFuncs{
+		AddFunc: func(obj interface{}, isInInitialList bool) {
+			// A pool of the initial list needs no lookup: every Service and
+			// PoolService of that list is delivered too and enqueues itself,
+			// and workers start only once all caches are synced.
+			if np, ok := obj.(*appsv1beta2.NodePool); ok && !isInInitialList {
 				c.enqueue(c.serviceKeysForPools(np)...)
 			}
 		},
@@ -146,13 +161,14 @@ func (c *Controller) serviceKeysForPools(pools ...*appsv1beta2.NodePool) []strin
 	svcs, _ := c.serviceIndexer.ByIndex(ServiceELBIndex, elbIndexValue)
 	for _, obj := range svcs {
 		svc := obj.(*corev1.Service)
-		sel, err := labels.Parse(svc.Annotations[apis.AnnotationNodePoolSelector])
+		key := cache.MetaObjectToName(svc)
+		sel, err := c.selectors.get(key, svc.Annotations[apis.AnnotationNodePoolSelector])
 		if err != nil {
 			continue // reported by the Service's own sync
 		}
 		for _, np := range pools {
 			if sel.Matches(labels.Set(np.Labels)) {
-				keys.Insert(cache.MetaObjectToName(svc).String())
+				keys.Insert(key.String())
 				break
 			}
 		}

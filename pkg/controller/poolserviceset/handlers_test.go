@@ -6,6 +6,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/ptr"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
@@ -95,5 +96,93 @@ func TestHandlerFilters(t *testing.T) {
 	}
 	if !serviceChanged(svc, svc.DeepCopy()) {
 		t.Error("resync ignored")
+	}
+}
+
+// TestSelectorCache: a cached selector is used only for the annotation value
+// it was parsed from, and Service updates and deletes drop entries.
+func TestSelectorCache(t *testing.T) {
+	f, _, _ := newController(t, nil, nil)
+	svc := elbService("cube", "k8s-svc=cube")
+	if err := f.c.serviceIndexer.Add(svc); err != nil {
+		t.Fatal(err)
+	}
+	cube, hefei := pool("np-a", map[string]string{"k8s-svc": "cube"}), pool("np-b", map[string]string{"region": "hefei"})
+	if diff := cmp.Diff([]string{"default/cube"}, f.c.serviceKeysForPools(cube)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if n := f.c.selectors.len(); n != 1 {
+		t.Fatalf("%d cached selectors, want 1", n)
+	}
+
+	// The store changes before the handler runs: the new value is parsed.
+	edited := svc.DeepCopy()
+	edited.ResourceVersion = "2"
+	edited.Annotations[apis.AnnotationNodePoolSelector] = "region=hefei"
+	if err := f.c.serviceIndexer.Update(edited); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.c.serviceKeysForPools(cube); len(got) != 0 {
+		t.Errorf("old selector used: %v", got)
+	}
+	if diff := cmp.Diff([]string{"default/cube"}, f.c.serviceKeysForPools(hefei)); diff != "" {
+		t.Errorf("new selector (-want +got):\n%s", diff)
+	}
+	sel, err := f.c.selectors.get(cache.MetaObjectToName(edited), "region=hefei")
+	if err != nil || sel.String() != "region=hefei" {
+		t.Errorf("cached selector %v, %v", sel, err)
+	}
+
+	handler := f.c.serviceHandler()
+	relabelled := edited.DeepCopy()
+	relabelled.ResourceVersion = "3"
+	relabelled.Labels["x"] = "y"
+	handler.OnUpdate(edited, relabelled)
+	if n := f.c.selectors.len(); n != 1 {
+		t.Errorf("unrelated update dropped the entry: %d cached", n)
+	}
+	reselected := relabelled.DeepCopy()
+	reselected.ResourceVersion = "4"
+	reselected.Annotations[apis.AnnotationNodePoolSelector] = "region=chengdu"
+	handler.OnUpdate(relabelled, reselected)
+	if n := f.c.selectors.len(); n != 0 {
+		t.Errorf("selector edit kept the entry: %d cached", n)
+	}
+	f.c.serviceKeysForPools(hefei)
+	handler.OnDelete(cache.DeletedFinalStateUnknown{Key: "default/cube", Obj: reselected})
+	if n := f.c.selectors.len(); n != 0 {
+		t.Errorf("delete kept the entry: %d cached", n)
+	}
+
+	if _, err := f.c.selectors.get(cache.ObjectName{Namespace: ns, Name: "broken"}, "k8s-svc in ("); err == nil {
+		t.Error("invalid selector parsed")
+	}
+	if _, err := f.c.selectors.get(cache.ObjectName{Namespace: ns, Name: "broken"}, "k8s-svc in ("); err == nil {
+		t.Error("cached invalid selector lost its error")
+	}
+}
+
+// TestNodePoolAddInitialList: a pool of the initial list enqueues nothing
+// (the Services' own adds do); a pool added later enqueues its Services.
+func TestNodePoolAddInitialList(t *testing.T) {
+	f, _, _ := newController(t, nil, nil)
+	if err := f.c.serviceIndexer.Add(elbService("cube", "k8s-svc=cube")); err != nil {
+		t.Fatal(err)
+	}
+	handler := f.c.nodePoolHandler()
+	np := pool("np-a", map[string]string{"k8s-svc": "cube"})
+	handler.OnAdd(np, true)
+	if n := f.c.queue.Len(); n != 0 {
+		t.Errorf("initial-list add queued %d keys", n)
+	}
+	if n := f.c.selectors.len(); n != 0 {
+		t.Errorf("initial-list add parsed %d selectors", n)
+	}
+	handler.OnAdd(np, false)
+	if n := f.c.queue.Len(); n != 1 {
+		t.Fatalf("add queued %d keys, want 1", n)
+	}
+	if key, _ := f.c.queue.Get(); key != "default/cube" {
+		t.Errorf("queued %q", key)
 	}
 }

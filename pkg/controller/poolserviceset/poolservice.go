@@ -5,10 +5,10 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/utils/ptr"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
@@ -48,7 +48,7 @@ func ownedBy(ps *networkv1alpha1.PoolService, svc *corev1.Service) bool {
 	if ps.Namespace != svc.Namespace {
 		return false
 	}
-	if ref := metav1.GetControllerOf(ps); ref != nil && ref.Kind == "Service" &&
+	if ref := metav1.GetControllerOfNoCopy(ps); ref != nil && ref.Kind == "Service" &&
 		ref.Name == svc.Name && ref.UID == svc.UID {
 		return true
 	}
@@ -83,9 +83,11 @@ func serviceOwnerRef(svc *corev1.Service) metav1.OwnerReference {
 	}
 }
 
+var nodePoolAPIVersion = appsv1beta2.SchemeGroupVersion.String()
+
 func nodePoolOwnerRef(pool *appsv1beta2.NodePool) metav1.OwnerReference {
 	return metav1.OwnerReference{
-		APIVersion: appsv1beta2.SchemeGroupVersion.String(), Kind: "NodePool",
+		APIVersion: nodePoolAPIVersion, Kind: "NodePool",
 		Name: pool.Name, UID: pool.UID,
 	}
 }
@@ -112,46 +114,70 @@ func copyClass(svc *corev1.Service) *string {
 
 // repairPoolService returns a copy of ps with our labels, owner references
 // and class set, and whether anything changed. Everything else (user labels,
-// annotations such as the ELB id, other owners) is kept.
+// annotations such as the ELB id, other owners) is kept. A correct ps (every
+// resync) is checked without copying and returned as is.
 func repairPoolService(ps *networkv1alpha1.PoolService, svc *corev1.Service, pool *appsv1beta2.NodePool) (*networkv1alpha1.PoolService, bool) {
+	labelsOK := ps.Labels[apis.LabelServiceName] == svc.Name && ps.Labels[apis.LabelPoolName] == pool.Name &&
+		ps.Labels[apis.LabelManagedBy] == apis.ManagedByValue
+	refsOK := ownerRefsOK(ps.OwnerReferences, svc, pool)
+	classOK := stringPtrEqual(ps.Spec.LoadBalancerClass, svc.Spec.LoadBalancerClass)
+	if labelsOK && refsOK && classOK {
+		return ps, false
+	}
 	out := ps.DeepCopy()
-	changed := false
-	for k, v := range ourLabels(svc, pool) {
-		if out.Labels[k] != v {
-			if out.Labels == nil {
-				out.Labels = map[string]string{}
-			}
+	if !labelsOK {
+		if out.Labels == nil {
+			out.Labels = map[string]string{}
+		}
+		for k, v := range ourLabels(svc, pool) {
 			out.Labels[k] = v
-			changed = true
 		}
 	}
-	if !ownerRefsOK(out.OwnerReferences, svc, pool) {
+	if !refsOK {
 		out.OwnerReferences = desiredOwnerRefs(out.OwnerReferences, svc, pool)
-		changed = true
 	}
-	if !equality.Semantic.DeepEqual(out.Spec.LoadBalancerClass, svc.Spec.LoadBalancerClass) {
+	if !classOK {
 		out.Spec.LoadBalancerClass = copyClass(svc)
-		changed = true
 	}
-	return out, changed
+	return out, true
+}
+
+func stringPtrEqual(a, b *string) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }
 
 // ownerRefsOK: exactly our Service as controller, our pool as owner, and no
 // other controller.
 func ownerRefsOK(refs []metav1.OwnerReference, svc *corev1.Service, pool *appsv1beta2.NodePool) bool {
-	wantSvc, wantPool := serviceOwnerRef(svc), nodePoolOwnerRef(pool)
 	hasSvc, hasPool := false, false
-	for _, ref := range refs {
+	for i := range refs {
+		ref := &refs[i]
 		switch {
-		case equality.Semantic.DeepEqual(ref, wantSvc):
+		case isServiceOwnerRef(ref, svc):
 			hasSvc = true
 		case ptr.Deref(ref.Controller, false):
 			return false
-		case equality.Semantic.DeepEqual(ref, wantPool):
+		case isNodePoolOwnerRef(ref, pool):
 			hasPool = true
 		}
 	}
 	return hasSvc && hasPool
+}
+
+// isServiceOwnerRef: ref equals serviceOwnerRef(svc), field by field.
+func isServiceOwnerRef(ref *metav1.OwnerReference, svc *corev1.Service) bool {
+	return ref.APIVersion == "v1" && ref.Kind == "Service" && ref.Name == svc.Name && ref.UID == svc.UID &&
+		ref.Controller != nil && *ref.Controller &&
+		ref.BlockOwnerDeletion != nil && *ref.BlockOwnerDeletion
+}
+
+// isNodePoolOwnerRef: ref equals nodePoolOwnerRef(pool), field by field.
+func isNodePoolOwnerRef(ref *metav1.OwnerReference, pool *appsv1beta2.NodePool) bool {
+	return ref.APIVersion == nodePoolAPIVersion && ref.Kind == "NodePool" && ref.Name == pool.Name &&
+		ref.UID == pool.UID && ref.Controller == nil && ref.BlockOwnerDeletion == nil
 }
 
 // desiredOwnerRefs keeps foreign owners, drops stale references to our
@@ -177,20 +203,28 @@ type plan struct {
 	remove    []*networkv1alpha1.PoolService
 	keep      []*networkv1alpha1.PoolService // live ones serving matching pools
 	conflicts []*networkv1alpha1.PoolService // foreign ones holding a name we need
+	// invalidPools match but cannot have a PoolService: their name is not a
+	// valid value of our pool-name label.
+	invalidPools []*appsv1beta2.NodePool
 }
 
 // planPoolServices compares the matching pools with the Service's own
 // PoolServices; lookup finds any PoolService of the namespace by name.
 func planPoolServices(svc *corev1.Service, pools []*appsv1beta2.NodePool, owned []*networkv1alpha1.PoolService,
 	lookup func(name string) *networkv1alpha1.PoolService) plan {
-	byPool := map[string][]*networkv1alpha1.PoolService{}
+	byPool := make(map[string][]*networkv1alpha1.PoolService, len(owned))
 	for _, ps := range owned {
-		byPool[poolOf(ps)] = append(byPool[poolOf(ps)], ps)
+		pool := poolOf(ps)
+		byPool[pool] = append(byPool[pool], ps)
 	}
 	var p plan
-	matched := sets.New[string]()
+	matched := make(sets.Set[string], len(pools))
 	for _, pool := range pools {
 		matched.Insert(pool.Name)
+		if !validPoolName(pool.Name) {
+			p.skipPool(pool, byPool[pool.Name])
+			continue
+		}
 		p.addPool(svc, pool, byPool[pool.Name], lookup)
 	}
 	for name, list := range byPool {
@@ -207,9 +241,39 @@ func planPoolServices(svc *corev1.Service, pools []*appsv1beta2.NodePool, owned 
 	return p
 }
 
+// validPoolName: the name can be the value of our pool-name label (a
+// NodePool name may have up to 253 characters, a label value 63).
+// It checks what validation.IsValidLabelValue does, without its regexp
+// (a tenth of a no-op sync).
+func validPoolName(name string) bool {
+	if len(name) > validation.LabelValueMaxLength {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		ch := name[i]
+		alnum := 'a' <= ch && ch <= 'z' || 'A' <= ch && ch <= 'Z' || '0' <= ch && ch <= '9'
+		end := i == 0 || i == len(name)-1
+		if !alnum && (end || ch != '-' && ch != '_' && ch != '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// skipPool records a pool we cannot serve. A PoolService already in it (made
+// by hand: we cannot create one) is neither repaired, which would fail the
+// same way, nor deleted with its ELB; its status is still aggregated.
+func (p *plan) skipPool(pool *appsv1beta2.NodePool, existing []*networkv1alpha1.PoolService) {
+	p.invalidPools = append(p.invalidPools, pool)
+	for _, ps := range existing {
+		if ps.DeletionTimestamp == nil {
+			p.keep = append(p.keep, ps)
+		}
+	}
+}
+
 func (p *plan) addPool(svc *corev1.Service, pool *appsv1beta2.NodePool, existing []*networkv1alpha1.PoolService,
 	lookup func(string) *networkv1alpha1.PoolService) {
-	plain := PoolServiceName(svc.Name, pool.Name, false)
 	var live []*networkv1alpha1.PoolService
 	for _, ps := range existing {
 		if ps.DeletionTimestamp == nil {
@@ -225,12 +289,15 @@ func (p *plan) addPool(svc *corev1.Service, pool *appsv1beta2.NodePool, existing
 		return
 	}
 	// Keep one per pool, preferring the plain name; duplicates go.
-	sort.Slice(live, func(i, j int) bool {
-		if (live[i].Name == plain) != (live[j].Name == plain) {
-			return live[i].Name == plain
-		}
-		return live[i].Name < live[j].Name
-	})
+	if len(live) > 1 {
+		plain := PoolServiceName(svc.Name, pool.Name, false)
+		sort.Slice(live, func(i, j int) bool {
+			if (live[i].Name == plain) != (live[j].Name == plain) {
+				return live[i].Name == plain
+			}
+			return live[i].Name < live[j].Name
+		})
+	}
 	p.keep = append(p.keep, live[0])
 	p.remove = append(p.remove, live[1:]...)
 	if desired, changed := repairPoolService(live[0], svc, pool); changed {

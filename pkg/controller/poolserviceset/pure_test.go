@@ -206,3 +206,46 @@ func TestWantsPoolServices(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanSkipsInvalidPoolName: a pool whose name cannot be a label value
+// gets no PoolService, and one already in it is kept as it is.
+func TestPlanSkipsInvalidPoolName(t *testing.T) {
+	svc := elbService("a", "x=y")
+	long := pool(strings.Repeat("p", validation.LabelValueMaxLength+1), nil)
+	longer := pool(strings.Repeat("q", validation.LabelValueMaxLength+10), nil)
+	edge := pool(strings.Repeat("e", validation.LabelValueMaxLength), nil)
+	handMade := newPoolService(svc, longer, "hand-made")
+	handMade.Labels[apis.LabelPoolName] = "q"
+	lookup := func(string) *networkv1alpha1.PoolService { return nil }
+
+	p := planPoolServices(svc, []*appsv1beta2.NodePool{edge, long, longer},
+		[]*networkv1alpha1.PoolService{handMade}, lookup)
+	if got := names(p.create); !cmp.Equal(got, []string{PoolServiceName("a", edge.Name, false)}) {
+		t.Errorf("create = %v", got)
+	}
+	var invalid []string
+	for _, np := range p.invalidPools {
+		invalid = append(invalid, np.Name)
+	}
+	if !cmp.Equal(invalid, []string{long.Name, longer.Name}) {
+		t.Errorf("invalid pools = %v", invalid)
+	}
+	if got := names(p.keep); !cmp.Equal(got, []string{"hand-made"}) {
+		t.Errorf("keep = %v", got)
+	}
+	if len(p.repair)+len(p.remove)+len(p.conflicts) != 0 {
+		t.Errorf("repair %v remove %v conflicts %v", names(p.repair), names(p.remove), names(p.conflicts))
+	}
+}
+
+func TestValidPoolName(t *testing.T) {
+	for _, name := range []string{
+		"", "a", "np-hefei", "np.hefei", "np_hefei", "A1", strings.Repeat("a", 63), strings.Repeat("a", 64),
+		"-a", "a-", ".a", "a.", "_a", "a_", "a b", "a/b", "a:b", "é", "-", "np-hangzhou.edge-1",
+	} {
+		want := len(validation.IsValidLabelValue(name)) == 0
+		if got := validPoolName(name); got != want {
+			t.Errorf("validPoolName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

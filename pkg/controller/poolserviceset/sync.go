@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
@@ -27,6 +29,9 @@ func (c *Controller) syncService(ctx context.Context, key string) error {
 	}
 	svc, err := c.serviceLister.Services(ns).Get(name)
 	if apierrors.IsNotFound(err) {
+		// Also drops an entry a NodePool event may have cached after the
+		// Service's delete event.
+		c.selectors.forget(cache.ObjectName{Namespace: ns, Name: name})
 		return c.deleteLeftovers(ctx, ns, name)
 	}
 	if err != nil {
@@ -36,7 +41,7 @@ func (c *Controller) syncService(ctx context.Context, key string) error {
 	if svc.DeletionTimestamp != nil || !wantsPoolServices(svc) {
 		return c.cleanup(ctx, svc, owned)
 	}
-	sel, err := labels.Parse(svc.Annotations[apis.AnnotationNodePoolSelector])
+	sel, err := c.selectors.get(cache.MetaObjectToName(svc), svc.Annotations[apis.AnnotationNodePoolSelector])
 	if err != nil {
 		// Conservative: a typo in the selector must not release every ELB of
 		// the Service, so its PoolServices stay as they are until it parses.
@@ -57,6 +62,11 @@ func (c *Controller) syncService(ctx context.Context, key string) error {
 
 // apply carries out a plan. The finalizer goes on before anything is created.
 func (c *Controller) apply(ctx context.Context, svc *corev1.Service, owned []*networkv1alpha1.PoolService, p plan) error {
+	for _, pool := range p.invalidPools {
+		c.recorder.Eventf(svc, corev1.EventTypeWarning, apis.EventInvalidPoolName,
+			"NodePool %s matches but gets no PoolService: its name (%d characters) cannot be a value of label %s: %s",
+			pool.Name, len(pool.Name), apis.LabelPoolName, strings.Join(validation.IsValidLabelValue(pool.Name), "; "))
+	}
 	for _, ps := range p.conflicts {
 		c.recorder.Eventf(svc, corev1.EventTypeWarning, apis.EventManagedConflict,
 			"PoolService %s is managed by %q, not %s; leaving it alone",

@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
@@ -84,10 +86,23 @@ func (c *Controller) syncAggregates(ctx context.Context, svc *corev1.Service, ps
 	return c.patchService(ctx, svc, metaPatch(meta, ""))
 }
 
+// cacheLagRecheckDelay is how long after a create hit AlreadyExists the
+// Service is synced again: long enough for the informer to catch up, and no
+// hot loop if it never does.
+const cacheLagRecheckDelay = 2 * time.Second
+
 func (c *Controller) createPoolService(ctx context.Context, svc *corev1.Service, ps *networkv1alpha1.PoolService) error {
 	created, err := c.yurtClient.NetworkV1alpha1().PoolServices(ps.Namespace).Create(ctx, ps, metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		// The cache is behind: not an error. Usually the PoolService is ours
+		// and its add event requeues the Service; the delayed requeue covers
+		// one that is not, so the next sync sees it through the lister.
+		klog.FromContext(ctx).V(2).Info("PoolService already exists; rechecking once the cache has it",
+			"poolService", klog.KObj(ps))
+		c.queue.AddAfter(cache.MetaObjectToName(svc).String(), cacheLagRecheckDelay)
+		return nil
+	}
 	if err != nil {
-		// AlreadyExists too: the cache is behind; retry with what it learns.
 		return fmt.Errorf("creating PoolService %s/%s: %w", ps.Namespace, ps.Name, err)
 	}
 	klog.FromContext(ctx).V(2).Info("Created PoolService", "poolService", klog.KObj(created))
