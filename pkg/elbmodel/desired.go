@@ -127,7 +127,9 @@ func Build(in Inputs, instances map[string]ens.Instance) (Desired, error) {
 	if d.Listeners, err = buildListeners(in.Service, d.Name, c.Listener); err != nil {
 		return d, err
 	}
-	d.Backends = buildBackends(BackendInstanceIDs(in), instances, backendPorts(d.Listeners), c.Weight)
+	if len(instances) > 0 { // without instances there are no backends
+		d.SetBackends(BackendInstanceIDs(in), instances, c.Weight)
+	}
 	if d.Managed && c.AddressType == AddressInternet {
 		d.EIP = &DesiredEIP{
 			Name: d.Name, RegionID: d.Network.RegionID, Bandwidth: c.EIP.Bandwidth, ISP: c.EIP.ISP,
@@ -135,6 +137,14 @@ func Build(in Inputs, instances map[string]ens.Instance) (Desired, error) {
 		}
 	}
 	return d, nil
+}
+
+// SetBackends puts every Running instance of ids (sorted, as
+// BackendInstanceIDs returns them) on every listener's backend port. A
+// caller holding a Desired built without instances and the ids it looked
+// the instances up by finishes it with this instead of building it again.
+func (d *Desired) SetBackends(ids []string, instances map[string]ens.Instance, weight int) {
+	d.Backends = buildBackends(ids, instances, backendPorts(d.Listeners), weight)
 }
 
 // checkNameLength rejects, before any cloud call, a name ENS would refuse:

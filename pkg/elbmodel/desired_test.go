@@ -100,6 +100,15 @@ func TestBuildBackends(t *testing.T) {
 			if diff := cmp.Diff(tt.want, stripIPs(d.Backends)); diff != "" {
 				t.Errorf("backends (-want +got):\n%s", diff)
 			}
+			// The controller builds without instances, then sets the backends.
+			twoStep, err := Build(in, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			twoStep.SetBackends(BackendInstanceIDs(in), tt.instances, in.Config.Weight)
+			if diff := cmp.Diff(d, twoStep); diff != "" {
+				t.Errorf("Build then SetBackends (-Build with instances +two steps):\n%s", diff)
+			}
 		})
 	}
 }

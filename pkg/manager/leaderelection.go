@@ -44,7 +44,6 @@ type leaderElected struct {
 // starts at once and never overlaps with fn. It returns nil after ctx is
 // done and errLeadershipLost when the lease could not be renewed.
 func (l *leaderElected) run(ctx context.Context, fn func(ctx context.Context)) error {
-	logger := klog.FromContext(ctx)
 	lock, err := resourcelock.New(resourcelock.LeasesResourceLock, l.opts.ResourceNamespace, l.opts.ResourceName,
 		l.client.CoreV1(), l.client.CoordinationV1(), resourcelock.ResourceLockConfig{Identity: l.identity})
 	if err != nil {
@@ -54,14 +53,11 @@ func (l *leaderElected) run(ctx context.Context, fn func(ctx context.Context)) e
 	// ReleaseOnCancel never releases the lease under running workers.
 	electorCtx, stopElector := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopElector()
-
-	var mu sync.Mutex
-	leading := false
-	fnDone := make(chan struct{})
+	t := &term{fnDone: make(chan struct{})}
 	stopWatch := context.AfterFunc(ctx, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if !leading {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		if !t.leading {
 			stopElector()
 		}
 	})
@@ -77,26 +73,13 @@ func (l *leaderElected) run(ctx context.Context, fn func(ctx context.Context)) e
 		WatchDog:        l.watchdog,
 		Callbacks: leaderelection.LeaderCallbacks{
 			OnStartedLeading: func(leadCtx context.Context) {
-				defer close(fnDone)
+				defer close(t.fnDone)
 				defer stopElector()
-				mu.Lock()
-				if ctx.Err() != nil {
-					mu.Unlock()
-					return
-				}
-				leading = true
-				mu.Unlock()
-				logger.Info("Started leading", "lease", l.opts.ResourceNamespace+"/"+l.opts.ResourceName, "identity", l.identity)
-				l.notify(true)
-				defer l.notify(false)
-				runCtx, cancel := context.WithCancel(leadCtx)
-				defer context.AfterFunc(ctx, cancel)()
-				defer cancel()
-				fn(runCtx)
+				l.lead(ctx, leadCtx, t, fn)
 			},
 			OnStoppedLeading: func() {},
 			OnNewLeader: func(identity string) {
-				logger.Info("Leader observed", "lease", l.opts.ResourceNamespace+"/"+l.opts.ResourceName, "leader", identity)
+				klog.FromContext(ctx).Info("Leader observed", "lease", l.lease(), "leader", identity)
 			},
 		},
 	})
@@ -108,18 +91,53 @@ func (l *leaderElected) run(ctx context.Context, fn func(ctx context.Context)) e
 	}
 	elector.Run(electorCtx)
 
-	mu.Lock()
-	wasLeading := leading
-	mu.Unlock()
-	if wasLeading {
-		<-fnDone
+	if t.isLeading() {
+		<-t.fnDone
 	}
 	if ctx.Err() != nil {
-		logger.Info("Leader election stopped", "lease", l.opts.ResourceNamespace+"/"+l.opts.ResourceName)
+		klog.FromContext(ctx).Info("Leader election stopped", "lease", l.lease())
 		return nil
 	}
 	return errLeadershipLost
 }
+
+// term is one run's leadership state, shared by run, its ctx watcher and the
+// elector's callback.
+type term struct {
+	mu      sync.Mutex
+	leading bool
+	// fnDone is closed when OnStartedLeading returns.
+	fnDone chan struct{}
+}
+
+func (t *term) isLeading() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.leading
+}
+
+// lead runs fn for as long as this replica leads and ctx is not done. It
+// does not start fn when ctx ended before leadership was won: the ctx
+// watcher has then already stopped, or is about to stop, the elector.
+func (l *leaderElected) lead(ctx, leadCtx context.Context, t *term, fn func(ctx context.Context)) {
+	t.mu.Lock()
+	if ctx.Err() != nil {
+		t.mu.Unlock()
+		return
+	}
+	t.leading = true
+	t.mu.Unlock()
+	klog.FromContext(ctx).Info("Started leading", "lease", l.lease(), "identity", l.identity)
+	l.notify(true)
+	defer l.notify(false)
+	runCtx, cancel := context.WithCancel(leadCtx)
+	defer context.AfterFunc(ctx, cancel)()
+	defer cancel()
+	fn(runCtx)
+}
+
+// lease names the Lease in logs.
+func (l *leaderElected) lease() string { return l.opts.ResourceNamespace + "/" + l.opts.ResourceName }
 
 func (l *leaderElected) notify(leading bool) {
 	if l.onLeading != nil {

@@ -18,68 +18,60 @@ func backendType(b Backend) string {
 // AddBackends implements Cloud, in calls of at most MaxBackendsPerCall.
 // On an error the earlier batches stay added.
 func (c *Client) AddBackends(ctx context.Context, lbID string, backends []Backend) error {
-	for _, batch := range chunks(backends, MaxBackendsPerCall) {
-		servers := make([]sdkens.AddBackendServersBackendServers, 0, len(batch))
-		for _, b := range batch {
-			servers = append(servers, sdkens.AddBackendServersBackendServers{
-				ServerId: b.ServerID, Type: backendType(b), Ip: b.IP,
-				Port: strconv.Itoa(b.Port), Weight: strconv.Itoa(b.Weight),
-			})
+	return inBatches(backends, func(b Backend) sdkens.AddBackendServersBackendServers {
+		return sdkens.AddBackendServersBackendServers{
+			ServerId: b.ServerID, Type: backendType(b), Ip: b.IP,
+			Port: strconv.Itoa(b.Port), Weight: strconv.Itoa(b.Weight),
 		}
+	}, func(servers *[]sdkens.AddBackendServersBackendServers) error {
 		req := sdkens.CreateAddBackendServersRequest()
-		req.LoadBalancerId, req.BackendServers = lbID, &servers
-		err := c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
-			_, err := cl.AddBackendServers(req)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+		req.LoadBalancerId, req.BackendServers = lbID, servers
+		_, err := send(ctx, c, (*sdkens.Client).AddBackendServers, req)
+		return err
+	})
 }
 
 // RemoveBackends implements Cloud, in calls of at most MaxBackendsPerCall.
 // A zero Port removes the server from every port.
 func (c *Client) RemoveBackends(ctx context.Context, lbID string, backends []Backend) error {
-	for _, batch := range chunks(backends, MaxBackendsPerCall) {
-		servers := make([]sdkens.RemoveBackendServersBackendServers, 0, len(batch))
-		for _, b := range batch {
-			servers = append(servers, sdkens.RemoveBackendServersBackendServers{
-				ServerId: b.ServerID, Type: backendType(b), Ip: b.IP, Port: optPort(b.Port),
-			})
+	return inBatches(backends, func(b Backend) sdkens.RemoveBackendServersBackendServers {
+		return sdkens.RemoveBackendServersBackendServers{
+			ServerId: b.ServerID, Type: backendType(b), Ip: b.IP, Port: optPort(b.Port),
 		}
+	}, func(servers *[]sdkens.RemoveBackendServersBackendServers) error {
 		req := sdkens.CreateRemoveBackendServersRequest()
-		req.LoadBalancerId, req.BackendServers = lbID, &servers
-		err := c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
-			_, err := cl.RemoveBackendServers(req)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+		req.LoadBalancerId, req.BackendServers = lbID, servers
+		_, err := send(ctx, c, (*sdkens.Client).RemoveBackendServers, req)
+		return err
+	})
 }
 
 // SetBackendWeights implements Cloud, in calls of at most
 // MaxBackendsPerCall. ENS sets weights per server (SetBackendServers has no
 // port), so the weight applies to every port of that server.
 func (c *Client) SetBackendWeights(ctx context.Context, lbID string, backends []Backend) error {
-	for _, batch := range chunks(backends, MaxBackendsPerCall) {
-		servers := make([]sdkens.SetBackendServersBackendServers, 0, len(batch))
-		for _, b := range batch {
-			servers = append(servers, sdkens.SetBackendServersBackendServers{
-				ServerId: b.ServerID, Type: backendType(b), Weight: strconv.Itoa(b.Weight),
-			})
+	return inBatches(backends, func(b Backend) sdkens.SetBackendServersBackendServers {
+		return sdkens.SetBackendServersBackendServers{
+			ServerId: b.ServerID, Type: backendType(b), Weight: strconv.Itoa(b.Weight),
 		}
+	}, func(servers *[]sdkens.SetBackendServersBackendServers) error {
 		req := sdkens.CreateSetBackendServersRequest()
-		req.LoadBalancerId, req.BackendServers = lbID, &servers
-		err := c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
-			_, err := cl.SetBackendServers(req)
-			return err
-		})
-		if err != nil {
+		req.LoadBalancerId, req.BackendServers = lbID, servers
+		_, err := send(ctx, c, (*sdkens.Client).SetBackendServers, req)
+		return err
+	})
+}
+
+// inBatches sends backends, converted to the action's server type, in calls
+// of at most MaxBackendsPerCall (the ENS limit). It stops at the first error;
+// the batches already sent stay applied.
+func inBatches[S any](backends []Backend, server func(Backend) S, sendBatch func(servers *[]S) error) error {
+	for _, batch := range chunks(backends, MaxBackendsPerCall) {
+		servers := make([]S, 0, len(batch))
+		for _, b := range batch {
+			servers = append(servers, server(b))
+		}
+		if err := sendBatch(&servers); err != nil {
 			return err
 		}
 	}

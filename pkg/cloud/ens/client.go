@@ -148,6 +148,22 @@ func (c *Client) call(ctx context.Context, action string, fn func(*sdkens.Client
 	return nil
 }
 
+// sdkRequest is what every SDK request has: the action name for metrics,
+// logs and errors.
+type sdkRequest interface{ GetActionName() string }
+
+// send runs one SDK method through call and returns its response. method is
+// a method expression such as (*sdkens.Client).DescribeInstances, so that one
+// helper serves every action.
+func send[Req sdkRequest, Resp any](ctx context.Context, c *Client, method func(*sdkens.Client, Req) (Resp, error), req Req) (Resp, error) {
+	var resp Resp
+	err := c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) (err error) {
+		resp, err = method(cl, req)
+		return err
+	})
+	return resp, err
+}
+
 // invoke runs the SDK call and classifies its error. The SDK panics on some
 // malformed answers (a numeric error Code); that must not take the
 // controller down, so it becomes an error.

@@ -14,15 +14,11 @@ func (c *Client) CreateEIP(ctx context.Context, in CreateEIPRequest) (string, er
 	req.Bandwidth, req.Isp = optInt(in.Bandwidth), in.ISP
 	req.InternetChargeType, req.InstanceChargeType = in.InternetChargeType, in.InstanceChargeType
 	req.ClientToken = in.ClientToken
-	var id string
-	err := c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
-		resp, err := cl.CreateEipInstance(req)
-		if err == nil {
-			id = resp.AllocationId
-		}
-		return err
-	})
-	return id, err
+	resp, err := send(ctx, c, (*sdkens.Client).CreateEipInstance, req)
+	if err != nil {
+		return "", err
+	}
+	return resp.AllocationId, nil
 }
 
 // ListEIPs implements Cloud. ENS may match names loosely, so the result is
@@ -33,11 +29,7 @@ func (c *Client) ListEIPs(ctx context.Context, f EIPFilter) ([]EIP, error) {
 		req.AllocationId, req.EipName, req.EnsRegionId = f.AllocationID, f.Name, f.RegionID
 		req.AssociatedInstanceId, req.AssociatedInstanceType = f.AssociatedInstanceID, f.AssociatedInstanceType
 		req.PageNumber, req.PageSize = requests.NewInteger(page), requests.NewInteger(PageSize)
-		var resp *sdkens.DescribeEnsEipAddressesResponse
-		err := c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) (err error) {
-			resp, err = cl.DescribeEnsEipAddresses(req)
-			return err
-		})
+		resp, err := send(ctx, c, (*sdkens.Client).DescribeEnsEipAddresses, req)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -65,30 +57,24 @@ func (c *Client) ListEIPs(ctx context.Context, f EIPFilter) ([]EIP, error) {
 func (c *Client) AssociateEIP(ctx context.Context, allocationID, lbID string) error {
 	req := sdkens.CreateAssociateEnsEipAddressRequest()
 	req.AllocationId, req.InstanceId, req.InstanceType = allocationID, lbID, EIPInstanceTypeELB
-	return c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
-		_, err := cl.AssociateEnsEipAddress(req)
-		return err
-	})
+	_, err := send(ctx, c, (*sdkens.Client).AssociateEnsEipAddress, req)
+	return err
 }
 
 // UnassociateEIP implements Cloud.
 func (c *Client) UnassociateEIP(ctx context.Context, allocationID string) error {
 	req := sdkens.CreateUnAssociateEnsEipAddressRequest()
 	req.AllocationId = allocationID
-	return c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
-		_, err := cl.UnAssociateEnsEipAddress(req)
-		return err
-	})
+	_, err := send(ctx, c, (*sdkens.Client).UnAssociateEnsEipAddress, req)
+	return err
 }
 
 // ModifyEIPBandwidth implements Cloud.
 func (c *Client) ModifyEIPBandwidth(ctx context.Context, allocationID string, bandwidth int) error {
 	req := sdkens.CreateModifyEnsEipAddressAttributeRequest()
 	req.AllocationId, req.Bandwidth = allocationID, requests.NewInteger(bandwidth)
-	return c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
-		_, err := cl.ModifyEnsEipAddressAttribute(req)
-		return err
-	})
+	_, err := send(ctx, c, (*sdkens.Client).ModifyEnsEipAddressAttribute, req)
+	return err
 }
 
 // ReleaseEIP implements Cloud.

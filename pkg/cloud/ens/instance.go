@@ -35,11 +35,7 @@ func (c *Client) listInstances(ctx context.Context, f InstanceFilter, ids string
 		req := sdkens.CreateDescribeInstancesRequest()
 		req.EnsRegionId, req.NetworkId, req.InstanceIds = f.RegionID, f.NetworkID, ids
 		req.PageNumber, req.PageSize = requests.NewInteger(page), strconv.Itoa(PageSize)
-		var resp *sdkens.DescribeInstancesResponse
-		err := c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) (err error) {
-			resp, err = cl.DescribeInstances(req)
-			return err
-		})
+		resp, err := send(ctx, c, (*sdkens.Client).DescribeInstances, req)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -70,11 +66,7 @@ func privateIP(in sdkens.Instance) string {
 func (c *Client) DescribeNetwork(ctx context.Context, networkID string) (*Network, error) {
 	req := sdkens.CreateDescribeNetworksRequest()
 	req.NetworkId = networkID
-	var resp *sdkens.DescribeNetworksResponse
-	err := c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) (err error) {
-		resp, err = cl.DescribeNetworks(req)
-		return err
-	})
+	resp, err := send(ctx, c, (*sdkens.Client).DescribeNetworks, req)
 	if err != nil {
 		return nil, err
 	}

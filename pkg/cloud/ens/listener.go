@@ -34,33 +34,62 @@ func unsupportedProtocol(action, protocol string) error {
 	return &APIError{Action: action, Code: "UnsupportedProtocol", Message: fmt.Sprintf("listener protocol %q is not TCP, UDP, HTTP or HTTPS", protocol), Kind: ErrInvalidInput}
 }
 
+// listenerOps are the protocol-specific ENS actions of one listener
+// protocol: ENS has a separate create, set and describe action per protocol.
+type listenerOps struct {
+	create   func(c *Client, ctx context.Context, lbID string, l Listener) error
+	update   func(c *Client, ctx context.Context, lbID string, l Listener) error
+	describe func(c *Client, ctx context.Context, lbID string, port int) (*Listener, error)
+}
+
+var listenerProtocols = map[string]listenerOps{
+	ProtocolTCP:   {create: (*Client).createTCPListener, update: (*Client).setTCPListener, describe: (*Client).describeTCPListener},
+	ProtocolUDP:   {create: (*Client).createUDPListener, update: (*Client).setUDPListener, describe: (*Client).describeUDPListener},
+	ProtocolHTTP:  {create: (*Client).createHTTPListener, update: (*Client).setHTTPListener, describe: (*Client).describeHTTPListener},
+	ProtocolHTTPS: {create: (*Client).createHTTPSListener, update: (*Client).setHTTPSListener, describe: (*Client).describeHTTPSListener},
+}
+
 // CreateListener implements Cloud, dispatching on l.Protocol.
 func (c *Client) CreateListener(ctx context.Context, lbID string, l Listener) error {
-	switch strings.ToUpper(l.Protocol) {
-	case ProtocolTCP:
-		return c.createTCPListener(ctx, lbID, l)
-	case ProtocolUDP:
-		return c.createUDPListener(ctx, lbID, l)
-	case ProtocolHTTP:
-		return c.createHTTPListener(ctx, lbID, l)
-	case ProtocolHTTPS:
-		return c.createHTTPSListener(ctx, lbID, l)
+	ops, ok := listenerProtocols[strings.ToUpper(l.Protocol)]
+	if !ok {
+		return unsupportedProtocol("CreateListener", l.Protocol)
 	}
-	return unsupportedProtocol("CreateListener", l.Protocol)
+	return ops.create(c, ctx, lbID, l)
 }
+
+// UpdateListener implements Cloud, dispatching on l.Protocol.
+func (c *Client) UpdateListener(ctx context.Context, lbID string, l Listener) error {
+	ops, ok := listenerProtocols[strings.ToUpper(l.Protocol)]
+	if !ok {
+		return unsupportedProtocol("UpdateListener", l.Protocol)
+	}
+	return ops.update(c, ctx, lbID, l)
+}
+
+// DescribeListener implements Cloud, dispatching on protocol.
+func (c *Client) DescribeListener(ctx context.Context, lbID string, port int, protocol string) (*Listener, error) {
+	ops, ok := listenerProtocols[strings.ToUpper(protocol)]
+	if !ok {
+		return nil, unsupportedProtocol("DescribeListener", protocol)
+	}
+	return ops.describe(c, ctx, lbID, port)
+}
+
+// The per-protocol request types share no Go type, so each protocol sets its
+// own fields. PersistenceTimeout is always sent (0 turns it off); the other
+// optional integers are left out at zero so that ENS keeps its default.
 
 func (c *Client) createTCPListener(ctx context.Context, lbID string, l Listener) error {
 	req := sdkens.CreateCreateLoadBalancerTCPListenerRequest()
 	req.LoadBalancerId, req.ListenerPort, req.BackendServerPort = lbID, requests.NewInteger(l.Port), requests.NewInteger(l.BackendPort)
 	req.Description, req.Scheduler = l.Description, l.Scheduler
-	req.PersistenceTimeout = requests.NewInteger(l.PersistenceTimeout) // 0 means off
+	req.PersistenceTimeout = requests.NewInteger(l.PersistenceTimeout)
 	req.EstablishedTimeout = optInt(l.EstablishedTimeout)
 	req.HealthyThreshold, req.UnhealthyThreshold = optInt(l.HealthyThreshold), optInt(l.UnhealthyThreshold)
 	req.HealthCheckInterval, req.HealthCheckConnectTimeout = optInt(l.HealthCheckInterval), optInt(l.HealthCheckConnectTimeout)
-	return c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
-		_, err := cl.CreateLoadBalancerTCPListener(req)
-		return err
-	})
+	_, err := send(ctx, c, (*sdkens.Client).CreateLoadBalancerTCPListener, req)
+	return err
 }
 
 func (c *Client) createUDPListener(ctx context.Context, lbID string, l Listener) error {
@@ -70,10 +99,8 @@ func (c *Client) createUDPListener(ctx context.Context, lbID string, l Listener)
 	req.EstablishedTimeout = optInt(l.EstablishedTimeout)
 	req.HealthyThreshold, req.UnhealthyThreshold = optInt(l.HealthyThreshold), optInt(l.UnhealthyThreshold)
 	req.HealthCheckInterval, req.HealthCheckConnectTimeout = optInt(l.HealthCheckInterval), optInt(l.HealthCheckConnectTimeout)
-	return c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
-		_, err := cl.CreateLoadBalancerUDPListener(req)
-		return err
-	})
+	_, err := send(ctx, c, (*sdkens.Client).CreateLoadBalancerUDPListener, req)
+	return err
 }
 
 func (c *Client) createHTTPListener(ctx context.Context, lbID string, l Listener) error {
@@ -82,10 +109,8 @@ func (c *Client) createHTTPListener(ctx context.Context, lbID string, l Listener
 	req.Description, req.Scheduler = l.Description, l.Scheduler
 	req.HealthyThreshold, req.UnhealthyThreshold = optInt(l.HealthyThreshold), optInt(l.UnhealthyThreshold)
 	req.HealthCheckInterval, req.HealthCheckTimeout = optInt(l.HealthCheckInterval), optInt(l.HealthCheckConnectTimeout)
-	return c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
-		_, err := cl.CreateLoadBalancerHTTPListener(req)
-		return err
-	})
+	_, err := send(ctx, c, (*sdkens.Client).CreateLoadBalancerHTTPListener, req)
+	return err
 }
 
 func (c *Client) createHTTPSListener(ctx context.Context, lbID string, l Listener) error {
@@ -94,25 +119,8 @@ func (c *Client) createHTTPSListener(ctx context.Context, lbID string, l Listene
 	req.Description, req.Scheduler, req.ServerCertificateId = l.Description, l.Scheduler, l.ServerCertificateID
 	req.HealthyThreshold, req.UnhealthyThreshold = optInt(l.HealthyThreshold), optInt(l.UnhealthyThreshold)
 	req.HealthCheckInterval, req.HealthCheckTimeout = optInt(l.HealthCheckInterval), optInt(l.HealthCheckConnectTimeout)
-	return c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
-		_, err := cl.CreateLoadBalancerHTTPSListener(req)
-		return err
-	})
-}
-
-// UpdateListener implements Cloud, dispatching on l.Protocol.
-func (c *Client) UpdateListener(ctx context.Context, lbID string, l Listener) error {
-	switch strings.ToUpper(l.Protocol) {
-	case ProtocolTCP:
-		return c.setTCPListener(ctx, lbID, l)
-	case ProtocolUDP:
-		return c.setUDPListener(ctx, lbID, l)
-	case ProtocolHTTP:
-		return c.setHTTPListener(ctx, lbID, l)
-	case ProtocolHTTPS:
-		return c.setHTTPSListener(ctx, lbID, l)
-	}
-	return unsupportedProtocol("UpdateListener", l.Protocol)
+	_, err := send(ctx, c, (*sdkens.Client).CreateLoadBalancerHTTPSListener, req)
+	return err
 }
 
 func (c *Client) setTCPListener(ctx context.Context, lbID string, l Listener) error {
@@ -123,10 +131,8 @@ func (c *Client) setTCPListener(ctx context.Context, lbID string, l Listener) er
 	req.EstablishedTimeout = optInt(l.EstablishedTimeout)
 	req.HealthyThreshold, req.UnhealthyThreshold = optInt(l.HealthyThreshold), optInt(l.UnhealthyThreshold)
 	req.HealthCheckInterval, req.HealthCheckConnectTimeout = optInt(l.HealthCheckInterval), optInt(l.HealthCheckConnectTimeout)
-	return c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
-		_, err := cl.SetLoadBalancerTCPListenerAttribute(req)
-		return err
-	})
+	_, err := send(ctx, c, (*sdkens.Client).SetLoadBalancerTCPListenerAttribute, req)
+	return err
 }
 
 func (c *Client) setUDPListener(ctx context.Context, lbID string, l Listener) error {
@@ -136,10 +142,8 @@ func (c *Client) setUDPListener(ctx context.Context, lbID string, l Listener) er
 	req.EstablishedTimeout = optInt(l.EstablishedTimeout)
 	req.HealthyThreshold, req.UnhealthyThreshold = optInt(l.HealthyThreshold), optInt(l.UnhealthyThreshold)
 	req.HealthCheckInterval, req.HealthCheckConnectTimeout = optInt(l.HealthCheckInterval), optInt(l.HealthCheckConnectTimeout)
-	return c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
-		_, err := cl.SetLoadBalancerUDPListenerAttribute(req)
-		return err
-	})
+	_, err := send(ctx, c, (*sdkens.Client).SetLoadBalancerUDPListenerAttribute, req)
+	return err
 }
 
 func (c *Client) setHTTPListener(ctx context.Context, lbID string, l Listener) error {
@@ -148,10 +152,8 @@ func (c *Client) setHTTPListener(ctx context.Context, lbID string, l Listener) e
 	req.Description, req.Scheduler = l.Description, l.Scheduler
 	req.HealthyThreshold, req.UnhealthyThreshold = optInt(l.HealthyThreshold), optInt(l.UnhealthyThreshold)
 	req.HealthCheckInterval, req.HealthCheckTimeout = optInt(l.HealthCheckInterval), optInt(l.HealthCheckConnectTimeout)
-	return c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
-		_, err := cl.SetLoadBalancerHTTPListenerAttribute(req)
-		return err
-	})
+	_, err := send(ctx, c, (*sdkens.Client).SetLoadBalancerHTTPListenerAttribute, req)
+	return err
 }
 
 func (c *Client) setHTTPSListener(ctx context.Context, lbID string, l Listener) error {
@@ -160,35 +162,14 @@ func (c *Client) setHTTPSListener(ctx context.Context, lbID string, l Listener) 
 	req.Description, req.Scheduler, req.ServerCertificateId = l.Description, l.Scheduler, l.ServerCertificateID
 	req.HealthyThreshold, req.UnhealthyThreshold = optInt(l.HealthyThreshold), optInt(l.UnhealthyThreshold)
 	req.HealthCheckInterval, req.HealthCheckTimeout = optInt(l.HealthCheckInterval), optInt(l.HealthCheckConnectTimeout)
-	return c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
-		_, err := cl.SetLoadBalancerHTTPSListenerAttribute(req)
-		return err
-	})
-}
-
-// DescribeListener implements Cloud, dispatching on protocol.
-func (c *Client) DescribeListener(ctx context.Context, lbID string, port int, protocol string) (*Listener, error) {
-	switch strings.ToUpper(protocol) {
-	case ProtocolTCP:
-		return c.describeTCPListener(ctx, lbID, port)
-	case ProtocolUDP:
-		return c.describeUDPListener(ctx, lbID, port)
-	case ProtocolHTTP:
-		return c.describeHTTPListener(ctx, lbID, port)
-	case ProtocolHTTPS:
-		return c.describeHTTPSListener(ctx, lbID, port)
-	}
-	return nil, unsupportedProtocol("DescribeListener", protocol)
+	_, err := send(ctx, c, (*sdkens.Client).SetLoadBalancerHTTPSListenerAttribute, req)
+	return err
 }
 
 func (c *Client) describeTCPListener(ctx context.Context, lbID string, port int) (*Listener, error) {
 	req := sdkens.CreateDescribeLoadBalancerTCPListenerAttributeRequest()
 	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(port)
-	var r *sdkens.DescribeLoadBalancerTCPListenerAttributeResponse
-	err := c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) (err error) {
-		r, err = cl.DescribeLoadBalancerTCPListenerAttribute(req)
-		return err
-	})
+	r, err := send(ctx, c, (*sdkens.Client).DescribeLoadBalancerTCPListenerAttribute, req)
 	if err != nil {
 		return nil, err
 	}
@@ -203,11 +184,7 @@ func (c *Client) describeTCPListener(ctx context.Context, lbID string, port int)
 func (c *Client) describeUDPListener(ctx context.Context, lbID string, port int) (*Listener, error) {
 	req := sdkens.CreateDescribeLoadBalancerUDPListenerAttributeRequest()
 	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(port)
-	var r *sdkens.DescribeLoadBalancerUDPListenerAttributeResponse
-	err := c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) (err error) {
-		r, err = cl.DescribeLoadBalancerUDPListenerAttribute(req)
-		return err
-	})
+	r, err := send(ctx, c, (*sdkens.Client).DescribeLoadBalancerUDPListenerAttribute, req)
 	if err != nil {
 		return nil, err
 	}
@@ -222,11 +199,7 @@ func (c *Client) describeUDPListener(ctx context.Context, lbID string, port int)
 func (c *Client) describeHTTPListener(ctx context.Context, lbID string, port int) (*Listener, error) {
 	req := sdkens.CreateDescribeLoadBalancerHTTPListenerAttributeRequest()
 	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(port)
-	var r *sdkens.DescribeLoadBalancerHTTPListenerAttributeResponse
-	err := c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) (err error) {
-		r, err = cl.DescribeLoadBalancerHTTPListenerAttribute(req)
-		return err
-	})
+	r, err := send(ctx, c, (*sdkens.Client).DescribeLoadBalancerHTTPListenerAttribute, req)
 	if err != nil {
 		return nil, err
 	}
@@ -241,11 +214,7 @@ func (c *Client) describeHTTPListener(ctx context.Context, lbID string, port int
 func (c *Client) describeHTTPSListener(ctx context.Context, lbID string, port int) (*Listener, error) {
 	req := sdkens.CreateDescribeLoadBalancerHTTPSListenerAttributeRequest()
 	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(port)
-	var r *sdkens.DescribeLoadBalancerHTTPSListenerAttributeResponse
-	err := c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) (err error) {
-		r, err = cl.DescribeLoadBalancerHTTPSListenerAttribute(req)
-		return err
-	})
+	r, err := send(ctx, c, (*sdkens.Client).DescribeLoadBalancerHTTPSListenerAttribute, req)
 	if err != nil {
 		return nil, err
 	}
@@ -264,11 +233,7 @@ func (c *Client) ListListeners(ctx context.Context, lbID string) ([]Listener, er
 		req := sdkens.CreateDescribeLoadBalancerListenersRequest()
 		req.LoadBalancerId = lbID
 		req.PageNumber, req.PageSize = requests.NewInteger(page), requests.NewInteger(PageSize)
-		var resp *sdkens.DescribeLoadBalancerListenersResponse
-		err := c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) (err error) {
-			resp, err = cl.DescribeLoadBalancerListeners(req)
-			return err
-		})
+		resp, err := send(ctx, c, (*sdkens.Client).DescribeLoadBalancerListeners, req)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -291,28 +256,22 @@ func (c *Client) ListListeners(ctx context.Context, lbID string) ([]Listener, er
 func (c *Client) StartListener(ctx context.Context, lbID string, port int, protocol string) error {
 	req := sdkens.CreateStartLoadBalancerListenerRequest()
 	req.LoadBalancerId, req.ListenerPort, req.ListenerProtocol = lbID, requests.NewInteger(port), wireProtocol(protocol)
-	return c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
-		_, err := cl.StartLoadBalancerListener(req)
-		return err
-	})
+	_, err := send(ctx, c, (*sdkens.Client).StartLoadBalancerListener, req)
+	return err
 }
 
 // StopListener implements Cloud.
 func (c *Client) StopListener(ctx context.Context, lbID string, port int, protocol string) error {
 	req := sdkens.CreateStopLoadBalancerListenerRequest()
 	req.LoadBalancerId, req.ListenerPort, req.ListenerProtocol = lbID, requests.NewInteger(port), wireProtocol(protocol)
-	return c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
-		_, err := cl.StopLoadBalancerListener(req)
-		return err
-	})
+	_, err := send(ctx, c, (*sdkens.Client).StopLoadBalancerListener, req)
+	return err
 }
 
 // DeleteListener implements Cloud.
 func (c *Client) DeleteListener(ctx context.Context, lbID string, port int, protocol string) error {
 	req := sdkens.CreateDeleteLoadBalancerListenerRequest()
 	req.LoadBalancerId, req.ListenerPort, req.ListenerProtocol = lbID, requests.NewInteger(port), wireProtocol(protocol)
-	return c.call(ctx, req.GetActionName(), func(cl *sdkens.Client) error {
-		_, err := cl.DeleteLoadBalancerListener(req)
-		return err
-	})
+	_, err := send(ctx, c, (*sdkens.Client).DeleteLoadBalancerListener, req)
+	return err
 }

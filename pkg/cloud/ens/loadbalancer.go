@@ -20,32 +20,23 @@ func (c *Client) CreateLoadBalancer(ctx context.Context, in CreateLoadBalancerRe
 	req.LoadBalancerSpec = in.Spec
 	req.PayType = in.PayType
 	req.ClientToken = in.ClientToken
-	var id string
-	err := c.call(ctx, "CreateLoadBalancer", func(cl *sdkens.Client) error {
-		resp, err := cl.CreateLoadBalancer(req)
-		if err == nil {
-			id = resp.LoadBalancerId
-		}
-		return err
-	})
-	return id, err
+	resp, err := send(ctx, c, (*sdkens.Client).CreateLoadBalancer, req)
+	if err != nil {
+		return "", err
+	}
+	return resp.LoadBalancerId, nil
 }
 
 // DescribeLoadBalancer implements Cloud.
 func (c *Client) DescribeLoadBalancer(ctx context.Context, id string) (*LoadBalancer, error) {
-	const action = "DescribeLoadBalancerAttribute"
 	req := sdkens.CreateDescribeLoadBalancerAttributeRequest()
 	req.LoadBalancerId = id
-	var resp *sdkens.DescribeLoadBalancerAttributeResponse
-	err := c.call(ctx, action, func(cl *sdkens.Client) (err error) {
-		resp, err = cl.DescribeLoadBalancerAttribute(req)
-		return err
-	})
+	resp, err := send(ctx, c, (*sdkens.Client).DescribeLoadBalancerAttribute, req)
 	if err != nil {
 		return nil, err
 	}
 	if resp.LoadBalancerId == "" {
-		return nil, &APIError{Action: action, Code: "EmptyResponse", Message: fmt.Sprintf("no load balancer %q in the answer", id), HTTPStatus: resp.GetHttpStatus(), RequestID: resp.RequestId, Kind: ErrNotFound}
+		return nil, &APIError{Action: req.GetActionName(), Code: "EmptyResponse", Message: fmt.Sprintf("no load balancer %q in the answer", id), HTTPStatus: resp.GetHttpStatus(), RequestID: resp.RequestId, Kind: ErrNotFound}
 	}
 	lb := &LoadBalancer{
 		ID: resp.LoadBalancerId, Name: resp.LoadBalancerName, RegionID: resp.EnsRegionId,
@@ -76,11 +67,7 @@ func (c *Client) ListLoadBalancers(ctx context.Context, f LoadBalancerFilter) ([
 		req.NetworkId = f.NetworkID
 		req.PageNumber = requests.NewInteger(page)
 		req.PageSize = requests.NewInteger(PageSize)
-		var resp *sdkens.DescribeLoadBalancersResponse
-		err := c.call(ctx, "DescribeLoadBalancers", func(cl *sdkens.Client) (err error) {
-			resp, err = cl.DescribeLoadBalancers(req)
-			return err
-		})
+		resp, err := send(ctx, c, (*sdkens.Client).DescribeLoadBalancers, req)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -107,10 +94,8 @@ func (c *Client) SetLoadBalancerStatus(ctx context.Context, id, status string) e
 	req := sdkens.CreateSetLoadBalancerStatusRequest()
 	req.LoadBalancerId = id
 	req.LoadBalancerStatus = status
-	return c.call(ctx, "SetLoadBalancerStatus", func(cl *sdkens.Client) error {
-		_, err := cl.SetLoadBalancerStatus(req)
-		return err
-	})
+	_, err := send(ctx, c, (*sdkens.Client).SetLoadBalancerStatus, req)
+	return err
 }
 
 // ReleaseLoadBalancer implements Cloud.
@@ -122,10 +107,8 @@ func (c *Client) ReleaseLoadBalancer(ctx context.Context, id string) error {
 func (c *Client) releaseInstance(ctx context.Context, id string) error {
 	req := sdkens.CreateReleaseInstanceRequest()
 	req.InstanceId = id
-	return c.call(ctx, "ReleaseInstance", func(cl *sdkens.Client) error {
-		_, err := cl.ReleaseInstance(req)
-		return err
-	})
+	_, err := send(ctx, c, (*sdkens.Client).ReleaseInstance, req)
+	return err
 }
 
 // matches reports whether a filter field (empty = any) matches a value.

@@ -82,63 +82,46 @@ func (c *Controller) onPoolService(old, cur any) {
 }
 
 func (c *Controller) onService(old, cur any) {
-	o, _ := old.(*corev1.Service)
-	n, _ := cur.(*corev1.Service)
-	if o != nil && n != nil && !serviceChangedRelevantly(o, n) {
-		return
-	}
-	key := func(s *corev1.Service) string {
-		if s == nil {
-			return ""
-		}
-		return s.Namespace + "/" + s.Name
-	}
-	c.enqueueIndexedPair(indexByService, key(o), key(n))
+	enqueueByIndex(c, indexByService, old, cur, serviceChangedRelevantly,
+		func(s *corev1.Service) string { return s.Namespace + "/" + s.Name })
 }
 
 func (c *Controller) onNodePool(old, cur any) {
-	o, _ := old.(*v1beta2.NodePool)
-	n, _ := cur.(*v1beta2.NodePool)
-	if o != nil && n != nil && !poolChangedRelevantly(o, n) {
-		return
-	}
-	name := func(p *v1beta2.NodePool) string {
-		if p == nil {
-			return ""
-		}
-		return p.Name
-	}
-	c.enqueueIndexedPair(indexByPool, name(o), name(n))
+	enqueueByIndex(c, indexByPool, old, cur, poolChangedRelevantly,
+		func(p *v1beta2.NodePool) string { return p.Name })
 }
 
 func (c *Controller) onNode(old, cur any) {
-	o, _ := old.(*corev1.Node)
-	n, _ := cur.(*corev1.Node)
-	if o != nil && n != nil && !nodeChangedRelevantly(o, n) {
-		return
-	}
-	pool := func(x *corev1.Node) string {
-		if x == nil {
-			return ""
-		}
-		return x.Labels[apis.LabelNodePool]
-	}
-	c.enqueueIndexedPair(indexByPool, pool(o), pool(n))
+	enqueueByIndex(c, indexByPool, old, cur, nodeChangedRelevantly,
+		func(n *corev1.Node) string { return n.Labels[apis.LabelNodePool] })
 }
 
 func (c *Controller) onEndpointSlice(old, cur any) {
-	o, _ := old.(*discoveryv1.EndpointSlice)
-	n, _ := cur.(*discoveryv1.EndpointSlice)
-	if o != nil && n != nil && !sliceChangedRelevantly(o, n) {
-		return
-	}
-	svc := func(s *discoveryv1.EndpointSlice) string {
-		if s == nil || s.Labels[discoveryv1.LabelServiceName] == "" {
+	enqueueByIndex(c, indexByService, old, cur, sliceChangedRelevantly, func(s *discoveryv1.EndpointSlice) string {
+		if s.Labels[discoveryv1.LabelServiceName] == "" {
 			return ""
 		}
 		return s.Namespace + "/" + s.Labels[discoveryv1.LabelServiceName]
+	})
+}
+
+// enqueueByIndex handles an event on an object PoolServices are looked up
+// by: unless an update changed nothing relevant, it enqueues the
+// PoolServices indexed under the old and the new object's value. A missing
+// side (add, delete) or a foreign type has no value.
+func enqueueByIndex[T any](c *Controller, index string, old, cur any, changed func(o, n *T) bool, value func(*T) string) {
+	o, _ := old.(*T)
+	n, _ := cur.(*T)
+	if o != nil && n != nil && !changed(o, n) {
+		return
 	}
-	c.enqueueIndexedPair(indexByService, svc(o), svc(n))
+	valueOf := func(x *T) string {
+		if x == nil {
+			return ""
+		}
+		return value(x)
+	}
+	c.enqueueIndexedPair(index, valueOf(o), valueOf(n))
 }
 
 // enqueueIndexedPair enqueues the PoolServices indexed under an object's

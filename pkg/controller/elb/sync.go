@@ -101,15 +101,18 @@ func (c *Controller) ensure(ctx context.Context, o objects) (time.Duration, erro
 	if err := c.checkSharing(o, cfg); err != nil {
 		return c.inputError(ctx, o, err)
 	}
-	// Validate everything but the instances before any cloud call.
-	if _, err := elbmodel.Build(in, nil); err != nil {
+	// Validate everything but the instances before any cloud call; the
+	// backends are filled in once the instances are known.
+	d, err := elbmodel.Build(in, nil)
+	if err != nil {
 		return c.inputError(ctx, o, err)
 	}
-	instances, err := c.instances(ctx, elbmodel.BackendInstanceIDs(in))
+	ids := elbmodel.BackendInstanceIDs(in)
+	instances, err := c.instances(ctx, ids)
 	if err != nil {
 		return c.cloudError(ctx, o, err)
 	}
-	d, _ := elbmodel.Build(in, instances)
+	d.SetBackends(ids, instances, in.Config.Weight)
 	actual, err := c.readActual(ctx, o.ps, d)
 	if err != nil {
 		return c.cloudError(ctx, o, err)
@@ -237,23 +240,21 @@ func joinNonEmpty(a, b string) string {
 }
 
 func serviceName(ps *v1alpha1.PoolService) string {
-	if n := ps.Labels[apis.LabelServiceName]; n != "" {
-		return n
-	}
-	for _, r := range ps.OwnerReferences {
-		if r.Kind == "Service" {
-			return r.Name
-		}
-	}
-	return ""
+	return labelOrOwner(ps, apis.LabelServiceName, "Service")
 }
 
 func poolName(ps *v1alpha1.PoolService) string {
-	if n := ps.Labels[apis.LabelPoolName]; n != "" {
+	return labelOrOwner(ps, apis.LabelPoolName, "NodePool")
+}
+
+// labelOrOwner names what the PoolService was made for: its label, else its
+// owner of that kind (for PoolServices whose labels were edited away).
+func labelOrOwner(ps *v1alpha1.PoolService, label, kind string) string {
+	if n := ps.Labels[label]; n != "" {
 		return n
 	}
 	for _, r := range ps.OwnerReferences {
-		if r.Kind == "NodePool" {
+		if r.Kind == kind {
 			return r.Name
 		}
 	}

@@ -4,18 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
-	"time"
 
-	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/utils/ptr"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
+	"github.com/edge-lb/edge-controller-manager/pkg/apis/internal/apitest"
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
 	"github.com/edge-lb/edge-controller-manager/pkg/generated/clientset/versioned/fake"
 	informers "github.com/edge-lb/edge-controller-manager/pkg/generated/informers/externalversions"
@@ -32,79 +29,43 @@ func poolService(name, pool string) *v1alpha1.PoolService {
 }
 
 func TestPoolServiceClientAndInformer(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	client := fake.NewSimpleClientset(poolService("cube-svc-np-hefei", "np-hefei"))
-	pss := client.NetworkV1alpha1().PoolServices("default")
-
-	w, err := pss.Watch(ctx, metav1.ListOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
-	// A watch from no resource version starts with the existing objects.
-	if ev := <-w.ResultChan(); ev.Type != watch.Added || ev.Object.(*v1alpha1.PoolService).Name != "cube-svc-np-hefei" {
-		t.Errorf("watch got %v %v, want ADDED cube-svc-np-hefei first", ev.Type, ev.Object)
-	}
 	factory := informers.NewSharedInformerFactory(client, 0)
 	lister := factory.Network().V1alpha1().PoolServices().Lister()
-	factory.StartWithContext(ctx)
-	if err := factory.WaitForCacheSyncWithContext(ctx).AsError(); err != nil {
-		t.Fatal(err)
-	}
-
-	created, err := pss.Create(ctx, poolService("cube-svc-np-chengdu", "np-chengdu"), metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ev := <-w.ResultChan(); ev.Type != watch.Added || ev.Object.(*v1alpha1.PoolService).Name != "cube-svc-np-chengdu" {
-		t.Errorf("watch got %v %v, want ADDED cube-svc-np-chengdu", ev.Type, ev.Object)
-	}
-
-	list, err := pss.List(ctx, metav1.ListOptions{LabelSelector: apis.LabelPoolName + "=np-chengdu"})
-	if err != nil || len(list.Items) != 1 || list.Items[0].Name != "cube-svc-np-chengdu" {
-		t.Fatalf("list by pool label = %v, %v", list, err)
-	}
-
-	created.Status = v1alpha1.PoolServiceStatus{
-		LoadBalancer:           corev1.LoadBalancerStatus{Ingress: []corev1.LoadBalancerIngress{{IP: "144.121.0.1"}}},
-		AggregateToAnnotations: map[string]string{apis.AnnotationLoadBalancerID: "lb-chengdu-1"},
-	}
-	meta.SetStatusCondition(&created.Status.Conditions, metav1.Condition{Type: apis.ConditionReady, Status: metav1.ConditionTrue, Reason: "Ensured"})
-	updated, err := pss.UpdateStatus(ctx, created, metav1.UpdateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ev := <-w.ResultChan(); ev.Type != watch.Modified {
-		t.Errorf("watch got %v after status update, want MODIFIED", ev.Type)
-	}
-	got, err := pss.Get(ctx, "cube-svc-np-chengdu", metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(updated.Status, got.Status); diff != "" || !meta.IsStatusConditionTrue(got.Status.Conditions, apis.ConditionReady) {
-		t.Errorf("status after UpdateStatus (-want +got):\n%s", diff)
-	}
-
-	// The informer's lister follows: both objects, the status included.
-	err = wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
-		ps, err := lister.PoolServices("default").Get("cube-svc-np-chengdu")
-		return err == nil && len(ps.Status.LoadBalancer.Ingress) == 1, nil
-	})
-	if err != nil {
-		t.Fatalf("lister never saw the status: %v", err)
-	}
-	all, _ := lister.List(labels.Everything())
-	if len(all) != 2 {
-		t.Errorf("lister holds %d PoolServices, want 2", len(all))
-	}
-
-	if err := pss.Delete(ctx, "cube-svc-np-hefei", metav1.DeleteOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if ev := <-w.ResultChan(); ev.Type != watch.Deleted || ev.Object.(*v1alpha1.PoolService).Name != "cube-svc-np-hefei" {
-		t.Errorf("watch got %v, want DELETED cube-svc-np-hefei", ev.Type)
-	}
+	pss := client.NetworkV1alpha1().PoolServices("default")
+	apitest.ClientScenario[*v1alpha1.PoolService]{
+		Client: pss, Informers: factory, Existing: "cube-svc-np-hefei",
+		Create: poolService("cube-svc-np-chengdu", "np-chengdu"),
+		List: func(ctx context.Context) ([]string, error) {
+			list, err := pss.List(ctx, metav1.ListOptions{LabelSelector: apis.LabelPoolName + "=np-chengdu"})
+			if err != nil {
+				return nil, err
+			}
+			return apitest.Names(list.Items), nil
+		},
+		WantListed: []string{"cube-svc-np-chengdu"},
+		SetStatus: func(ps *v1alpha1.PoolService) {
+			ps.Status = v1alpha1.PoolServiceStatus{
+				LoadBalancer:           corev1.LoadBalancerStatus{Ingress: []corev1.LoadBalancerIngress{{IP: "144.121.0.1"}}},
+				AggregateToAnnotations: map[string]string{apis.AnnotationLoadBalancerID: "lb-chengdu-1"},
+			}
+			meta.SetStatusCondition(&ps.Status.Conditions, metav1.Condition{Type: apis.ConditionReady, Status: metav1.ConditionTrue, Reason: "Ensured"})
+		},
+		Status: func(ps *v1alpha1.PoolService) any { return ps.Status },
+		StatusOK: func(ps *v1alpha1.PoolService) bool {
+			return meta.IsStatusConditionTrue(ps.Status.Conditions, apis.ConditionReady)
+		},
+		// The informer's lister follows: both objects, the status included.
+		ListerSawStatus: func() bool {
+			ps, err := lister.PoolServices("default").Get("cube-svc-np-chengdu")
+			return err == nil && len(ps.Status.LoadBalancer.Ingress) == 1
+		},
+		ListerCount: func() (int, error) {
+			all, err := lister.List(labels.Everything())
+			return len(all), err
+		},
+		WantLister: 2,
+	}.Run(t)
 }
 
 // TestPoolServiceWireFormat pins the JSON names OpenYurt clusters use.
@@ -114,31 +75,10 @@ func TestPoolServiceWireFormat(t *testing.T) {
 	ps.Status.AggregateToAnnotations = map[string]string{"k": "v"}
 	ps.Status.AggregateToLabels = map[string]string{"l": "w"}
 	ps.Status.Conditions = []metav1.Condition{{Type: "Ready", Status: "True", Reason: "R"}}
-	data, err := json.Marshal(ps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var raw struct {
-		Spec   map[string]any `json:"spec"`
-		Status map[string]any `json:"status"`
-	}
-	if err := json.Unmarshal(data, &raw); err != nil {
-		t.Fatal(err)
-	}
-	if raw.Spec["loadBalancerClass"] != apis.LoadBalancerClassELB {
-		t.Errorf("spec %v", raw.Spec)
-	}
-	for _, k := range []string{"loadBalancer", "aggregateToAnnotations", "aggregateToLabels", "conditions"} {
-		if _, ok := raw.Status[k]; !ok {
-			t.Errorf("status has no %q: %s", k, data)
-		}
-	}
-	var back v1alpha1.PoolService
-	if err := json.Unmarshal(data, &back); err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(ps, &back); diff != "" {
-		t.Errorf("round trip (-want +got):\n%s", diff)
+	spec := apitest.CheckJSON(t, ps, &v1alpha1.PoolService{}, nil,
+		[]string{"loadBalancer", "aggregateToAnnotations", "aggregateToLabels", "conditions"})
+	if want, _ := json.Marshal(apis.LoadBalancerClassELB); string(spec["loadBalancerClass"]) != string(want) {
+		t.Errorf("spec %v", spec)
 	}
 	if empty, _ := json.Marshal(v1alpha1.PoolService{}); string(empty) != `{"metadata":{},"spec":{},"status":{"loadBalancer":{}}}` {
 		t.Errorf("empty PoolService marshals as %s", empty)
