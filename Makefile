@@ -47,11 +47,14 @@ verify-deps:
 verify-codegen:
 	hack/verify-codegen.sh
 
-# kubectl kustomize checks that both install variants build; the Go test in
-# pkg/manager checks their content either way.
+# kubectl kustomize checks that both install variants build (kubectl from
+# PATH, else the one hack/local-cluster builds); the Go test in pkg/manager
+# checks their content either way, and the e2e suite applies them to a real
+# API server with --dry-run.
+KUBECTL ?= $(shell command -v kubectl 2>/dev/null || { d=$$(hack/local-cluster/build.sh --bin-dir 2>/dev/null) && [ -x "$$d/kubectl" ] && echo "$$d/kubectl"; })
 verify-manifests:
-	@if command -v kubectl >/dev/null 2>&1; then \
-		kubectl kustomize manifests >/dev/null && kubectl kustomize manifests/standalone >/dev/null && \
+	@if [ -n "$(KUBECTL)" ]; then \
+		$(KUBECTL) kustomize manifests >/dev/null && $(KUBECTL) kustomize manifests/standalone >/dev/null && \
 		echo "manifests/ and manifests/standalone build"; \
 	else echo "kubectl not found: skipping kustomize build (TestKustomizations still ran)"; fi
 
