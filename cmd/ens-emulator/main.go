@@ -51,6 +51,10 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.cfg.StateFile, "state-file", "", "persist the inventory here; loaded at start when present")
 	fs.BoolVar(&o.tls, "tls", false, "serve HTTPS with a self-signed certificate")
 	fs.DurationVar(&o.cfg.ActiveDelay, "active-delay", 0, "how long a new ELB reads as Creating before Active")
+	fs.DurationVar(&o.cfg.ListenerTransitionDelay, "listener-transition-delay", 0,
+		"how long a listener reads Starting/Stopping/Configuring after Start/Stop/Set (0: at once)")
+	fs.DurationVar(&o.cfg.EIPTransitionDelay, "eip-transition-delay", 0,
+		"how long an EIP reads Associating/Unassociating after those calls (0: at once)")
 	fs.Uint64Var(&o.cfg.Seed, "seed", 1, "seed of generated ids, addresses and random faults")
 	fs.StringVar(&o.faultsFile, "faults-file", "", "YAML or JSON map of action to fault")
 	fs.Func("fault", "ACTION=CODE:RATE[,latency=D][,visibility=D][,failnext=N][,status=S][,applied] (repeatable)",

@@ -21,12 +21,14 @@ func TestParseFlags(t *testing.T) {
 	if err := os.WriteFile(faults, []byte("CreateLoadBalancer: {code: Throttling, rate: 0.5}\nDescribeInstances: {failNext: 1}\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	o, err := parseFlags([]string{"--listen-address=:0", "--seed=9", "--active-delay=3s", "--faults-file=" + faults,
+	o, err := parseFlags([]string{"--listen-address=:0", "--seed=9", "--active-delay=3s",
+		"--listener-transition-delay=250ms", "--eip-transition-delay=1s", "--faults-file=" + faults,
 		"--fault=CreateLoadBalancer=ServiceUnavailable:1", "--fault", "AddBackendServers=latency=10ms"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.listen != ":0" || o.cfg.Seed != 9 || o.cfg.ActiveDelay != 3*time.Second || o.cfg.AccessKeyID != ensemulator.DefaultAccessKeyID {
+	if o.listen != ":0" || o.cfg.Seed != 9 || o.cfg.ActiveDelay != 3*time.Second ||
+		o.cfg.ListenerTransitionDelay != 250*time.Millisecond || o.cfg.EIPTransitionDelay != time.Second || o.cfg.AccessKeyID != ensemulator.DefaultAccessKeyID {
 		t.Fatalf("options = %+v", o)
 	}
 	want := map[string]ensemulator.Fault{

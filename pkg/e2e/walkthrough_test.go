@@ -241,12 +241,7 @@ func TestWalkthroughExistingELBs(t *testing.T) {
 // cleanUserELBs removes what the test left on the user's ELBs (by
 // contract the controller does not), so that later runs start clean.
 func cleanUserELBs(t *testing.T) {
-	c, err := ens.NewClient(ens.Config{AccessKeyID: ensemulator.DefaultAccessKeyID, AccessKeySecret: ensemulator.DefaultAccessKeySecret,
-		Region: "cn-hefei-cmcc-2", Endpoint: s.emu.Endpoint(), Scheme: "HTTP"})
-	if err != nil {
-		t.Errorf("ENS client: %v", err)
-		return
-	}
+	c := ensClient(t)
 	ctx := context.Background()
 	inv := inventory(t)
 	for _, u := range userELBs {

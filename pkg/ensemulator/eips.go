@@ -124,7 +124,8 @@ func (e *Emulator) associateEip(c *call) (obj, *apiError) {
 	if aerr := e.checkAssociation(eip, lb); aerr != nil {
 		return nil, aerr
 	}
-	eip.Status, eip.InstanceID, eip.InstanceType = eipInUse, lb.ID, eipTypeELB
+	eip.InstanceID, eip.InstanceType = lb.ID, eipTypeELB
+	e.moveEIP(eip, eipAssociating, eipInUse, c.now)
 	return obj{}, nil
 }
 
@@ -151,7 +152,7 @@ func (e *Emulator) unassociateEip(c *call) (obj, *apiError) {
 	if eip.Status != eipInUse {
 		return nil, newError(CodeIncorrectEipStatus, "The EIP %s is %s, not InUse.", eip.ID, eip.Status)
 	}
-	eip.Status, eip.InstanceID, eip.InstanceType = eipAvailable, "", ""
+	e.moveEIP(eip, eipUnassociating, eipAvailable, c.now)
 	return obj{}, nil
 }
 

@@ -31,6 +31,13 @@ type Config struct {
 	StateFile string
 	// ActiveDelay is how long a new ELB reads as Creating before Active.
 	ActiveDelay time.Duration
+	// ListenerTransitionDelay is how long a listener reads Starting after
+	// StartLoadBalancerListener, Stopping after Stop, and Configuring after
+	// a Set…ListenerAttribute call, as on real ENS; 0 settles at once.
+	ListenerTransitionDelay time.Duration
+	// EIPTransitionDelay is how long an EIP reads Associating or
+	// Unassociating after those calls; 0 settles at once.
+	EIPTransitionDelay time.Duration
 	// Seed makes ids, addresses and random faults reproducible.
 	Seed uint64
 	// Faults are the initial faults by action name (or AllActions).
@@ -140,8 +147,9 @@ func (e *Emulator) Handler() http.Handler {
 func (e *Emulator) Inventory() Inventory {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	inv := e.store.snapshot()
 	now := e.cfg.Now()
+	e.store.settle(now)
+	inv := e.store.snapshot()
 	for i := range inv.LoadBalancers {
 		inv.LoadBalancers[i].Status = effectiveLBStatus(&inv.LoadBalancers[i], now)
 	}

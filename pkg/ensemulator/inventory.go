@@ -46,7 +46,7 @@ type Instance struct {
 	RegionID  string `json:"regionId"`
 	NetworkID string `json:"networkId"`
 	VSwitchID string `json:"vSwitchId"`
-	// Status is Running, Stopped or Expired.
+	// Status is Running, Stopped or Expired (see SetInstanceStatus).
 	Status    string `json:"status"`
 	PrivateIP string `json:"privateIp"`
 }
@@ -73,7 +73,8 @@ type LoadBalancer struct {
 }
 
 // Listener is one ELB listener. Protocol is upper case (TCP, UDP, HTTP,
-// HTTPS); Status is Running or Stopped.
+// HTTPS); Status is Running or Stopped, or for a while Starting,
+// Configuring or Stopping (Config.ListenerTransitionDelay).
 type Listener struct {
 	Port                      int       `json:"port"`
 	Protocol                  string    `json:"protocol"`
@@ -109,6 +110,10 @@ type Listener struct {
 	XForwardedFor             string    `json:"xForwardedFor,omitempty"`
 	ServerCertificateID       string    `json:"serverCertificateId,omitempty"`
 	CreateTime                time.Time `json:"createTime"`
+	// SettleAt and SettleTo: a listener in a transitional Status
+	// (Starting, Configuring, Stopping) reads as SettleTo from SettleAt on.
+	SettleAt *time.Time `json:"settleAt,omitempty"`
+	SettleTo string     `json:"settleTo,omitempty"`
 }
 
 // Backend is one ENS instance behind an ELB on one port.
@@ -131,8 +136,12 @@ type EIP struct {
 	Isp                string `json:"isp,omitempty"`
 	InternetChargeType string `json:"internetChargeType,omitempty"`
 	InstanceChargeType string `json:"instanceChargeType,omitempty"`
-	// Status is Available or InUse.
+	// Status is Available or InUse, or for a while Associating or
+	// Unassociating (Config.EIPTransitionDelay): it is SettleTo from
+	// SettleAt on. An Unassociating EIP keeps its InstanceID until then.
 	Status       string     `json:"status"`
+	SettleAt     *time.Time `json:"settleAt,omitempty"`
+	SettleTo     string     `json:"settleTo,omitempty"`
 	InstanceID   string     `json:"instanceId,omitempty"`
 	InstanceType string     `json:"instanceType,omitempty"`
 	CreateTime   time.Time  `json:"createTime"`

@@ -185,21 +185,32 @@ func listenerSet(proto string) handlerFunc {
 			return nil, aerr
 		}
 		l := lb.Listeners[i]
+		if aerr := checkListenerSettled(lb, &l); aerr != nil {
+			return nil, aerr
+		}
 		if aerr := applyListenerParams(&l, c.p); aerr != nil {
 			return nil, aerr
 		}
+		e.moveListener(&l, listenerConfiguring, l.Status, c.now)
 		lb.Listeners[i] = l
 		return obj{}, nil
 	}
 }
 
-func listenerSetStatus(status string) handlerFunc {
+// listenerSetStatus starts or stops a listener; doing it again is a no-op.
+func listenerSetStatus(transitional, status string) handlerFunc {
 	return func(e *Emulator, c *call) (obj, *apiError) {
 		lb, i, aerr := e.targetListener(c, c.p.str("ListenerProtocol"))
 		if aerr != nil {
 			return nil, aerr
 		}
-		lb.Listeners[i].Status = status
+		l := &lb.Listeners[i]
+		if aerr := checkListenerSettled(lb, l); aerr != nil {
+			return nil, aerr
+		}
+		if l.Status != status {
+			e.moveListener(l, transitional, status, c.now)
+		}
 		return obj{}, nil
 	}
 }

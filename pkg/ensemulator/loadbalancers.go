@@ -225,6 +225,7 @@ func (e *Emulator) releaseLB(id string) {
 	for _, eip := range e.store.eips {
 		if eip.InstanceID == id {
 			eip.Status, eip.InstanceID, eip.InstanceType = eipAvailable, "", ""
+			eip.SettleAt, eip.SettleTo = nil, ""
 		}
 	}
 	delete(e.store.lbs, id)

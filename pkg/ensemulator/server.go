@@ -45,8 +45,8 @@ var actions = map[string]actionSpec{
 	"DescribeLoadBalancerHTTPListenerAttribute":  {listenerDescribe("HTTP"), false},
 	"DescribeLoadBalancerHTTPSListenerAttribute": {listenerDescribe("HTTPS"), false},
 	"DescribeLoadBalancerListeners":              {(*Emulator).describeListeners, false},
-	"StartLoadBalancerListener":                  {listenerSetStatus(listenerRun), true},
-	"StopLoadBalancerListener":                   {listenerSetStatus(listenerStop), true},
+	"StartLoadBalancerListener":                  {listenerSetStatus(listenerStarting, listenerRun), true},
+	"StopLoadBalancerListener":                   {listenerSetStatus(listenerStopping, listenerStop), true},
 	"DeleteLoadBalancerListener":                 {(*Emulator).deleteListener, true},
 	"AddBackendServers":                          {(*Emulator).addBackendServers, true},
 	"RemoveBackendServers":                       {(*Emulator).removeBackendServers, true},
@@ -142,6 +142,7 @@ func (e *Emulator) execute(c *call, spec actionSpec) (obj, *apiError) {
 		return nil, injected
 	}
 	c.now = e.cfg.Now()
+	e.store.settle(c.now)
 	body, aerr := spec.handle(e, c)
 	if aerr == nil && spec.mutating {
 		e.persist()

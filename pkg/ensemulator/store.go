@@ -34,6 +34,9 @@ type store struct {
 	instances map[string]*Instance
 	lbs       map[string]*LoadBalancer
 	eips      map[string]*EIP
+	// transitions counts listeners and EIPs with a pending SettleAt, so
+	// that settle costs nothing when there are none.
+	transitions int
 }
 
 // newStore indexes an inventory and checks that its references hold.
@@ -114,6 +117,9 @@ func (s *store) addLoadBalancers(inv *Inventory) error {
 		for j := range lb.Listeners {
 			lb.Listeners[j].Protocol = strings.ToUpper(lb.Listeners[j].Protocol)
 			lb.Listeners[j].Status = cmp.Or(lb.Listeners[j].Status, listenerStop)
+			if lb.Listeners[j].SettleAt != nil {
+				s.transitions++
+			}
 		}
 		s.lbs[lb.ID] = lb
 	}
@@ -132,9 +138,14 @@ func (s *store) addEIPs(inv *Inventory) error {
 		if e.InstanceID != "" && s.lbs[e.InstanceID] == nil {
 			return fmt.Errorf("EIP %s: bound to unknown load balancer %q", e.ID, e.InstanceID)
 		}
-		e.Status = eipAvailable
-		if e.InstanceID != "" {
-			e.Status, e.InstanceType = eipInUse, eipTypeELB
+		if e.SettleAt != nil {
+			// A saved state caught mid-transition: keep it, settle it later.
+			s.transitions++
+		} else {
+			e.Status = eipAvailable
+			if e.InstanceID != "" {
+				e.Status, e.InstanceType = eipInUse, eipTypeELB
+			}
 		}
 		s.eips[e.ID] = e
 	}

@@ -1,0 +1,205 @@
+package elb
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/apis"
+	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator"
+	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator/emulatortest"
+)
+
+// TestInstanceStopsAndStartsMidway: an instance that stops (or expires)
+// while it backs the ELB leaves the backends on the next sync and comes
+// back once Running again; the listener and EIP are untouched meanwhile.
+func TestInstanceStopsAndStartsMidway(t *testing.T) {
+	both := []string{"i-hefei-1:30081/100", "i-hefei-2:30081/100"}
+	for _, status := range []string{"Stopped", "Expired"} {
+		t.Run(status, func(t *testing.T) {
+			h, lbID := managedHarness(t, corev1.ServiceExternalTrafficPolicyCluster)
+			if d := cmp.Diff(both, backends(h.lb(lbID))); d != "" {
+				t.Fatalf("backends before (-want +got):\n%s", d)
+			}
+			if err := h.emu.SetInstanceStatus("i-hefei-2", status); err != nil {
+				t.Fatal(err)
+			}
+			h.converge(hefeiKey)
+			if d := cmp.Diff([]string{"i-hefei-1:30081/100"}, backends(h.lb(lbID))); d != "" {
+				t.Errorf("backends with i-hefei-2 %s (-want +got):\n%s", status, d)
+			}
+			if c := h.emu.Calls(); c["RemoveBackendServers"] != 1 {
+				t.Errorf("RemoveBackendServers called %d times, want 1", c["RemoveBackendServers"])
+			}
+			h.assertManaged(hefeiKey, hefeiName, []string{"i-hefei-1:30081/100"})
+
+			if err := h.emu.SetInstanceStatus("i-hefei-2", "Running"); err != nil {
+				t.Fatal(err)
+			}
+			h.converge(hefeiKey)
+			if got := h.assertManaged(hefeiKey, hefeiName, both); got != lbID {
+				t.Errorf("ELB %s replaced by %s", lbID, got)
+			}
+			// The other pool never saw any of it.
+			h.assertManaged(chengduKey, chengName, []string{"i-chengdu-1:30081/100", "i-chengdu-2:30081/100"})
+		})
+	}
+}
+
+// transitionalHarness is the walkthrough against an emulator whose new
+// ELBs, listeners and EIPs pass through Creating, Starting/Configuring and
+// Associating/Unassociating first, as on real ENS.
+func transitionalHarness(t *testing.T) *harness {
+	h := newHarness(t, emulatortest.WithActiveDelay(60*time.Millisecond),
+		emulatortest.WithConfig(func(c *ensemulator.Config) {
+			c.ListenerTransitionDelay, c.EIPTransitionDelay = 150*time.Millisecond, 150*time.Millisecond
+		}))
+	h.seedWalkthrough(nil, corev1.ServiceExternalTrafficPolicyCluster)
+	h.emu.ResetCalls()
+	return h
+}
+
+// convergeWatching is converge that records, after every sync, the
+// statuses of the ELB, listeners and EIP named name, and counts the syncs
+// that asked to look again later.
+func (h *harness) convergeWatching(key, name string) (seen map[string]bool, requeues int) {
+	h.t.Helper()
+	seen = map[string]bool{}
+	for round := 0; ; round++ {
+		if round > 60 {
+			h.t.Fatalf("%s did not converge; saw %v", key, seen)
+		}
+		after, err := h.syncOnce(key)
+		if err != nil {
+			h.t.Fatalf("sync %s: %v", key, err)
+		}
+		for _, lb := range h.lbsNamed(name) {
+			seen["ELB "+lb.Status] = true
+			for _, l := range lb.Listeners {
+				seen["listener "+l.Status] = true
+			}
+		}
+		for _, e := range h.eipsNamed(name) {
+			seen["EIP "+e.Status] = true
+		}
+		if after == 0 {
+			return seen, requeues
+		}
+		requeues++
+		time.Sleep(after)
+	}
+}
+
+func wantSeen(t *testing.T, what string, seen map[string]bool, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !seen[w] {
+			t.Errorf("%s: never saw %q while converging; saw %v", what, w, seen)
+		}
+	}
+}
+
+// waitEIPSettled waits until the emulator has finished an association the
+// controller made in its last sync (the controller counts an Associating
+// EIP that names the ELB as associated and has nothing left to do).
+func (h *harness) waitEIPSettled(name string) {
+	h.t.Helper()
+	h.waitFor("EIP "+name+" settled", func() bool {
+		eips := h.eipsNamed(name)
+		return len(eips) == 1 && (eips[0].Status == "InUse" || eips[0].Status == "Available")
+	})
+}
+
+// TestTransitionalStatesConverge: with ENS's transitional statuses on, a
+// managed Service still converges through requeues — ELB Active,
+// listener Running, EIP InUse, ingress set — with every creating call
+// made once; a listener update and a switch to intranet wait out
+// Configuring and Unassociating; deletion waits for the EIP, then
+// releases everything.
+func TestTransitionalStatesConverge(t *testing.T) {
+	h := transitionalHarness(t)
+	seen, requeues := h.convergeWatching(hefeiKey, hefeiName)
+	wantSeen(t, "create", seen, "ELB Creating", "listener Starting", "EIP Associating")
+	t.Logf("create: %d requeues, saw %v", requeues, seen)
+	if requeues < 3 {
+		t.Errorf("converged after %d requeues; want the Creating and Starting states waited out", requeues)
+	}
+	h.waitEIPSettled(hefeiName)
+	h.converge(hefeiKey)
+	lbID := h.assertManaged(hefeiKey, hefeiName, []string{"i-hefei-1:30081/100", "i-hefei-2:30081/100"})
+	if lb := h.lb(lbID); lb.Status != "Active" {
+		t.Errorf("ELB status %s, want Active", lb.Status)
+	}
+	calls := h.emu.Calls()
+	for _, action := range creationSteps {
+		if calls[action] != 1 {
+			t.Errorf("%s called %d times, want once: %v", action, calls[action], calls)
+		}
+	}
+	if n := len(h.emu.Inventory().LoadBalancers); n != 3 {
+		t.Errorf("%d ELBs in the account, want the 2 user ELBs and ours", n)
+	}
+
+	// A listener attribute change waits out Configuring.
+	h.editService(func(s *corev1.Service) { s.Annotations[apis.AnnotationScheduler] = "wrr" })
+	h.emu.ResetCalls()
+	seen, _ = h.convergeWatching(hefeiKey, hefeiName)
+	wantSeen(t, "update", seen, "listener Configuring", "listener Running")
+	if l := h.lb(lbID).Listeners; len(l) != 1 || l[0].Scheduler != "wrr" || l[0].Status != "Running" {
+		t.Errorf("listener after the update = %+v", l)
+	}
+	if c := h.emu.Calls(); c["SetLoadBalancerTCPListenerAttribute"] != 1 || h.emu.MutatingCalls() != 1 {
+		t.Errorf("update made %d mutating calls, want one Set: %v", h.emu.MutatingCalls(), c)
+	}
+
+	// Intranet: the EIP is unassociated, waited for, then released.
+	h.editService(func(s *corev1.Service) { s.Annotations[apis.AnnotationAddressType] = "intranet" })
+	seen, _ = h.convergeWatching(hefeiKey, hefeiName)
+	wantSeen(t, "intranet", seen, "EIP Unassociating")
+	if eips := h.eipsNamed(hefeiName); len(eips) != 0 {
+		t.Errorf("intranet: EIPs left %+v", eips)
+	}
+	if d := cmp.Diff([]string{h.lb(lbID).Address}, ingress(h.poolService(hefeiKey))); d != "" {
+		t.Errorf("intranet ingress (-want +got):\n%s", d)
+	}
+	checkDeleteThroughTransitions(t, h, lbID)
+}
+
+// checkDeleteThroughTransitions turns the Service back to internet, then
+// deletes the PoolService: cleanup waits for Unassociating and releases.
+func checkDeleteThroughTransitions(t *testing.T, h *harness, lbID string) {
+	t.Helper()
+	h.editService(func(s *corev1.Service) { delete(s.Annotations, apis.AnnotationAddressType) })
+	h.convergeWatching(hefeiKey, hefeiName)
+	h.waitEIPSettled(hefeiName)
+	h.converge(hefeiKey)
+	h.assertManaged(hefeiKey, hefeiName, []string{"i-hefei-1:30081/100", "i-hefei-2:30081/100"})
+
+	h.markDeleted(hefeiKey)
+	seen, requeues := h.convergeWatching(hefeiKey, hefeiName)
+	wantSeen(t, "delete", seen, "EIP Unassociating")
+	if requeues == 0 {
+		t.Error("cleanup did not wait for the EIP to be unassociated")
+	}
+	if lbs, eips := h.lbsNamed(hefeiName), h.eipsNamed(hefeiName); len(lbs)+len(eips) != 0 {
+		t.Errorf("after delete: ELBs %v EIPs %v left", lbs, eips)
+	}
+	if ps := h.poolService(hefeiKey); len(ps.Finalizers) != 0 {
+		t.Errorf("finalizers left: %v", ps.Finalizers)
+	}
+	inv := h.emu.Inventory()
+	if slices.ContainsFunc(inv.LoadBalancers, func(lb ensemulator.LoadBalancer) bool { return lb.ID == lbID }) {
+		t.Errorf("ELB %s not released", lbID)
+	}
+	for _, e := range inv.EIPs {
+		if e.Status != "InUse" {
+			t.Errorf("EIP left behind: %+v", e)
+		}
+	}
+	if ev := h.events(); !hasEvent(ev, corev1.EventTypeNormal, apis.EventCleanedLoadBalancer, lbID) {
+		t.Errorf("no CleanedLoadBalancer event naming %s: %v", lbID, ev)
+	}
+}
