@@ -53,15 +53,18 @@ func diffListeners(d Desired, actual []ens.Listener) (listenerDiff, error) {
 			del = append(del, Action{Type: DeleteListener, Listener: l})
 		default:
 			kept[keyOf(l)] = true
-			if !sameAttributes(l, w) {
-				upd = append(upd, Action{Type: UpdateListener, Listener: w})
-			}
 			switch st := strings.ToLower(l.Status); st {
 			case "", strings.ToLower(ens.ListenerRunning):
 			case strings.ToLower(ens.ListenerStopped):
 				start = append(start, Action{Type: StartListener, Listener: w})
 			default:
+				// ENS refuses to set a listener that is changing state:
+				// wait for it to settle, then update it.
 				waits = append(waits, fmt.Sprintf("listener %s:%d is %s", l.Protocol, l.Port, l.Status))
+				continue
+			}
+			if !sameAttributes(l, w) {
+				upd = append(upd, Action{Type: UpdateListener, Listener: w})
 			}
 		}
 	}

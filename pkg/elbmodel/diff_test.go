@@ -83,6 +83,13 @@ func TestDiff(t *testing.T) {
 			a.LoadBalancer.Listeners[0].Status = ens.ListenerStarting
 			return a
 		}, nil, true},
+		{"attributes changed while listener configuring: wait, no update", func(t *testing.T) Desired {
+			return desiredFor(t, map[string]string{apis.AnnotationScheduler: "wlc"})
+		}, func(Desired) Actual {
+			a := converged(base(t))
+			a.LoadBalancer.Listeners[0].Status = ens.ListenerConfiguring
+			return a
+		}, nil, true},
 		{"port added", func(t *testing.T) Desired {
 			return desiredFor(t, nil, tcp80, corev1.ServicePort{Port: 443, NodePort: 30443, Protocol: "TCP"})
 		}, func(Desired) Actual { return converged(base(t)) },
