@@ -411,7 +411,7 @@ func managedLBFor(ns, svc string) func(ensemulator.Inventory, string) (*ensemula
 	}
 }
 
-// patchJSON merge-patches a cluster object through the admin kubectl.
+// kubectl runs the built kubectl as the cluster admin and returns stdout.
 func kubectl(t *testing.T, args ...string) string {
 	t.Helper()
 	out, err := s.cluster.Kubectl(context.Background(), args...)
