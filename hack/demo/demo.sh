@@ -135,8 +135,14 @@ show() {
   # shellcheck disable=SC2059 # header is the format on purpose.
   printf "$header" "kubectl get ds cube"
   k get ds cube
-  printf "$header" "kubectl get np"
-  k get np
+  # The pools' Step 2 label and annotations (pool status counts are
+  # OpenYurt's yurt-manager's job, which the demo does not run).
+  local cols='NAME:.metadata.name,K8S-SVC:.metadata.labels.k8s-svc'
+  cols+=',REGION:.metadata.annotations.alibabacloud\.com/ens-region-id'
+  cols+=',NETWORK:.metadata.annotations.alibabacloud\.com/ens-network-id'
+  cols+=',VSWITCHES:.metadata.annotations.alibabacloud\.com/ens-vswitch-id'
+  printf "$header" "kubectl get np -o custom-columns=..."
+  k get np -o "custom-columns=${cols}"
   printf "$header" "kubectl get ps"
   k get ps
   printf "$header" "kubectl get svc cube-svc"
