@@ -26,6 +26,7 @@ import (
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens/enstest"
+	"github.com/edge-lb/edge-controller-manager/pkg/controller/worker"
 	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator/emulatortest"
 	yurtfake "github.com/edge-lb/edge-controller-manager/pkg/generated/clientset/versioned/fake"
 )
@@ -174,14 +175,23 @@ func checkMetrics(t *testing.T, m *Manager) {
 	q := workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
 		workqueue.TypedRateLimitingQueueConfig[string]{Name: name})
 	defer q.ShutDown()
+	// One successful sync through the controllers' worker loop.
+	q.Add("default/synced")
+	loop := worker.Loop{Controller: name, KeyName: "service", Queue: q,
+		Sync: func(context.Context, string) (time.Duration, error) { return 0, nil }}
+	if !loop.ProcessNextItem(context.Background()) {
+		t.Fatal("worker loop found the queue shut down")
+	}
 	q.Add("default/cube-svc")
 	code, body := get(t, m.metricsHandler(), "/metrics")
 	if code != http.StatusOK {
 		t.Fatalf("/metrics = %d", code)
 	}
 	for _, want := range []string{
-		`workqueue_adds_total{name="` + name + `"} 1`,
+		`workqueue_adds_total{name="` + name + `"} 2`,
 		`workqueue_depth{name="` + name + `"} 1`,
+		`edge_controller_manager_syncs_total{controller="` + name + `",result="success"} 1`,
+		`edge_controller_manager_sync_duration_seconds_count{controller="` + name + `"} 1`,
 		`edge_controller_manager_leader{lease="edge-controller-manager/edge-controller-manager"} 1`,
 		"go_goroutines ",
 		"process_start_time_seconds ",

@@ -4,6 +4,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"k8s.io/client-go/util/workqueue"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/controller/worker"
 )
 
 // queueMetrics is the process-wide workqueue metrics provider: client-go
@@ -80,7 +82,7 @@ type managerMetrics struct {
 }
 
 // newRegistry returns the registry /metrics serves: Go and process
-// collectors, the workqueue metrics and the manager's own.
+// collectors, the workqueue and controller sync metrics and the manager's own.
 func newRegistry() (*prometheus.Registry, *managerMetrics) {
 	workqueue.SetProvider(queueMetrics)
 	reg := prometheus.NewRegistry()
@@ -90,5 +92,6 @@ func newRegistry() (*prometheus.Registry, *managerMetrics) {
 	}, []string{"lease"})}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), mm.leader)
 	reg.MustRegister(queueMetrics.collectors()...)
+	worker.RegisterMetrics(reg)
 	return reg, mm
 }

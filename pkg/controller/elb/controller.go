@@ -24,7 +24,9 @@ import (
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 
+	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/controller/worker"
 	"github.com/edge-lb/edge-controller-manager/pkg/generated/clientset/versioned"
 	networkinformers "github.com/edge-lb/edge-controller-manager/pkg/generated/informers/externalversions/network/v1alpha1"
 	appslisters "github.com/edge-lb/edge-controller-manager/pkg/generated/listers/apps/v1beta2"
@@ -146,9 +148,7 @@ func (c *Controller) Run(ctx context.Context, workers int) error {
 	if !cache.WaitForNamedCacheSyncWithContext(ctx, c.synced...) {
 		return fmt.Errorf("elb: caches did not sync")
 	}
-	for range workers {
-		go wait.UntilWithContext(ctx, c.runWorker, time.Second)
-	}
+	c.loop().Start(ctx, workers)
 	go wait.UntilWithContext(ctx, c.enqueueAll, c.cfg.ResyncPeriod)
 	if c.cfg.GCOrphans {
 		go wait.UntilWithContext(ctx, c.sweepOrphans, c.cfg.ResyncPeriod)
@@ -158,28 +158,7 @@ func (c *Controller) Run(ctx context.Context, workers int) error {
 	return nil
 }
 
-func (c *Controller) runWorker(ctx context.Context) {
-	for c.processNextItem(ctx) {
-	}
-}
-
-func (c *Controller) processNextItem(ctx context.Context) bool {
-	key, quit := c.queue.Get()
-	if quit {
-		return false
-	}
-	defer c.queue.Done(key)
-	logger := klog.LoggerWithValues(klog.FromContext(ctx), "poolService", key)
-	after, err := c.sync(klog.NewContext(ctx, logger), key)
-	switch {
-	case err != nil:
-		logger.Error(err, "Sync failed; retrying")
-		c.queue.AddRateLimited(key)
-	case after > 0:
-		c.queue.Forget(key)
-		c.queue.AddAfter(key, after)
-	default:
-		c.queue.Forget(key)
-	}
-	return true
+// loop drains c.queue (read now: tests swap the queue after NewController).
+func (c *Controller) loop() worker.Loop {
+	return worker.Loop{Controller: apis.ControllerELB, KeyName: "poolService", Queue: c.queue, Sync: c.sync}
 }

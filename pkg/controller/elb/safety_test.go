@@ -244,7 +244,7 @@ func TestNonRetryableCloudErrorDoesNotLoop(t *testing.T) {
 	h.update(p)
 	h.events()
 	h.c.queue.Add(hefeiKey)
-	h.c.processNextItem(h.ctx)
+	h.c.loop().ProcessNextItem(h.ctx)
 	if n := h.c.queue.NumRequeues(hefeiKey); n != 0 {
 		t.Errorf("refused request requeued %d times", n)
 	}
@@ -262,7 +262,7 @@ func TestNonRetryableCloudErrorDoesNotLoop(t *testing.T) {
 	h.update(newPool("np-hefei"))
 	h.emu.SetFault("CreateLoadBalancer", ensemulator.Fault{Code: "ServiceUnavailable", FailNext: 1})
 	h.c.queue.Add(chengduKey)
-	h.c.processNextItem(h.ctx)
+	h.c.loop().ProcessNextItem(h.ctx)
 	if n := h.c.queue.NumRequeues(chengduKey); n != 1 {
 		t.Errorf("a 503 was requeued %d times, want 1 (rate limited)", n)
 	}

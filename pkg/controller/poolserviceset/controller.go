@@ -10,7 +10,6 @@ import (
 	"time"
 
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
@@ -20,6 +19,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
+	"github.com/edge-lb/edge-controller-manager/pkg/controller/worker"
 	"github.com/edge-lb/edge-controller-manager/pkg/generated/clientset/versioned"
 	networkinformers "github.com/edge-lb/edge-controller-manager/pkg/generated/informers/externalversions/network/v1alpha1"
 	appslisters "github.com/edge-lb/edge-controller-manager/pkg/generated/listers/apps/v1beta2"
@@ -99,32 +99,20 @@ func (c *Controller) Run(ctx context.Context, workers int) error {
 	if !cache.WaitForNamedCacheSyncWithContext(ctx, c.synced...) {
 		return errors.New("failed to wait for caches to sync")
 	}
-	for range workers {
-		go wait.UntilWithContext(ctx, c.runWorker, time.Second)
-	}
+	c.loop().Start(ctx, workers)
 	<-ctx.Done()
 	return nil
 }
 
-func (c *Controller) runWorker(ctx context.Context) {
-	for c.processNextWorkItem(ctx) {
+// loop drains c.queue (read now: tests swap the queue after NewController).
+func (c *Controller) loop() worker.Loop {
+	return worker.Loop{
+		Controller: apis.ControllerPoolServiceSet,
+		KeyName:    "service",
+		Queue:      c.queue,
+		Sync: func(ctx context.Context, key string) (time.Duration, error) {
+			// Delayed rechecks are queued by the sync itself (cache lag).
+			return 0, c.syncService(ctx, key)
+		},
 	}
-}
-
-func (c *Controller) processNextWorkItem(ctx context.Context) bool {
-	key, shutdown := c.queue.Get()
-	if shutdown {
-		return false
-	}
-	defer c.queue.Done(key)
-
-	logger := klog.LoggerWithValues(klog.FromContext(ctx), "service", key)
-	if err := c.syncService(klog.NewContext(ctx, logger), key); err != nil {
-		// Conflicts and every other error retry with backoff.
-		utilruntime.HandleErrorWithContext(ctx, err, "Syncing Service failed; requeuing", "service", key)
-		c.queue.AddRateLimited(key)
-		return true
-	}
-	c.queue.Forget(key)
-	return true
 }
