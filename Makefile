@@ -11,7 +11,7 @@ all: build
 
 help:
 	@echo "build      bin/edge-controller-manager (and bin/ens-emulator)"
-	@echo "test       go test -race ./..."
+	@echo "test       go test -race -count=1 ./... (no test cache)"
 	@echo "generate   deepcopy, clientset/listers/informers and CRDs (manifests/crds)"
 	@echo "verify     gofmt, go vet, generated files up to date, manifests build, no controller-runtime"
 	@echo "demo       local cluster + ENS emulator + controller walkthrough; demo-down stops it"
@@ -23,7 +23,7 @@ build:
 		$(GO) build -o $(BIN_DIR)/ens-emulator ./cmd/ens-emulator; fi
 
 test:
-	$(GO) test -race ./...
+	$(GO) test -race -count=1 ./...
 
 generate:
 	hack/update-codegen.sh
