@@ -107,13 +107,25 @@ func TestServiceAndPoolChangedRelevantly(t *testing.T) {
 func TestEventMapping(t *testing.T) {
 	h := newHarness(t)
 	h.seedWalkthrough(nil, "Local")
+	// drain collects what the handlers enqueue until the queue has stayed
+	// empty for a while: h.update waits for the caches, but the handlers
+	// run after the cache is updated, on their own goroutines.
 	drain := func() map[string]bool {
 		out := map[string]bool{}
-		for h.c.queue.Len() > 0 {
+		quietSince := time.Now()
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+			if h.c.queue.Len() == 0 {
+				if time.Since(quietSince) > 150*time.Millisecond {
+					break
+				}
+				time.Sleep(5 * time.Millisecond)
+				continue
+			}
 			k, _ := h.c.queue.Get()
 			out[k] = true
 			h.c.queue.Done(k)
 			h.c.queue.Forget(k)
+			quietSince = time.Now()
 		}
 		return out
 	}
