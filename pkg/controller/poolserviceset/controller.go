@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	coreinformers "k8s.io/client-go/informers/core/v1"
@@ -110,9 +109,6 @@ func (c *Controller) loop() worker.Loop {
 		Controller: apis.ControllerPoolServiceSet,
 		KeyName:    "service",
 		Queue:      c.queue,
-		Sync: func(ctx context.Context, key string) (time.Duration, error) {
-			// Delayed rechecks are queued by the sync itself (cache lag).
-			return 0, c.syncService(ctx, key)
-		},
+		Sync:       c.syncService,
 	}
 }

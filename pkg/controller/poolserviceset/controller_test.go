@@ -307,7 +307,7 @@ func TestStatusAggregation(t *testing.T) {
 	// the Service before the cache caught up; they are not the one measured.
 	f.waitIdle()
 	before := f.writes()
-	if err := f.c.syncService(f.ctx, ns+"/cube-svc"); err != nil {
+	if _, err := f.c.syncService(f.ctx, ns+"/cube-svc"); err != nil {
 		t.Fatal(err)
 	}
 	if after := f.writes(); after != before {
@@ -424,8 +424,12 @@ func TestCreateAlreadyExists(t *testing.T) {
 	if !cache.WaitForCacheSync(f.ctx.Done(), f.c.synced...) {
 		t.Fatal("caches did not sync")
 	}
-	if err := f.c.syncService(f.ctx, "default/cube-svc"); err != nil {
+	after, err := f.c.syncService(f.ctx, "default/cube-svc")
+	if err != nil {
 		t.Fatalf("sync: %v", err)
+	}
+	if after != cacheLagRecheckDelay {
+		t.Errorf("sync after a taken name asked for a recheck in %v, want %v", after, cacheLagRecheckDelay)
 	}
 	f.waitPoolServices("cube-svc-np-chengdu", "cube-svc-np-hefei")
 	checkPoolService(t, f.getPS("cube-svc-np-hefei"), "cube-svc", "np-hefei")
@@ -435,8 +439,9 @@ func TestCreateAlreadyExists(t *testing.T) {
 		return len(pss) == 2 && err == nil && hasFinalizer(svc)
 	})
 	before := f.writes()
-	if err := f.c.syncService(f.ctx, "default/cube-svc"); err != nil {
-		t.Fatalf("second sync: %v", err)
+	after, err = f.c.syncService(f.ctx, "default/cube-svc")
+	if err != nil || after != 0 {
+		t.Fatalf("second sync = %v, %v; want no recheck and no error", after, err)
 	}
 	if n := f.writes() - before; n != 0 {
 		t.Errorf("second sync wrote %d times", n)

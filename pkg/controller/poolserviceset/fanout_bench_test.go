@@ -171,7 +171,7 @@ func BenchmarkFanOut(b *testing.B) {
 			f := newBenchFixture(b)
 			f.writes()
 			b.StartTimer()
-			if err := f.c.syncService(f.ctx, benchServiceKey); err != nil {
+			if _, err := f.c.syncService(f.ctx, benchServiceKey); err != nil {
 				b.Fatal(err)
 			}
 			b.StopTimer()
@@ -187,7 +187,7 @@ func BenchmarkFanOut(b *testing.B) {
 	b.Run(fmt.Sprintf("noop-resync-%d", benchSelected), func(b *testing.B) {
 		f := newBenchFixture(b)
 		defer f.shutdown()
-		if err := f.c.syncService(f.ctx, benchServiceKey); err != nil {
+		if _, err := f.c.syncService(f.ctx, benchServiceKey); err != nil {
 			b.Fatal(err)
 		}
 		f.waitCached(b, benchSelected)
@@ -195,7 +195,7 @@ func BenchmarkFanOut(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		for range b.N {
-			if err := f.c.syncService(f.ctx, benchServiceKey); err != nil {
+			if _, err := f.c.syncService(f.ctx, benchServiceKey); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -236,7 +236,7 @@ func (q *benchCountingQueue) Add(key string) {
 func BenchmarkNodePoolEvent(b *testing.B) {
 	f := newBenchFixture(b)
 	defer f.shutdown()
-	if err := f.c.syncService(f.ctx, benchServiceKey); err != nil {
+	if _, err := f.c.syncService(f.ctx, benchServiceKey); err != nil {
 		b.Fatal(err)
 	}
 	f.waitCached(b, benchSelected)

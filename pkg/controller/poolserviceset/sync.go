@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -21,25 +22,26 @@ import (
 
 // syncService brings one Service's PoolServices, finalizer and aggregated
 // status to the desired state. It is idempotent: a second run writes nothing.
-func (c *Controller) syncService(ctx context.Context, key string) error {
+// A positive duration asks for the Service to be synced again after it.
+func (c *Controller) syncService(ctx context.Context, key string) (time.Duration, error) {
 	ns, name, err := cache.SplitMetaNamespaceKey(key)
 	if err != nil {
 		utilruntime.HandleErrorWithContext(ctx, err, "Invalid queue key", "key", key)
-		return nil
+		return 0, nil
 	}
 	svc, err := c.serviceLister.Services(ns).Get(name)
 	if apierrors.IsNotFound(err) {
 		// Also drops an entry a NodePool event may have cached after the
 		// Service's delete event.
 		c.selectors.forget(cache.ObjectName{Namespace: ns, Name: name})
-		return c.deleteLeftovers(ctx, ns, name)
+		return 0, c.deleteLeftovers(ctx, ns, name)
 	}
 	if err != nil {
-		return err
+		return 0, err
 	}
 	owned := c.ownedPoolServices(svc)
 	if svc.DeletionTimestamp != nil || !wantsPoolServices(svc) {
-		return c.cleanup(ctx, svc, owned)
+		return 0, c.cleanup(ctx, svc, owned)
 	}
 	sel, err := c.selectors.get(cache.MetaObjectToName(svc), svc.Annotations[apis.AnnotationNodePoolSelector])
 	if err != nil {
@@ -47,11 +49,11 @@ func (c *Controller) syncService(ctx context.Context, key string) error {
 		// the Service, so its PoolServices stay as they are until it parses.
 		c.recorder.Eventf(svc, corev1.EventTypeWarning, apis.EventInvalidNodePoolSelector,
 			"Annotation %s is not a valid label selector: %v", apis.AnnotationNodePoolSelector, err)
-		return nil
+		return 0, nil
 	}
 	pools, err := c.matchingPools(sel)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if len(pools) == 0 {
 		c.recorder.Eventf(svc, corev1.EventTypeWarning, apis.EventNoMatchNodePool,
@@ -61,7 +63,9 @@ func (c *Controller) syncService(ctx context.Context, key string) error {
 }
 
 // apply carries out a plan. The finalizer goes on before anything is created.
-func (c *Controller) apply(ctx context.Context, svc *corev1.Service, owned []*networkv1alpha1.PoolService, p plan) error {
+// It asks for a recheck after cacheLagRecheckDelay when a create found its
+// name taken (the cache is behind).
+func (c *Controller) apply(ctx context.Context, svc *corev1.Service, owned []*networkv1alpha1.PoolService, p plan) (time.Duration, error) {
 	for _, pool := range p.invalidPools {
 		c.recorder.Eventf(svc, corev1.EventTypeWarning, apis.EventInvalidPoolName,
 			"NodePool %s matches but gets no PoolService: its name (%d characters) cannot be a value of label %s: %s",
@@ -74,12 +78,17 @@ func (c *Controller) apply(ctx context.Context, svc *corev1.Service, owned []*ne
 	}
 	if len(p.create)+len(owned) > 0 {
 		if err := c.ensureFinalizer(ctx, svc); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	var errs []error
+	var recheck time.Duration
 	for _, ps := range p.create {
-		errs = append(errs, c.createPoolService(ctx, svc, ps))
+		taken, err := c.createPoolService(ctx, svc, ps)
+		if taken {
+			recheck = cacheLagRecheckDelay
+		}
+		errs = append(errs, err)
 	}
 	for _, ps := range p.repair {
 		errs = append(errs, c.patchPoolService(ctx, ps))
@@ -88,7 +97,7 @@ func (c *Controller) apply(ctx context.Context, svc *corev1.Service, owned []*ne
 		errs = append(errs, c.deletePoolService(ctx, svc, ps))
 	}
 	errs = append(errs, c.syncAggregates(ctx, svc, p.keep))
-	return utilerrors.NewAggregate(errs)
+	return recheck, utilerrors.NewAggregate(errs)
 }
 
 // cleanup deletes all PoolServices of a Service that is being deleted or no

@@ -10,7 +10,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
@@ -91,24 +90,25 @@ func (c *Controller) syncAggregates(ctx context.Context, svc *corev1.Service, ps
 // hot loop if it never does.
 const cacheLagRecheckDelay = 2 * time.Second
 
-func (c *Controller) createPoolService(ctx context.Context, svc *corev1.Service, ps *networkv1alpha1.PoolService) error {
+// createPoolService creates one PoolService. It asks for a recheck (true)
+// when the name already exists, which means the cache is behind.
+func (c *Controller) createPoolService(ctx context.Context, svc *corev1.Service, ps *networkv1alpha1.PoolService) (bool, error) {
 	created, err := c.yurtClient.NetworkV1alpha1().PoolServices(ps.Namespace).Create(ctx, ps, metav1.CreateOptions{})
 	if apierrors.IsAlreadyExists(err) {
 		// The cache is behind: not an error. Usually the PoolService is ours
-		// and its add event requeues the Service; the delayed requeue covers
+		// and its add event requeues the Service; the delayed recheck covers
 		// one that is not, so the next sync sees it through the lister.
 		klog.FromContext(ctx).V(2).Info("PoolService already exists; rechecking once the cache has it",
 			"poolService", klog.KObj(ps))
-		c.queue.AddAfter(cache.MetaObjectToName(svc).String(), cacheLagRecheckDelay)
-		return nil
+		return true, nil
 	}
 	if err != nil {
-		return fmt.Errorf("creating PoolService %s/%s: %w", ps.Namespace, ps.Name, err)
+		return false, fmt.Errorf("creating PoolService %s/%s: %w", ps.Namespace, ps.Name, err)
 	}
 	klog.FromContext(ctx).V(2).Info("Created PoolService", "poolService", klog.KObj(created))
 	c.recorder.Eventf(svc, corev1.EventTypeNormal, apis.EventPoolServiceCreated,
 		"Created PoolService %s for NodePool %s", created.Name, created.Labels[apis.LabelPoolName])
-	return nil
+	return false, nil
 }
 
 // patchPoolService writes our labels, owner references and class of desired.
