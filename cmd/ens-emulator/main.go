@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -47,6 +48,11 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.listen, "listen-address", "127.0.0.1:18443", "host:port to serve the ENS API and /admin/ on")
 	fs.StringVar(&o.cfg.AccessKeyID, "access-key-id", ensemulator.DefaultAccessKeyID, "the accepted access key id")
 	fs.StringVar(&o.cfg.AccessKeySecret, "access-key-secret", ensemulator.DefaultAccessKeySecret, "the accepted access key secret")
+	fs.Func("access-key", "ID:SECRET, a further accepted AccessKey, e.g. a second RAM user's (repeatable)", func(s string) error {
+		cred, err := parseAccessKey(s)
+		o.cfg.Credentials = append(o.cfg.Credentials, cred)
+		return err
+	})
 	fs.StringVar(&o.inventoryFile, "inventory-file", "", "YAML or JSON inventory to start from (default: the built-in inventory)")
 	fs.StringVar(&o.cfg.StateFile, "state-file", "", "persist the inventory here; loaded at start when present")
 	fs.BoolVar(&o.tls, "tls", false, "serve HTTPS with a self-signed certificate")
@@ -70,6 +76,16 @@ func parseFlags(args []string) (*options, error) {
 		return nil, fmt.Errorf("unexpected arguments %v", fs.Args())
 	}
 	return o, o.load()
+}
+
+// parseAccessKey parses an --access-key value ID:SECRET. The secret may
+// contain colons; the id may not.
+func parseAccessKey(s string) (ensemulator.Credential, error) {
+	id, secret, ok := strings.Cut(s, ":")
+	if !ok || id == "" || secret == "" {
+		return ensemulator.Credential{}, fmt.Errorf("access key %q: want ID:SECRET", id)
+	}
+	return ensemulator.Credential{AccessKeyID: id, AccessKeySecret: secret}, nil
 }
 
 // load reads the inventory and faults files; --fault flags win over the file.

@@ -7,10 +7,15 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/ens"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator"
 )
@@ -23,13 +28,18 @@ func TestParseFlags(t *testing.T) {
 	}
 	o, err := parseFlags([]string{"--listen-address=:0", "--seed=9", "--active-delay=3s",
 		"--listener-transition-delay=250ms", "--eip-transition-delay=1s", "--faults-file=" + faults,
-		"--fault=CreateLoadBalancer=ServiceUnavailable:1", "--fault", "AddBackendServers=latency=10ms"})
+		"--fault=CreateLoadBalancer=ServiceUnavailable:1", "--fault", "AddBackendServers=latency=10ms",
+		"--access-key=ak-user:secret:with:colons", "--access-key", "ak-2:s2"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if o.listen != ":0" || o.cfg.Seed != 9 || o.cfg.ActiveDelay != 3*time.Second ||
 		o.cfg.ListenerTransitionDelay != 250*time.Millisecond || o.cfg.EIPTransitionDelay != time.Second || o.cfg.AccessKeyID != ensemulator.DefaultAccessKeyID {
 		t.Fatalf("options = %+v", o)
+	}
+	wantCreds := []ensemulator.Credential{{AccessKeyID: "ak-user", AccessKeySecret: "secret:with:colons"}, {AccessKeyID: "ak-2", AccessKeySecret: "s2"}}
+	if !slices.Equal(o.cfg.Credentials, wantCreds) || o.cfg.AccessKeySecret != ensemulator.DefaultAccessKeySecret {
+		t.Fatalf("credentials = %+v, want the default first and %+v", o.cfg.Credentials, wantCreds)
 	}
 	want := map[string]ensemulator.Fault{
 		"CreateLoadBalancer": {Code: "ServiceUnavailable", Rate: 1}, // the flag wins over the file
@@ -44,7 +54,8 @@ func TestParseFlags(t *testing.T) {
 			t.Fatalf("fault %s = %+v, want %+v", k, o.cfg.Faults[k], f)
 		}
 	}
-	for _, bad := range [][]string{{"--fault=nope"}, {"--inventory-file=" + filepath.Join(dir, "none")}, {"extra-arg"}, {"--faults-file=" + dir}} {
+	for _, bad := range [][]string{{"--fault=nope"}, {"--inventory-file=" + filepath.Join(dir, "none")}, {"extra-arg"}, {"--faults-file=" + dir},
+		{"--access-key=no-secret"}, {"--access-key=:secret"}, {"--access-key=id:"}} {
 		if _, err := parseFlags(bad); err == nil {
 			t.Errorf("%v: want an error", bad)
 		}
@@ -120,4 +131,36 @@ func waitForURL(t *testing.T, out *syncBuffer) string {
 	}
 	t.Fatal("the emulator did not start")
 	return ""
+}
+
+// TestRunAcceptsEveryAccessKey: --access-key credentials reach the server,
+// and each signs with its own secret.
+func TestRunAcceptsEveryAccessKey(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--listen-address=127.0.0.1:0", "--access-key=ak-user:secret-user"}, out)
+	}()
+	endpoint := strings.TrimPrefix(waitForURL(t, out), "http://")
+	for _, cred := range [][2]string{{ensemulator.DefaultAccessKeyID, ensemulator.DefaultAccessKeySecret}, {"ak-user", "secret-user"}} {
+		c, err := ens.NewClientWithOptions("cn-hangzhou", sdk.NewConfig().WithScheme("HTTP"),
+			credentials.NewAccessKeyCredential(cred[0], cred[1]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Domain = endpoint
+		if _, err := c.DescribeEnsRegions(ens.CreateDescribeEnsRegionsRequest()); err != nil {
+			t.Errorf("signed by %s: %v", cred[0], err)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	clash := []string{"--listen-address=127.0.0.1:0", "--access-key=" + ensemulator.DefaultAccessKeyID + ":other"}
+	if err := run(context.Background(), clash, io.Discard); err == nil {
+		t.Error("a second secret for the default access key was accepted")
+	}
 }

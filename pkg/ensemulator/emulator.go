@@ -20,10 +20,14 @@ import (
 
 // Config configures an Emulator. The zero value is usable.
 type Config struct {
-	// AccessKeyID and AccessKeySecret are the only accepted credentials;
+	// AccessKeyID and AccessKeySecret are the first accepted credential;
 	// defaults DefaultAccessKeyID and DefaultAccessKeySecret.
 	AccessKeyID     string
 	AccessKeySecret string
+	// Credentials are further accepted AccessKeys (e.g. the controller's
+	// and a user's). Each request is verified with the secret of its own
+	// AccessKeyId.
+	Credentials []Credential
 	// Inventory seeds the account; nil means DefaultInventory().
 	Inventory *Inventory
 	// StateFile, when set, is loaded at start if it exists (it wins over
@@ -50,9 +54,10 @@ type Config struct {
 
 // Emulator is an in-memory ENS. It is safe for concurrent use.
 type Emulator struct {
-	cfg    Config
-	logger klog.Logger
-	reqSeq atomic.Uint64
+	cfg     Config
+	logger  klog.Logger
+	reqSeq  atomic.Uint64
+	secrets map[string]string // AccessKeyId → secret; read-only after New
 
 	mu        sync.Mutex
 	store     *store
@@ -69,6 +74,10 @@ type Emulator struct {
 func New(cfg Config) (*Emulator, error) {
 	cfg.AccessKeyID = cmp.Or(cfg.AccessKeyID, DefaultAccessKeyID)
 	cfg.AccessKeySecret = cmp.Or(cfg.AccessKeySecret, DefaultAccessKeySecret)
+	secrets, err := secretsByID(cfg.credentials())
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -86,7 +95,7 @@ func New(cfg Config) (*Emulator, error) {
 		return nil, err
 	}
 	e := &Emulator{
-		cfg: cfg, logger: logger.WithName("ens-emulator"), store: st,
+		cfg: cfg, logger: logger.WithName("ens-emulator"), store: st, secrets: secrets,
 		rng:    rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
 		faults: map[string]Fault{}, calls: map[string]int{}, nonces: map[string]time.Time{},
 	}

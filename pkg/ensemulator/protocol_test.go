@@ -25,6 +25,43 @@ func TestWrongCredentials(t *testing.T) {
 	}
 }
 
+// TestSeveralAccessKeys: each request is verified with the secret of its
+// own AccessKeyId, so one account can have several users.
+func TestSeveralAccessKeys(t *testing.T) {
+	env := emulatortest.Start(t, emulatortest.WithCredentials(
+		ensemulator.Credential{AccessKeyID: "ak-controller", AccessKeySecret: "secret-controller"},
+		ensemulator.Credential{AccessKeyID: "ak-user", AccessKeySecret: "secret-user"}))
+	for _, cred := range env.Credentials {
+		c := newClientWithKeys(t, env, cred.AccessKeyID, cred.AccessKeySecret)
+		must[*ens.DescribeLoadBalancersResponse](t)(c.DescribeLoadBalancers(ens.CreateDescribeLoadBalancersRequest()))
+	}
+	// Another user's secret does not sign for this id.
+	_, err := newClientWithKeys(t, env, "ak-controller", "secret-user").DescribeLoadBalancers(ens.CreateDescribeLoadBalancersRequest())
+	wantCode(t, err, "SignatureDoesNotMatch", 400)
+	_, err = newClientWithKeys(t, env, "ak-nobody", "secret-user").DescribeLoadBalancers(ens.CreateDescribeLoadBalancersRequest())
+	wantCode(t, err, "InvalidAccessKeyId.NotFound", 404)
+	if n := env.Emulator.Calls()["DescribeLoadBalancers"]; n != 3 {
+		t.Fatalf("DescribeLoadBalancers calls = %d, want the 3 authenticated ones", n)
+	}
+}
+
+func TestCredentialsConfigErrors(t *testing.T) {
+	for name, creds := range map[string][]ensemulator.Credential{
+		"empty id":             {{AccessKeySecret: "s"}},
+		"empty secret":         {{AccessKeyID: "ak"}},
+		"two secrets, one id":  {{AccessKeyID: "ak", AccessKeySecret: "s1"}, {AccessKeyID: "ak", AccessKeySecret: "s2"}},
+		"clash with the first": {{AccessKeyID: ensemulator.DefaultAccessKeyID, AccessKeySecret: "other"}},
+	} {
+		if _, err := ensemulator.New(ensemulator.Config{Credentials: creds}); err == nil {
+			t.Errorf("%s: New accepted %+v", name, creds)
+		}
+	}
+	same := []ensemulator.Credential{{AccessKeyID: ensemulator.DefaultAccessKeyID, AccessKeySecret: ensemulator.DefaultAccessKeySecret}}
+	if _, err := ensemulator.New(ensemulator.Config{Credentials: same}); err != nil {
+		t.Errorf("the first credential repeated: %v", err)
+	}
+}
+
 func TestStaleTimestampRejected(t *testing.T) {
 	clock := newFakeClock()
 	env := emulatortest.Start(t, emulatortest.WithClock(clock.Now))

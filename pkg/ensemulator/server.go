@@ -12,7 +12,9 @@ import (
 type call struct {
 	action string
 	p      params
-	now    time.Time
+	// accessKey is the AccessKeyId the call was signed with.
+	accessKey string
+	now       time.Time
 	// visibility is the fault delay before a created resource shows.
 	visibility time.Duration
 }
@@ -82,7 +84,7 @@ func (e *Emulator) serveRPC(w http.ResponseWriter, r *http.Request) {
 		e.answer(w, reqID, "", nil, aerr)
 		return
 	}
-	c := &call{action: req.params.str("Action"), p: req.params}
+	c := &call{action: req.params.str("Action"), p: req.params, accessKey: req.params.str("AccessKeyId")}
 	if d := e.countCall(c, spec.mutating); d > 0 {
 		select {
 		case <-time.After(d):
@@ -160,7 +162,8 @@ func (e *Emulator) authenticate(req *rpcRequest) *apiError {
 	if aerr != nil {
 		return aerr
 	}
-	if subtle.ConstantTimeCompare([]byte(ak), []byte(e.cfg.AccessKeyID)) != 1 {
+	secret, known := e.secrets[ak]
+	if !known {
 		return newError(CodeInvalidAccessKeyID, "Specified access key is not found.")
 	}
 	if m := p.str("SignatureMethod"); m != "HMAC-SHA1" {
@@ -170,7 +173,7 @@ func (e *Emulator) authenticate(req *rpcRequest) *apiError {
 	if aerr != nil {
 		return aerr
 	}
-	want := Sign(req.method, p.v, e.cfg.AccessKeySecret)
+	want := Sign(req.method, p.v, secret)
 	if subtle.ConstantTimeCompare([]byte(sig), []byte(want)) != 1 {
 		return newError(CodeSignatureDoesNotMatch,
 			"Specified signature is not matched with our calculation. server string to sign is:%s", stringToSign(req.method, p.v))

@@ -121,6 +121,36 @@ func TestAuthFailures(t *testing.T) {
 	}
 }
 
+// userClient is a client of env signing as one of its credentials.
+func userClient(t *testing.T, env *emulatortest.Env, id, secret string) *ens.Client {
+	t.Helper()
+	cfg := enstest.Config(env)
+	cfg.AccessKeyID, cfg.AccessKeySecret = id, secret
+	c, err := ens.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestSeveralAccessKeys: one ENS account has several AccessKeys (RAM
+// users); each request is checked against the secret of its own
+// AccessKeyId.
+func TestSeveralAccessKeys(t *testing.T) {
+	ctx := context.Background()
+	env := emulatortest.Start(t, emulatortest.WithCredentials(ensemulator.Credential{AccessKeyID: "ak-user", AccessKeySecret: "secret-user"}))
+	for _, cred := range env.Credentials {
+		lbs, err := userClient(t, env, cred.AccessKeyID, cred.AccessKeySecret).ListLoadBalancers(ctx, ens.LoadBalancerFilter{})
+		if err != nil || len(lbs) != 2 {
+			t.Errorf("as %s: %d ELBs, %v; want the 2 seeded", cred.AccessKeyID, len(lbs), err)
+		}
+	}
+	_, err := userClient(t, env, "ak-user", env.AccessKeySecret).ListLoadBalancers(ctx, ens.LoadBalancerFilter{})
+	if !errors.Is(err, ens.ErrAuth) || ens.IsRetryable(err) {
+		t.Errorf("ak-user signing with another user's secret: %v, want a non-retryable ErrAuth", err)
+	}
+}
+
 func TestFaults(t *testing.T) {
 	ctx := context.Background()
 	env, _ := start(t)

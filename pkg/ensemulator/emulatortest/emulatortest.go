@@ -21,9 +21,12 @@ type Env struct {
 	// Endpoint is host:port, what the SDK's client.Domain takes.
 	Endpoint string
 	// Scheme is HTTP, or HTTPS with WithTLS (self-signed: skip verification).
-	Scheme          string
+	Scheme string
+	// AccessKeyID and AccessKeySecret are the first accepted credential.
 	AccessKeyID     string
 	AccessKeySecret string
+	// Credentials are every accepted credential, the first one included.
+	Credentials []ensemulator.Credential
 }
 
 type settings struct {
@@ -74,6 +77,11 @@ func WithConfig(edit func(*ensemulator.Config)) Option {
 	return func(s *settings) { edit(&s.cfg) }
 }
 
+// WithCredentials accepts these AccessKeys in addition to the first one.
+func WithCredentials(creds ...ensemulator.Credential) Option {
+	return func(s *settings) { s.cfg.Credentials = append(s.cfg.Credentials, creds...) }
+}
+
 // WithTLS serves HTTPS with a self-signed certificate.
 func WithTLS() Option {
 	return func(s *settings) { s.tls = true }
@@ -105,11 +113,14 @@ func Start(t testing.TB, opts ...Option) *Env {
 		srv.Start()
 	}
 	t.Cleanup(srv.Close)
+	first := ensemulator.Credential{AccessKeyID: cfgOr(s.cfg.AccessKeyID, ensemulator.DefaultAccessKeyID),
+		AccessKeySecret: cfgOr(s.cfg.AccessKeySecret, ensemulator.DefaultAccessKeySecret)}
 	return &Env{
 		Emulator: emu, Server: srv, URL: srv.URL, Scheme: scheme,
 		Endpoint:        strings.TrimPrefix(strings.TrimPrefix(srv.URL, "http://"), "https://"),
-		AccessKeyID:     cfgOr(s.cfg.AccessKeyID, ensemulator.DefaultAccessKeyID),
-		AccessKeySecret: cfgOr(s.cfg.AccessKeySecret, ensemulator.DefaultAccessKeySecret),
+		AccessKeyID:     first.AccessKeyID,
+		AccessKeySecret: first.AccessKeySecret,
+		Credentials:     append([]ensemulator.Credential{first}, s.cfg.Credentials...),
 	}
 }
 

@@ -3,6 +3,7 @@ package emulatortest
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -35,8 +36,10 @@ func TestStartOptions(t *testing.T) {
 	env := Start(t, WithInventory(inv), WithSeed(5), WithActiveDelay(time.Second), WithTLS(),
 		WithFault("DescribeNetworks", ensemulator.Fault{Rate: 1}), WithClock(func() time.Time { return now }),
 		WithStateFile(t.TempDir()+"/state.json"),
-		WithConfig(func(c *ensemulator.Config) { c.AccessKeyID, c.AccessKeySecret = "ak2", "sk2" }))
-	if env.Scheme != "HTTPS" || env.AccessKeyID != "ak2" || env.AccessKeySecret != "sk2" {
+		WithConfig(func(c *ensemulator.Config) { c.AccessKeyID, c.AccessKeySecret = "ak2", "sk2" }),
+		WithCredentials(ensemulator.Credential{AccessKeyID: "ak3", AccessKeySecret: "sk3"}))
+	wantCreds := []ensemulator.Credential{{AccessKeyID: "ak2", AccessKeySecret: "sk2"}, {AccessKeyID: "ak3", AccessKeySecret: "sk3"}}
+	if env.Scheme != "HTTPS" || env.AccessKeyID != "ak2" || env.AccessKeySecret != "sk2" || !slices.Equal(env.Credentials, wantCreds) {
 		t.Fatalf("env = %+v", env)
 	}
 	if got := env.Emulator.Inventory(); len(got.Regions) != 1 || len(got.LoadBalancers) != 0 {
