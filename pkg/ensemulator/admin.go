@@ -7,11 +7,27 @@ import (
 	"net/http"
 )
 
-// CallStats is the GET /admin/calls answer.
+// CallStats is the GET /admin/calls answer: authenticated calls per
+// action, in total, and per AccessKeyId.
 type CallStats struct {
+	Calls         map[string]int            `json:"calls"`
+	Total         int                       `json:"total"`
+	MutatingCalls int                       `json:"mutatingCalls"`
+	ByAccessKey   map[string]AccessKeyCalls `json:"byAccessKey"`
+}
+
+// AccessKeyCalls are the calls one AccessKeyId made.
+type AccessKeyCalls struct {
 	Calls         map[string]int `json:"calls"`
-	Total         int            `json:"total"`
 	MutatingCalls int            `json:"mutatingCalls"`
+}
+
+func cloneByKey(m map[string]AccessKeyCalls) map[string]AccessKeyCalls {
+	out := make(map[string]AccessKeyCalls, len(m))
+	for k, v := range m {
+		out[k] = AccessKeyCalls{Calls: maps.Clone(v.Calls), MutatingCalls: v.MutatingCalls}
+	}
+	return out
 }
 
 // serveAdmin is the unsigned admin API. It reads the inventory and call
@@ -21,14 +37,14 @@ func (e *Emulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	case "/admin/inventory":
 		e.adminRead(w, r, func() any { return e.Inventory() })
 	case "/admin/calls":
-		e.adminRead(w, r, func() any { return e.callStats() })
+		e.adminRead(w, r, func() any { return e.CallStats() })
 	case "/admin/calls/reset":
 		if r.Method != http.MethodPost {
 			adminError(w, http.StatusMethodNotAllowed, "use POST")
 			return
 		}
 		e.ResetCalls()
-		adminJSON(w, http.StatusOK, e.callStats())
+		adminJSON(w, http.StatusOK, e.CallStats())
 	case "/admin/faults":
 		e.adminFaults(w, r)
 	default:
@@ -44,10 +60,11 @@ func (e *Emulator) adminRead(w http.ResponseWriter, r *http.Request, read func()
 	adminJSON(w, http.StatusOK, read())
 }
 
-func (e *Emulator) callStats() CallStats {
+// CallStats is what GET /admin/calls answers.
+func (e *Emulator) CallStats() CallStats {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	st := CallStats{Calls: maps.Clone(e.calls), MutatingCalls: e.mutating}
+	st := CallStats{Calls: maps.Clone(e.calls), MutatingCalls: e.mutating, ByAccessKey: cloneByKey(e.byKey)}
 	for _, n := range st.Calls {
 		st.Total += n
 	}

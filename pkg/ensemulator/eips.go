@@ -56,7 +56,7 @@ func (e *Emulator) newEIP(c *call) (*EIP, *apiError) {
 		Name: c.p.str("Name"), Description: c.p.str("Description"), Isp: c.p.str("Isp"),
 		InternetChargeType: cmp.Or(c.p.str("InternetChargeType"), "95BandwidthByMonth"),
 		InstanceChargeType: cmp.Or(c.p.str("InstanceChargeType"), "PostPaid"),
-		ClientToken:        c.p.str("ClientToken")}
+		ClientToken:        c.p.str("ClientToken"), CreatedBy: c.accessKey}
 	if aerr := checkEIPText(eip.Name, eip.Description); aerr != nil {
 		return nil, aerr
 	}

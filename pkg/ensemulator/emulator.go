@@ -65,6 +65,7 @@ type Emulator struct {
 	faults    map[string]Fault
 	calls     map[string]int
 	mutating  int
+	byKey     map[string]AccessKeyCalls
 	nonces    map[string]time.Time
 	lastPurge time.Time
 	saveError error
@@ -97,7 +98,7 @@ func New(cfg Config) (*Emulator, error) {
 	e := &Emulator{
 		cfg: cfg, logger: logger.WithName("ens-emulator"), store: st, secrets: secrets,
 		rng:    rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
-		faults: map[string]Fault{}, calls: map[string]int{}, nonces: map[string]time.Time{},
+		faults: map[string]Fault{}, calls: map[string]int{}, byKey: map[string]AccessKeyCalls{}, nonces: map[string]time.Time{},
 	}
 	maps.Copy(e.faults, cfg.Faults)
 	if err := e.fillAddresses(); err != nil {
@@ -179,11 +180,19 @@ func (e *Emulator) MutatingCalls() int {
 	return e.mutating
 }
 
-// ResetCalls sets the call counters back to zero.
+// CallsByAccessKey is the call counters of each AccessKeyId that made
+// authenticated calls.
+func (e *Emulator) CallsByAccessKey() map[string]AccessKeyCalls {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return cloneByKey(e.byKey)
+}
+
+// ResetCalls sets every call counter back to zero.
 func (e *Emulator) ResetCalls() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.calls, e.mutating = map[string]int{}, 0
+	e.calls, e.mutating, e.byKey = map[string]int{}, 0, map[string]AccessKeyCalls{}
 }
 
 // SetFault sets the fault of one action (or AllActions); a zero Fault

@@ -16,7 +16,30 @@ type Inventory struct {
 	Instances     []Instance     `json:"instances,omitempty"`
 	LoadBalancers []LoadBalancer `json:"loadBalancers,omitempty"`
 	EIPs          []EIP          `json:"eips,omitempty"`
+	// Released lists every successful ReleaseInstance of an ELB or EIP,
+	// oldest first: what went, who created it and who released it.
+	Released []Released `json:"released,omitempty"`
 }
+
+// Released is one ELB or EIP released by ReleaseInstance.
+type Released struct {
+	// Kind is KindLoadBalancer or KindEIP.
+	Kind string `json:"kind"`
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+	// CreatedBy is the resource's CreatedBy ("" for seeded resources
+	// without one).
+	CreatedBy string `json:"createdBy,omitempty"`
+	// ReleasedBy is the AccessKeyId of the ReleaseInstance call.
+	ReleasedBy string    `json:"releasedBy"`
+	ReleasedAt time.Time `json:"releasedAt"`
+}
+
+// Released.Kind values.
+const (
+	KindLoadBalancer = "loadBalancer"
+	KindEIP          = "eip"
+)
 
 // Region is an ENS edge region (EnsRegionId).
 type Region struct {
@@ -68,7 +91,10 @@ type LoadBalancer struct {
 	// VisibleAt hides a new ELB from Describe calls until then (a fault).
 	VisibleAt   *time.Time `json:"visibleAt,omitempty"`
 	ClientToken string     `json:"clientToken,omitempty"`
-	Listeners   []Listener `json:"listeners,omitempty"`
+	// CreatedBy is the AccessKeyId of the CreateLoadBalancer call; a
+	// seeded ELB keeps what the seed says ("" by default).
+	CreatedBy string     `json:"createdBy,omitempty"`
+	Listeners []Listener `json:"listeners,omitempty"`
 	Backends    []Backend  `json:"backends,omitempty"`
 }
 
@@ -147,6 +173,9 @@ type EIP struct {
 	CreateTime   time.Time  `json:"createTime"`
 	VisibleAt    *time.Time `json:"visibleAt,omitempty"`
 	ClientToken  string     `json:"clientToken,omitempty"`
+	// CreatedBy is the AccessKeyId of the CreateEipInstance call; a
+	// seeded EIP keeps what the seed says ("" by default).
+	CreatedBy string `json:"createdBy,omitempty"`
 }
 
 // Default credentials of the emulator.

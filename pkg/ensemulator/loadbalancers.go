@@ -44,7 +44,7 @@ func (e *Emulator) lbByToken(token string) *LoadBalancer {
 }
 
 func (e *Emulator) newLoadBalancer(c *call) (*LoadBalancer, *apiError) {
-	lb := &LoadBalancer{CreateTime: c.now, Status: lbActive, ClientToken: c.p.str("ClientToken")}
+	lb := &LoadBalancer{CreateTime: c.now, Status: lbActive, ClientToken: c.p.str("ClientToken"), CreatedBy: c.accessKey}
 	var aerr *apiError
 	if aerr = c.p.requiredInto(requiredField{"LoadBalancerName", &lb.Name}, requiredField{"EnsRegionId", &lb.RegionID},
 		requiredField{"NetworkId", &lb.NetworkID}, requiredField{"VSwitchId", &lb.VSwitchID},
@@ -204,20 +204,28 @@ func (e *Emulator) releaseInstance(c *call) (obj, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	switch {
-	case e.store.lbs[id] != nil:
+	switch lb, eip := e.store.lbs[id], e.store.eips[id]; {
+	case lb != nil:
 		e.releaseLB(id)
+		e.recordRelease(c, KindLoadBalancer, id, lb.Name, lb.CreatedBy)
 		return obj{"ResourceType": "slb"}, nil
-	case e.store.eips[id] != nil:
-		if eip := e.store.eips[id]; eip.Status != eipAvailable {
+	case eip != nil:
+		if eip.Status != eipAvailable {
 			return nil, newError(CodeIncorrectEipStatus, "The EIP %s is %s; only an Available EIP can be released.", id, eip.Status)
 		}
 		delete(e.store.eips, id)
+		e.recordRelease(c, KindEIP, id, eip.Name, eip.CreatedBy)
 		return obj{"ResourceType": "eip"}, nil
 	case e.store.instances[id] != nil:
 		return nil, invalidParam("The emulator does not release ENS instances (%s).", id)
 	}
 	return nil, newError(CodeResourceNotFound, "The specified instance %q does not exist.", id)
+}
+
+// recordRelease appends to Inventory.Released. Callers hold mu.
+func (e *Emulator) recordRelease(c *call, kind, id, name, createdBy string) {
+	e.store.released = append(e.store.released, Released{Kind: kind, ID: id, Name: name,
+		CreatedBy: createdBy, ReleasedBy: c.accessKey, ReleasedAt: c.now})
 }
 
 // releaseLB deletes an ELB; an EIP bound to it becomes Available.

@@ -127,9 +127,16 @@ func (e *Emulator) countCall(c *call, mutating bool) time.Duration {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.calls[c.action]++
+	byKey := e.byKey[c.accessKey]
+	if byKey.Calls == nil {
+		byKey.Calls = map[string]int{}
+	}
+	byKey.Calls[c.action]++
 	if mutating {
 		e.mutating++
+		byKey.MutatingCalls++
 	}
+	e.byKey[c.accessKey] = byKey
 	f, _, _ := e.faultFor(c.action)
 	c.visibility = f.Visibility
 	return f.Latency

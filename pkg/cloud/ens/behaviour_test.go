@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/client-go/util/flowcontrol"
 	"k8s.io/klog/v2/ktesting"
@@ -148,6 +150,44 @@ func TestSeveralAccessKeys(t *testing.T) {
 	_, err := userClient(t, env, "ak-user", env.AccessKeySecret).ListLoadBalancers(ctx, ens.LoadBalancerFilter{})
 	if !errors.Is(err, ens.ErrAuth) || ens.IsRetryable(err) {
 		t.Errorf("ak-user signing with another user's secret: %v, want a non-retryable ErrAuth", err)
+	}
+}
+
+// TestCreatorRecords: the emulator records which AccessKey created and
+// released each ELB and EIP, and counts calls per AccessKey, so tests can
+// prove the controller never touched what a user made.
+func TestCreatorRecords(t *testing.T) {
+	ctx := context.Background()
+	env := emulatortest.Start(t, emulatortest.WithCredentials(ensemulator.Credential{AccessKeyID: "ak-user", AccessKeySecret: "secret-user"}))
+	ctrl := enstest.NewClient(t, env)
+	user := userClient(t, env, "ak-user", "secret-user")
+	lbID := createLB(t, ctrl, "k8s/svc/ns/pool/cluster")
+	eipID, err := user.CreateEIP(ctx, ens.CreateEIPRequest{Name: "user-eip", RegionID: region, Bandwidth: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := env.Emulator.Inventory()
+	if invLB(inv, lbID).CreatedBy != env.AccessKeyID || invEIP(inv, eipID).CreatedBy != "ak-user" {
+		t.Fatalf("CreatedBy: ELB %q, EIP %q", invLB(inv, lbID).CreatedBy, invEIP(inv, eipID).CreatedBy)
+	}
+	if err := user.ReleaseLoadBalancer(ctx, lbID); err != nil {
+		t.Fatal(err)
+	}
+	if err := ctrl.ReleaseEIP(ctx, eipID); err != nil {
+		t.Fatal(err)
+	}
+	got := env.Emulator.Inventory().Released
+	want := []ensemulator.Released{
+		{Kind: ensemulator.KindLoadBalancer, ID: lbID, Name: "k8s/svc/ns/pool/cluster", CreatedBy: env.AccessKeyID, ReleasedBy: "ak-user"},
+		{Kind: ensemulator.KindEIP, ID: eipID, Name: "user-eip", CreatedBy: "ak-user", ReleasedBy: env.AccessKeyID},
+	}
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(ensemulator.Released{}, "ReleasedAt")); diff != "" || got[0].ReleasedAt.IsZero() {
+		t.Errorf("Released (-want +got):\n%s", diff)
+	}
+	byKey := env.Emulator.CallsByAccessKey()
+	if byKey[env.AccessKeyID].Calls["CreateLoadBalancer"] != 1 || byKey[env.AccessKeyID].MutatingCalls != 2 ||
+		byKey["ak-user"].Calls["CreateEipInstance"] != 1 || byKey["ak-user"].MutatingCalls != 2 {
+		t.Errorf("CallsByAccessKey = %+v", byKey)
 	}
 }
 
