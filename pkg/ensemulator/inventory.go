@@ -95,7 +95,7 @@ type LoadBalancer struct {
 	// seeded ELB keeps what the seed says ("" by default).
 	CreatedBy string     `json:"createdBy,omitempty"`
 	Listeners []Listener `json:"listeners,omitempty"`
-	Backends    []Backend  `json:"backends,omitempty"`
+	Backends  []Backend  `json:"backends,omitempty"`
 }
 
 // Listener is one ELB listener. Protocol is upper case (TCP, UDP, HTTP,
