@@ -101,13 +101,16 @@ func aggregatedKeys(m map[string]string) map[string]string {
 func (c *Controller) poolServiceHandler() cache.ResourceEventHandler {
 	enqueueOwners := func(obj interface{}) {
 		if ps, ok := tombstone(obj).(*networkv1alpha1.PoolService); ok {
-			c.enqueue(serviceKeysOf(ps)...)
+			if key := serviceKeyOf(ps); key != "" {
+				c.enqueue(key)
+			}
 		}
 	}
 	return cache.ResourceEventHandlerFuncs{
 		AddFunc: enqueueOwners,
 		UpdateFunc: func(oldObj, newObj interface{}) {
-			// Both owners: a relabel moves it from one Service to another.
+			// Both versions: a PoolService without an owner reference moves
+			// to another Service when its label is edited.
 			enqueueOwners(oldObj)
 			enqueueOwners(newObj)
 		},
@@ -155,7 +158,9 @@ func (c *Controller) serviceKeysForPools(pools ...*appsv1beta2.NodePool) []strin
 	for _, np := range pools {
 		objs, _ := c.poolServiceIndexer.ByIndex(PoolServiceByPoolIndex, np.Name)
 		for _, obj := range objs {
-			keys.Insert(serviceKeysOf(obj.(*networkv1alpha1.PoolService))...)
+			if key := serviceKeyOf(obj.(*networkv1alpha1.PoolService)); key != "" {
+				keys.Insert(key)
+			}
 		}
 	}
 	svcs, _ := c.serviceIndexer.ByIndex(ServiceELBIndex, elbIndexValue)

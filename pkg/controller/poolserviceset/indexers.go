@@ -4,10 +4,8 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/client-go/tools/cache"
 
-	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	networkv1alpha1 "github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
 )
 
@@ -15,10 +13,10 @@ import (
 // informers are shared with other controllers of the manager.
 const (
 	// PoolServiceByServiceIndex maps a PoolService to "<namespace>/<service>"
-	// from its service-name label and its controller owner reference.
+	// of the Service it serves (v1alpha1.ServedBy).
 	PoolServiceByServiceIndex = "poolservice-set/by-service"
-	// PoolServiceByPoolIndex maps a PoolService to its pool name, from its
-	// pool-name label and its NodePool owner reference.
+	// PoolServiceByPoolIndex maps a PoolService to the name of the pool it
+	// serves (v1alpha1.ServedBy).
 	PoolServiceByPoolIndex = "poolservice-set/by-pool"
 	// ServiceELBIndex puts every ELB-class LoadBalancer Service with a pool
 	// selector under the single value elbIndexValue.
@@ -59,7 +57,10 @@ func indexPoolServiceByService(obj interface{}) ([]string, error) {
 	if !ok {
 		return nil, fmt.Errorf("expected *PoolService, got %T", obj)
 	}
-	return serviceKeysOf(ps), nil
+	if key := serviceKeyOf(ps); key != "" {
+		return []string{key}, nil
+	}
+	return nil, nil
 }
 
 func indexPoolServiceByPool(obj interface{}) ([]string, error) {
@@ -67,16 +68,10 @@ func indexPoolServiceByPool(obj interface{}) ([]string, error) {
 	if !ok {
 		return nil, fmt.Errorf("expected *PoolService, got %T", obj)
 	}
-	pools := sets.New[string]()
-	if p := ps.Labels[apis.LabelPoolName]; p != "" {
-		pools.Insert(p)
+	if pool := networkv1alpha1.ServedBy(ps).Pool; pool != "" {
+		return []string{pool}, nil
 	}
-	for _, ref := range ps.OwnerReferences {
-		if isNodePoolRef(ref) {
-			pools.Insert(ref.Name)
-		}
-	}
-	return sets.List(pools), nil
+	return nil, nil
 }
 
 func indexServiceELB(obj interface{}) ([]string, error) {
@@ -90,18 +85,12 @@ func indexServiceELB(obj interface{}) ([]string, error) {
 	return nil, nil
 }
 
-// serviceKeysOf returns the keys of the Services a PoolService may belong to:
-// the one its label names and the one that controls it (they differ only
-// when someone edited the label, which the owner's sync repairs).
-func serviceKeysOf(ps *networkv1alpha1.PoolService) []string {
-	keys := sets.New[string]()
-	if name := ps.Labels[apis.LabelServiceName]; name != "" {
-		keys.Insert(ps.Namespace + "/" + name)
+// serviceKeyOf is the key of the Service a PoolService serves
+// (v1alpha1.ServedBy), "" if it names none. An edited label never moves a
+// PoolService to another Service while an owner reference says otherwise.
+func serviceKeyOf(ps *networkv1alpha1.PoolService) string {
+	if name := networkv1alpha1.ServedBy(ps).Service; name != "" {
+		return ps.Namespace + "/" + name
 	}
-	for _, ref := range ps.OwnerReferences {
-		if ref.Controller != nil && *ref.Controller && ref.APIVersion == "v1" && ref.Kind == "Service" {
-			keys.Insert(ps.Namespace + "/" + ref.Name)
-		}
-	}
-	return sets.List(keys)
+	return ""
 }

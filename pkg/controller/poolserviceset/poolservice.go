@@ -41,31 +41,27 @@ func managedByUs(ps *networkv1alpha1.PoolService) bool {
 	return ps.Labels[apis.LabelManagedBy] == apis.ManagedByValue
 }
 
-// ownedBy reports whether ps is this controller's PoolService of svc: the
-// Service controls it, or our labels say it is the Service's (the owner
-// reference may be missing or point at an earlier Service of that name).
+// ownedBy reports whether ps is this controller's PoolService of svc: it
+// serves svc (v1alpha1.ServedBy: owner references first, labels where one
+// is missing), and either svc itself controls it or our managed-by label is
+// on it (the owner reference may be missing or point at an earlier Service
+// of that name).
 func ownedBy(ps *networkv1alpha1.PoolService, svc *corev1.Service) bool {
-	if ps.Namespace != svc.Namespace {
+	if ps.Namespace != svc.Namespace || networkv1alpha1.ServedBy(ps).Service != svc.Name {
 		return false
 	}
-	if ref := metav1.GetControllerOfNoCopy(ps); ref != nil && ref.Kind == "Service" &&
-		ref.Name == svc.Name && ref.UID == svc.UID {
+	if ref := metav1.GetControllerOfNoCopy(ps); ref != nil && ref.Kind == "Service" && ref.UID == svc.UID {
 		return true
 	}
-	return managedByUs(ps) && ps.Labels[apis.LabelServiceName] == svc.Name
+	return managedByUs(ps)
 }
 
-// poolOf returns the pool a PoolService serves: its NodePool owner, else its
-// label. The owner reference wins because an overwritten label is the more
-// common accident, and trusting it would delete the PoolService (and its ELB)
-// instead of repairing the label.
+// poolOf returns the pool a PoolService serves (v1alpha1.ServedBy). The
+// owner reference wins over the label because an overwritten label is the
+// more common accident, and trusting it would delete the PoolService (and
+// its ELB) instead of repairing the label.
 func poolOf(ps *networkv1alpha1.PoolService) string {
-	for _, ref := range ps.OwnerReferences {
-		if isNodePoolRef(ref) {
-			return ref.Name
-		}
-	}
-	return ps.Labels[apis.LabelPoolName]
+	return networkv1alpha1.ServedBy(ps).Pool
 }
 
 func ourLabels(svc *corev1.Service, pool *appsv1beta2.NodePool) map[string]string {

@@ -107,7 +107,7 @@ func (c *Controller) createPoolService(ctx context.Context, svc *corev1.Service,
 	}
 	klog.FromContext(ctx).V(2).Info("Created PoolService", "poolService", klog.KObj(created))
 	c.recorder.Eventf(svc, corev1.EventTypeNormal, apis.EventPoolServiceCreated,
-		"Created PoolService %s for NodePool %s", created.Name, created.Labels[apis.LabelPoolName])
+		"Created PoolService %s for NodePool %s", created.Name, poolOf(created))
 	return false, nil
 }
 
