@@ -61,6 +61,8 @@ func parseFlags(args []string) (*options, error) {
 		"how long a listener reads Starting/Stopping/Configuring after Start/Stop/Set (0: at once)")
 	fs.DurationVar(&o.cfg.EIPTransitionDelay, "eip-transition-delay", 0,
 		"how long an EIP reads Associating/Unassociating after those calls (0: at once)")
+	fs.DurationVar(&o.cfg.ClientTokenWindow, "client-token-window", ensemulator.DefaultClientTokenWindow,
+		"how long a ClientToken of CreateLoadBalancer/CreateEipInstance is remembered, also after its resource was released")
 	fs.Uint64Var(&o.cfg.Seed, "seed", 1, "seed of generated ids, addresses and random faults")
 	fs.StringVar(&o.faultsFile, "faults-file", "", "YAML or JSON map of action to fault")
 	fs.Func("fault", "ACTION=CODE:RATE[,latency=D][,visibility=D][,failnext=N][,status=S][,applied] (repeatable)",

@@ -29,12 +29,13 @@ func TestParseFlags(t *testing.T) {
 	o, err := parseFlags([]string{"--listen-address=:0", "--seed=9", "--active-delay=3s",
 		"--listener-transition-delay=250ms", "--eip-transition-delay=1s", "--faults-file=" + faults,
 		"--fault=CreateLoadBalancer=ServiceUnavailable:1", "--fault", "AddBackendServers=latency=10ms",
-		"--access-key=ak-user:secret:with:colons", "--access-key", "ak-2:s2"})
+		"--access-key=ak-user:secret:with:colons", "--access-key", "ak-2:s2", "--client-token-window=90s"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if o.listen != ":0" || o.cfg.Seed != 9 || o.cfg.ActiveDelay != 3*time.Second ||
-		o.cfg.ListenerTransitionDelay != 250*time.Millisecond || o.cfg.EIPTransitionDelay != time.Second || o.cfg.AccessKeyID != ensemulator.DefaultAccessKeyID {
+		o.cfg.ListenerTransitionDelay != 250*time.Millisecond || o.cfg.EIPTransitionDelay != time.Second || o.cfg.AccessKeyID != ensemulator.DefaultAccessKeyID ||
+		o.cfg.ClientTokenWindow != 90*time.Second {
 		t.Fatalf("options = %+v", o)
 	}
 	wantCreds := []ensemulator.Credential{{AccessKeyID: "ak-user", AccessKeySecret: "secret:with:colons"}, {AccessKeyID: "ak-2", AccessKeySecret: "s2"}}
@@ -59,6 +60,9 @@ func TestParseFlags(t *testing.T) {
 		if _, err := parseFlags(bad); err == nil {
 			t.Errorf("%v: want an error", bad)
 		}
+	}
+	if o, err := parseFlags(nil); err != nil || o.cfg.ClientTokenWindow != ensemulator.DefaultClientTokenWindow || len(o.cfg.Credentials) != 0 {
+		t.Errorf("defaults: %+v, %v", o, err)
 	}
 }
 

@@ -16,28 +16,20 @@ const (
 )
 
 func (e *Emulator) createEip(c *call) (obj, *apiError) {
-	if eip := e.eipByToken(c.p.str("ClientToken")); eip != nil {
-		return obj{"AllocationId": eip.ID}, nil
-	}
-	eip, aerr := e.newEIP(c)
+	id, aerr := e.clientTokenRepeat(c)
 	if aerr != nil {
 		return nil, aerr
 	}
-	e.store.eips[eip.ID] = eip
-	return obj{"AllocationId": eip.ID}, nil
-}
-
-// eipByToken finds a live EIP created with a ClientToken.
-func (e *Emulator) eipByToken(token string) *EIP {
-	if token == "" {
-		return nil
-	}
-	for _, eip := range e.store.eips {
-		if eip.ClientToken == token {
-			return eip
+	if id == "" {
+		eip, aerr := e.newEIP(c)
+		if aerr != nil {
+			return nil, aerr
 		}
+		e.store.eips[eip.ID] = eip
+		e.rememberToken(c, eip.ID)
+		id = eip.ID
 	}
-	return nil
+	return obj{"AllocationId": id}, nil
 }
 
 func (e *Emulator) newEIP(c *call) (*EIP, *apiError) {

@@ -42,6 +42,10 @@ type Config struct {
 	// EIPTransitionDelay is how long an EIP reads Associating or
 	// Unassociating after those calls; 0 settles at once.
 	EIPTransitionDelay time.Duration
+	// ClientTokenWindow is how long a ClientToken of CreateLoadBalancer or
+	// CreateEipInstance is remembered, also after its resource was
+	// released; default DefaultClientTokenWindow.
+	ClientTokenWindow time.Duration
 	// Seed makes ids, addresses and random faults reproducible.
 	Seed uint64
 	// Faults are the initial faults by action name (or AllActions).
@@ -81,6 +85,9 @@ func New(cfg Config) (*Emulator, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.ClientTokenWindow <= 0 {
+		cfg.ClientTokenWindow = DefaultClientTokenWindow
 	}
 	logger := cfg.Logger
 	if logger.GetSink() == nil {
@@ -159,6 +166,7 @@ func (e *Emulator) Inventory() Inventory {
 	defer e.mu.Unlock()
 	now := e.cfg.Now()
 	e.store.settle(now)
+	e.forgetExpiredTokens(now)
 	inv := e.store.snapshot()
 	for i := range inv.LoadBalancers {
 		inv.LoadBalancers[i].Status = effectiveLBStatus(&inv.LoadBalancers[i], now)

@@ -48,6 +48,12 @@ func invalidParam(format string, args ...any) *apiError {
 	return newError(CodeInvalidParameter, format, args...)
 }
 
+// invalidParamOf is the InvalidParameter.<Name> answer ENS gives for a
+// parameter out of its range or set.
+func invalidParamOf(name, format string, args ...any) *apiError {
+	return newError(CodeInvalidParameter+"."+name, format, args...)
+}
+
 func missingParam(name string) *apiError {
 	return newError(CodeMissingParameter,
 		"The input parameter %q that is mandatory for processing this request is not supplied.", name)

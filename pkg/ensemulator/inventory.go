@@ -19,6 +19,9 @@ type Inventory struct {
 	// Released lists every successful ReleaseInstance of an ELB or EIP,
 	// oldest first: what went, who created it and who released it.
 	Released []Released `json:"released,omitempty"`
+	// ClientTokens are the remembered ClientTokens of creates within
+	// Config.ClientTokenWindow.
+	ClientTokens []ClientToken `json:"clientTokens,omitempty"`
 }
 
 // Released is one ELB or EIP released by ReleaseInstance.
@@ -89,8 +92,10 @@ type LoadBalancer struct {
 	CreateTime time.Time  `json:"createTime"`
 	ActiveAt   *time.Time `json:"activeAt,omitempty"`
 	// VisibleAt hides a new ELB from Describe calls until then (a fault).
-	VisibleAt   *time.Time `json:"visibleAt,omitempty"`
-	ClientToken string     `json:"clientToken,omitempty"`
+	VisibleAt *time.Time `json:"visibleAt,omitempty"`
+	// ClientToken is the create call's token, for information: the token
+	// memory is Inventory.ClientTokens.
+	ClientToken string `json:"clientToken,omitempty"`
 	// CreatedBy is the AccessKeyId of the CreateLoadBalancer call; a
 	// seeded ELB keeps what the seed says ("" by default).
 	CreatedBy string     `json:"createdBy,omitempty"`
@@ -172,7 +177,8 @@ type EIP struct {
 	InstanceType string     `json:"instanceType,omitempty"`
 	CreateTime   time.Time  `json:"createTime"`
 	VisibleAt    *time.Time `json:"visibleAt,omitempty"`
-	ClientToken  string     `json:"clientToken,omitempty"`
+	// ClientToken is for information, as on LoadBalancer.
+	ClientToken string `json:"clientToken,omitempty"`
 	// CreatedBy is the AccessKeyId of the CreateEipInstance call; a
 	// seeded EIP keeps what the seed says ("" by default).
 	CreatedBy string `json:"createdBy,omitempty"`

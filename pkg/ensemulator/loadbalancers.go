@@ -15,32 +15,23 @@ var lbSpecs = []string{"elb.s1.small", "elb.s2.small", "elb.s2.medium", "elb.s3.
 const maxLBNameLen = 80
 
 func (e *Emulator) createLoadBalancer(c *call) (obj, *apiError) {
-	if lb := e.lbByToken(c.p.str("ClientToken")); lb != nil {
-		return createLBAnswer(lb), nil
-	}
-	lb, aerr := e.newLoadBalancer(c)
+	id, aerr := e.clientTokenRepeat(c)
 	if aerr != nil {
 		return nil, aerr
 	}
-	e.store.lbs[lb.ID] = lb
-	return createLBAnswer(lb), nil
-}
-
-func createLBAnswer(lb *LoadBalancer) obj {
-	return obj{"LoadBalancerId": lb.ID, "LoadBalancerName": lb.Name, "NetworkId": lb.NetworkID, "VSwitchId": lb.VSwitchID}
-}
-
-// lbByToken finds a live ELB created with a ClientToken.
-func (e *Emulator) lbByToken(token string) *LoadBalancer {
-	if token == "" {
-		return nil
-	}
-	for _, lb := range e.store.lbs {
-		if lb.ClientToken == token {
-			return lb
+	if id == "" {
+		lb, aerr := e.newLoadBalancer(c)
+		if aerr != nil {
+			return nil, aerr
 		}
+		e.store.lbs[lb.ID] = lb
+		e.rememberToken(c, lb.ID)
+		id = lb.ID
 	}
-	return nil
+	// A repeat has the first call's parameters, so they give its answer
+	// even when that ELB is gone.
+	return obj{"LoadBalancerId": id, "LoadBalancerName": c.p.str("LoadBalancerName"),
+		"NetworkId": c.p.str("NetworkId"), "VSwitchId": c.p.str("VSwitchId")}, nil
 }
 
 func (e *Emulator) newLoadBalancer(c *call) (*LoadBalancer, *apiError) {

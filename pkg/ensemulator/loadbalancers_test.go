@@ -126,35 +126,6 @@ func TestActiveDelay(t *testing.T) {
 	}
 }
 
-func TestClientTokenIdempotency(t *testing.T) {
-	env := emulatortest.Start(t)
-	c := newClient(t, env)
-	req := ens.CreateCreateLoadBalancerRequest()
-	req.LoadBalancerName, req.EnsRegionId, req.NetworkId, req.VSwitchId = "tok", hefei, "n-hefei", "vsw-hefei-1"
-	req.LoadBalancerSpec, req.ClientToken = "elb.s1.small", "token-1"
-	first := must[*ens.CreateLoadBalancerResponse](t)(c.CreateLoadBalancer(req)).LoadBalancerId
-	second := must[*ens.CreateLoadBalancerResponse](t)(c.CreateLoadBalancer(req)).LoadBalancerId
-	if first != second {
-		t.Fatalf("same ClientToken gave %s and %s", first, second)
-	}
-	req.ClientToken = "token-2"
-	third := must[*ens.CreateLoadBalancerResponse](t)(c.CreateLoadBalancer(req)).LoadBalancerId
-	if third == first {
-		t.Fatal("a new ClientToken returned the old ELB")
-	}
-	if n := len(env.Emulator.Inventory().LoadBalancers); n != 4 {
-		t.Fatalf("ELBs = %d, want 2 seeded + 2 created", n)
-	}
-
-	eipReq := ens.CreateCreateEipInstanceRequest()
-	eipReq.EnsRegionId, eipReq.ClientToken = hefei, "eip-token"
-	a := must[*ens.CreateEipInstanceResponse](t)(c.CreateEipInstance(eipReq)).AllocationId
-	b := must[*ens.CreateEipInstanceResponse](t)(c.CreateEipInstance(eipReq)).AllocationId
-	if a != b || len(env.Emulator.Inventory().EIPs) != 3 {
-		t.Fatalf("EIP ClientToken: %s vs %s, %d EIPs", a, b, len(env.Emulator.Inventory().EIPs))
-	}
-}
-
 func TestDescribeLoadBalancersFilters(t *testing.T) {
 	env := emulatortest.Start(t)
 	c := newClient(t, env)

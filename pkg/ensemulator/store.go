@@ -35,6 +35,7 @@ type store struct {
 	lbs       map[string]*LoadBalancer
 	eips      map[string]*EIP
 	released  []Released
+	tokens    map[tokenKey]*ClientToken
 	// transitions counts listeners and EIPs with a pending SettleAt, so
 	// that settle costs nothing when there are none.
 	transitions int
@@ -47,7 +48,11 @@ func newStore(inv Inventory) (*store, error) {
 		instances: map[string]*Instance{}, lbs: map[string]*LoadBalancer{}, eips: map[string]*EIP{},
 	}
 	inv = cloneInventory(inv)
-	s.released = inv.Released
+	s.released, s.tokens = inv.Released, map[tokenKey]*ClientToken{}
+	for i := range inv.ClientTokens {
+		t := &inv.ClientTokens[i]
+		s.tokens[tokenKey{t.Action, t.Token}] = t
+	}
 	steps := []func(*Inventory) error{s.addRegions, s.addNetworks, s.addInstances, s.addLoadBalancers, s.addEIPs}
 	for _, step := range steps {
 		if err := step(&inv); err != nil {
@@ -176,7 +181,7 @@ func (s *store) checkPlacement(region, network, vsw string) *apiError {
 func (s *store) snapshot() Inventory {
 	inv := Inventory{
 		Regions: collect(s.regions), Networks: collect(s.networks), Instances: collect(s.instances),
-		LoadBalancers: collect(s.lbs), EIPs: collect(s.eips), Released: s.released,
+		LoadBalancers: collect(s.lbs), EIPs: collect(s.eips), Released: s.released, ClientTokens: sortedTokens(s.tokens),
 	}
 	slices.SortFunc(inv.Regions, func(a, b Region) int { return strings.Compare(a.ID, b.ID) })
 	slices.SortFunc(inv.Networks, func(a, b Network) int { return strings.Compare(a.ID, b.ID) })
