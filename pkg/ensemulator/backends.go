@@ -80,10 +80,18 @@ func parseWeight(s loose) (int, *apiError) {
 	return w, nil
 }
 
+// parsePort reads a backend Port. ENS keeps one entry per instance and
+// routes by each listener's BackendServerPort, so Port is optional: absent
+// or "0" is port 0 (ens-openapi.md, Backends: "Port optional
+// (DescribeLoadBalancerAttribute samples show Port "0" as a string)"). The
+// per-port form (1–65535) is accepted too.
 func parsePort(s loose) (int, *apiError) {
+	if s == "" {
+		return 0, nil
+	}
 	p, err := strconv.Atoi(string(s))
-	if err != nil || p < 1 || p > 65535 {
-		return 0, invalidParam("The backend Port %q must be an integer from 1 to 65535.", s)
+	if err != nil || p < 0 || p > 65535 {
+		return 0, invalidParam("The backend Port %q must be an integer from 0 to 65535.", s)
 	}
 	return p, nil
 }
@@ -139,28 +147,33 @@ func (e *Emulator) addBackendServers(c *call) (obj, *apiError) {
 }
 
 // removeBackendServers removes backends by server and port (every port
-// when none is given). Removing an absent backend is not an error.
+// of the server when Port is absent; "0" is the port-0 entry). Removing an
+// absent backend is not an error.
 func (e *Emulator) removeBackendServers(c *call) (obj, *apiError) {
 	lb, args, aerr := e.backendCall(c)
 	if aerr != nil {
 		return nil, aerr
 	}
-	for _, a := range args {
-		if a.Port != "" {
-			if _, aerr := parsePort(a.Port); aerr != nil {
-				return nil, aerr
-			}
+	ports := make([]int, len(args))
+	for i, a := range args {
+		if ports[i], aerr = parsePort(a.Port); aerr != nil {
+			return nil, aerr
 		}
 	}
 	lb.Backends = slices.DeleteFunc(lb.Backends, func(b Backend) bool {
-		return slices.ContainsFunc(args, func(a backendArg) bool {
-			return string(a.ServerID) == b.ServerID && (a.Port == "" || string(a.Port) == itoa(b.Port))
-		})
+		for i, a := range args {
+			if string(a.ServerID) == b.ServerID && (a.Port == "" || ports[i] == b.Port) {
+				return true
+			}
+		}
+		return false
 	})
 	return backendsAnswer(lb), nil
 }
 
-// setBackendServers sets the weight of backends already on the ELB.
+// setBackendServers sets the weight of backends already on the ELB, on
+// every port of the server. Unlike Add, Weight is required
+// (ens-openapi.md, Backends: "SetBackendServers Weight required").
 func (e *Emulator) setBackendServers(c *call) (obj, *apiError) {
 	lb, args, aerr := e.backendCall(c)
 	if aerr != nil {
@@ -168,6 +181,12 @@ func (e *Emulator) setBackendServers(c *call) (obj, *apiError) {
 	}
 	weights := map[string]int{}
 	for _, a := range args {
+		if a.Weight == "" {
+			return nil, missingParam("BackendServers.Weight")
+		}
+		if _, aerr := parsePort(a.Port); aerr != nil {
+			return nil, aerr
+		}
 		w, aerr := parseWeight(a.Weight)
 		if aerr != nil {
 			return nil, aerr

@@ -85,7 +85,9 @@ func TestBackendServerRules(t *testing.T) {
 		{"other region", []ens.AddBackendServersBackendServers{backend("i-chengdu-1", "", "80", "10")}, "InvalidParameter", 400},
 		{"unknown instance", []ens.AddBackendServersBackendServers{backend("i-nope", "", "80", "10")}, "InstanceNotFound", 404},
 		{"wrong ip", []ens.AddBackendServersBackendServers{backend("i-hefei-1", "10.9.9.9", "80", "10")}, "InvalidParameter", 400},
-		{"no port", []ens.AddBackendServersBackendServers{backend("i-hefei-1", "", "", "10")}, "InvalidParameter", 400},
+		{"port -1", []ens.AddBackendServersBackendServers{backend("i-hefei-1", "", "-1", "10")}, "InvalidParameter", 400},
+		{"port 65536", []ens.AddBackendServersBackendServers{backend("i-hefei-1", "", "65536", "10")}, "InvalidParameter", 400},
+		{"port not a number", []ens.AddBackendServersBackendServers{backend("i-hefei-1", "", "http", "10")}, "InvalidParameter", 400},
 		{"empty list", []ens.AddBackendServersBackendServers{}, "MissingParameter", 400},
 	}
 	for _, tc := range tests {
@@ -109,4 +111,63 @@ func TestBackendServerRules(t *testing.T) {
 	req.LoadBalancerId = lb
 	_, err := c.AddBackendServers(req)
 	wantCode(t, err, "MissingParameter", 400)
+}
+
+// TestBackendsWithoutPort checks ens-openapi.md, Backends: "ServerId
+// required; Weight 0–100 default 100; Type ens|eni; Port optional
+// (DescribeLoadBalancerAttribute samples show Port "0" as a string)" and
+// the vendor controller's form "one entry per instance with Port "0"", with
+// the old per-port form still accepted.
+func TestBackendsWithoutPort(t *testing.T) {
+	env := emulatortest.Start(t)
+	c := newClient(t, env)
+	lb := createHefeiLB(t, c, "no-port")
+	onlyID := ens.AddBackendServersBackendServers{ServerId: "i-hefei-1"} // Port, Weight, Type, Ip absent
+	must[*ens.AddBackendServersResponse](t)(addBackends(c, lb, onlyID, backend("i-hefei-2", "", "0", "50"), backend("i-hefei-2", "", "30080", "50")))
+	want := []ensemulator.Backend{
+		{ServerID: "i-hefei-1", Type: "ens", IP: "10.1.0.11", Port: 0, Weight: 100},
+		{ServerID: "i-hefei-2", Type: "ens", IP: "10.1.0.12", Port: 0, Weight: 50},
+		{ServerID: "i-hefei-2", Type: "ens", IP: "10.1.0.12", Port: 30080, Weight: 50},
+	}
+	if got := findLB(env.Emulator.Inventory(), lb).Backends; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("backends = %+v, want %+v", got, want)
+	}
+	attr := describeLB(t, c, lb)
+	if len(attr.BackendServers) != 3 || attr.BackendServers[0].Port != "0" || attr.BackendServers[1].Port != "0" || attr.BackendServers[2].Port != "30080" {
+		t.Fatalf("DescribeLoadBalancerAttribute.BackendServers = %+v, want Port \"0\" for the port-less entries", attr.BackendServers)
+	}
+	// Adding the same port-less entry again only sets its weight.
+	must[*ens.AddBackendServersResponse](t)(addBackends(c, lb, backend("i-hefei-1", "", "", "20")))
+	if b := findLB(env.Emulator.Inventory(), lb).Backends; len(b) != 3 || b[0].Weight != 20 {
+		t.Fatalf("backends after re-adding = %+v", b)
+	}
+
+	// SetBackendServers: per server, Weight required.
+	set := ens.CreateSetBackendServersRequest()
+	set.LoadBalancerId = lb
+	set.BackendServers = &[]ens.SetBackendServersBackendServers{{ServerId: "i-hefei-2", Type: "ens"}}
+	_, err := c.SetBackendServers(set)
+	wantCode(t, err, "MissingParameter", 400)
+	set.BackendServers = &[]ens.SetBackendServersBackendServers{{ServerId: "i-hefei-2", Weight: "0"}}
+	must[*ens.SetBackendServersResponse](t)(c.SetBackendServers(set))
+	if b := findLB(env.Emulator.Inventory(), lb).Backends; b[1].Weight != 0 || b[2].Weight != 0 || b[0].Weight != 20 {
+		t.Fatalf("backends after SetBackendServers = %+v", b)
+	}
+
+	// Remove: Port "0" is the port-0 entry, no Port every entry of the server.
+	rm := ens.CreateRemoveBackendServersRequest()
+	rm.LoadBalancerId = lb
+	rm.BackendServers = &[]ens.RemoveBackendServersBackendServers{{ServerId: "i-hefei-2", Port: "0"}}
+	must[*ens.RemoveBackendServersResponse](t)(c.RemoveBackendServers(rm))
+	if b := findLB(env.Emulator.Inventory(), lb).Backends; len(b) != 2 || b[1].Port != 30080 {
+		t.Fatalf("backends after removing i-hefei-2 port 0 = %+v", b)
+	}
+	rm.BackendServers = &[]ens.RemoveBackendServersBackendServers{{ServerId: "i-hefei-2"}, {ServerId: "i-hefei-1", Port: "0"}}
+	must[*ens.RemoveBackendServersResponse](t)(c.RemoveBackendServers(rm))
+	if b := findLB(env.Emulator.Inventory(), lb).Backends; len(b) != 0 {
+		t.Fatalf("backends after removing the rest = %+v", b)
+	}
+	rm.BackendServers = &[]ens.RemoveBackendServersBackendServers{{ServerId: "i-hefei-2", Port: "-5"}}
+	_, err = c.RemoveBackendServers(rm)
+	wantCode(t, err, "InvalidParameter", 400)
 }

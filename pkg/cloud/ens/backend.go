@@ -16,12 +16,14 @@ func backendType(b Backend) string {
 }
 
 // AddBackends implements Cloud, in calls of at most MaxBackendsPerCall.
-// On an error the earlier batches stay added.
+// On an error the earlier batches stay added. A zero Port is not sent: ENS
+// then keeps one entry for the instance (reported as Port 0) and each
+// listener's BackendServerPort routes to it.
 func (c *Client) AddBackends(ctx context.Context, lbID string, backends []Backend) error {
 	return inBatches(backends, func(b Backend) sdkens.AddBackendServersBackendServers {
 		return sdkens.AddBackendServersBackendServers{
 			ServerId: b.ServerID, Type: backendType(b), Ip: b.IP,
-			Port: strconv.Itoa(b.Port), Weight: strconv.Itoa(b.Weight),
+			Port: optPort(b.Port), Weight: strconv.Itoa(b.Weight),
 		}
 	}, func(servers *[]sdkens.AddBackendServersBackendServers) error {
 		req := sdkens.CreateAddBackendServersRequest()

@@ -307,6 +307,52 @@ func TestBackendsBatched(t *testing.T) {
 	}
 }
 
+// TestBackendsPerInstance checks ens-openapi.md, Backends: "Port optional
+// (DescribeLoadBalancerAttribute samples show Port "0" as a string)" and
+// SPEC §4's "one entry per ENS instance (ServerId, Type ens, Weight; Port
+// left out or 0)": a Backend with Port 0 goes out without a port and reads
+// back as Port 0.
+func TestBackendsPerInstance(t *testing.T) {
+	ctx := context.Background()
+	env, c := start(t)
+	lbID := "lb-hefei-existing"
+	backends := []ens.Backend{{ServerID: "i-hefei-1", Weight: 100}, {ServerID: "i-hefei-2", Weight: 0}}
+	if err := c.AddBackends(ctx, lbID, backends); err != nil {
+		t.Fatal(err)
+	}
+	want := []ensemulator.Backend{
+		{ServerID: "i-hefei-1", Type: ens.BackendTypeENS, IP: "10.1.0.11", Port: 0, Weight: 100},
+		{ServerID: "i-hefei-2", Type: ens.BackendTypeENS, IP: "10.1.0.12", Port: 0, Weight: 0},
+	}
+	if diff := cmp.Diff(want, invLB(env.Emulator.Inventory(), lbID).Backends); diff != "" {
+		t.Errorf("inventory backends (-want +got):\n%s", diff)
+	}
+	lb, err := c.DescribeLoadBalancer(ctx, lbID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRead := []ens.Backend{
+		{ServerID: "i-hefei-1", Type: ens.BackendTypeENS, IP: "10.1.0.11", Weight: 100},
+		{ServerID: "i-hefei-2", Type: ens.BackendTypeENS, IP: "10.1.0.12", Weight: 0},
+	}
+	if diff := cmp.Diff(wantRead, lb.Backends); diff != "" {
+		t.Errorf("DescribeLoadBalancer backends (-want +got):\n%s", diff)
+	}
+	backends[1].Weight = 60
+	if err := c.SetBackendWeights(ctx, lbID, backends[1:]); err != nil {
+		t.Fatal(err)
+	}
+	if w := invLB(env.Emulator.Inventory(), lbID).Backends[1].Weight; w != 60 {
+		t.Errorf("weight after SetBackendWeights = %d, want 60", w)
+	}
+	if err := c.RemoveBackends(ctx, lbID, backends); err != nil {
+		t.Fatal(err)
+	}
+	if b := invLB(env.Emulator.Inventory(), lbID).Backends; len(b) != 0 {
+		t.Errorf("backends left after RemoveBackends: %+v", b)
+	}
+}
+
 func TestBackendErrorsStopTheBatches(t *testing.T) {
 	ctx := context.Background()
 	inv := ensemulator.DefaultInventory()

@@ -150,7 +150,9 @@ type Listener struct {
 	ServerCertificateID string
 }
 
-// Backend is one ENS instance behind an ELB on one port.
+// Backend is one ENS instance behind an ELB. Port 0 is the per-instance
+// entry ENS keeps (the listeners' BackendServerPort routes); a non-zero Port
+// is the older per-port form. Both read back as they were added.
 type Backend struct {
 	ServerID string
 	Type     string
