@@ -1,0 +1,20 @@
+// Package soak is the randomized soak of edge-controller-manager: a seeded,
+// reproducible random workload (Services, pools, nodes, endpoints,
+// PoolServices, a user's own ELBs and EIPs) against the real local control
+// plane, the ENS emulator and two manager replicas, under injected faults,
+// leader kills and emulator restarts; then it quiesces and judges the
+// result with an oracle of its own (oracle*.go).
+//
+// The oracle files are plain Go with table tests that run in `make test`.
+// The soak itself carries the build tag soak and runs with `make soak`
+// (SOAK_SEED, SOAK_DURATION), or
+//
+//	go test -tags soak ./pkg/e2e/soak/ -run TestSoak -v -count=1 -args -seed=1 -duration=90s
+//
+// It ends with one line
+//
+//	soak seed=S duration=D ops=N faults=F leader-kills=K emulator-restarts=R foreign-releases=0 duplicates=0 leaks=0 unconverged=0 stuck=0
+//
+// and fails when any of the last five is not 0. SOAK_KEEP=1 keeps its
+// directory (logs, cluster state, the op log).
+package soak
