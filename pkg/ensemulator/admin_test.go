@@ -205,10 +205,7 @@ func TestConcurrentCalls(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			c := newClient(t, env)
-			req := ens.CreateCreateLoadBalancerRequest()
-			req.LoadBalancerName, req.EnsRegionId, req.NetworkId, req.VSwitchId = fmt.Sprint("c", i), hefei, "n-hefei", "vsw-hefei-1"
-			req.LoadBalancerSpec = "elb.s1.small"
-			_, err := c.CreateLoadBalancer(req)
+			_, err := c.CreateLoadBalancer(lbRequest(fmt.Sprint("c", i), ""))
 			errs <- err
 		}()
 		go func() {

@@ -6,26 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ens"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator"
 	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator/emulatortest"
 )
-
-func lbRequest(name, token string) *ens.CreateLoadBalancerRequest {
-	req := ens.CreateCreateLoadBalancerRequest()
-	req.LoadBalancerName, req.EnsRegionId, req.NetworkId, req.VSwitchId = name, hefei, "n-hefei", "vsw-hefei-1"
-	req.LoadBalancerSpec, req.PayType, req.ClientToken = "elb.s1.small", "PostPaid", token
-	return req
-}
-
-func eipRequest(name, token string) *ens.CreateEipInstanceRequest {
-	req := ens.CreateCreateEipInstanceRequest()
-	req.EnsRegionId, req.Name, req.Bandwidth, req.ClientToken = hefei, name, requests.NewInteger(10), token
-	req.InstanceChargeType, req.InternetChargeType = "PostPaid", "95BandwidthByMonth"
-	return req
-}
 
 // TestClientTokenWindow checks ens-openapi.md "States and limits": "A token
 // stays valid for about 10 minutes, also after its resource was released: a

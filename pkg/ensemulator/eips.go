@@ -5,15 +5,23 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"unicode/utf8"
+	"strings"
 )
 
+// EIP limits, from ens-openapi.md ("EIP: CreateEipInstance
+// InstanceChargeType and InternetChargeType required; Bandwidth 5–10000
+// default 5; Isp cmcc|unicom|telecom"; "ModifyEnsEipAddressAttribute
+// Bandwidth 5–10000, Name 2–128, Description 2–256").
 const (
-	minBandwidth   = 1
-	maxBandwidth   = 10000
-	maxEIPNameLen  = 128
-	defaultEIPBand = 5
+	minBandwidth         = 5
+	maxBandwidth         = 10000
+	defaultEIPBand       = 5
+	minEIPTextLen        = 2
+	maxEIPNameLen        = 128
+	maxEIPDescriptionLen = 256
 )
+
+var isps = []string{"cmcc", "unicom", "telecom"}
 
 func (e *Emulator) createEip(c *call) (obj, *apiError) {
 	id, aerr := e.clientTokenRepeat(c)
@@ -33,23 +41,24 @@ func (e *Emulator) createEip(c *call) (obj, *apiError) {
 }
 
 func (e *Emulator) newEIP(c *call) (*EIP, *apiError) {
-	region, aerr := c.p.required("EnsRegionId")
-	if aerr != nil {
+	eip := &EIP{Status: eipAvailable, CreateTime: c.now, Name: c.p.str("Name"), Description: c.p.str("Description"),
+		Isp: c.p.str("Isp"), ClientToken: c.p.str("ClientToken"), CreatedBy: c.accessKey}
+	if aerr := c.p.requiredInto(requiredField{"EnsRegionId", &eip.RegionID},
+		requiredField{"InstanceChargeType", &eip.InstanceChargeType},
+		requiredField{"InternetChargeType", &eip.InternetChargeType}); aerr != nil {
 		return nil, aerr
 	}
-	if e.store.regions[region] == nil {
-		return nil, invalidParam("The EnsRegionId %q does not exist.", region)
+	if e.store.regions[eip.RegionID] == nil {
+		return nil, invalidParam("The EnsRegionId %q does not exist.", eip.RegionID)
 	}
-	bw, aerr := c.p.integer("Bandwidth", defaultEIPBand, minBandwidth, maxBandwidth)
-	if aerr != nil {
+	var aerr *apiError
+	if eip.Bandwidth, aerr = c.p.rangedInt("Bandwidth", defaultEIPBand, minBandwidth, maxBandwidth); aerr != nil {
 		return nil, aerr
 	}
-	eip := &EIP{RegionID: region, Bandwidth: bw, Status: eipAvailable, CreateTime: c.now,
-		Name: c.p.str("Name"), Description: c.p.str("Description"), Isp: c.p.str("Isp"),
-		InternetChargeType: cmp.Or(c.p.str("InternetChargeType"), "95BandwidthByMonth"),
-		InstanceChargeType: cmp.Or(c.p.str("InstanceChargeType"), "PostPaid"),
-		ClientToken:        c.p.str("ClientToken"), CreatedBy: c.accessKey}
-	if aerr := checkEIPText(eip.Name, eip.Description); aerr != nil {
+	if eip.Isp != "" && !slices.Contains(isps, eip.Isp) {
+		return nil, invalidParamOf("Isp", "The Isp %q is not one of %s.", eip.Isp, strings.Join(isps, ", "))
+	}
+	if aerr := checkEIPText(c.p); aerr != nil {
 		return nil, aerr
 	}
 	eip.ID = e.newID("eip-", func(id string) bool { return e.store.eips[id] != nil })
@@ -60,14 +69,12 @@ func (e *Emulator) newEIP(c *call) (*EIP, *apiError) {
 	return eip, nil
 }
 
-func checkEIPText(name, description string) *apiError {
-	if utf8.RuneCountInString(name) > maxEIPNameLen {
-		return invalidParam("The Name must be at most %d characters.", maxEIPNameLen)
+// checkEIPText checks the Name and Description a call gives.
+func checkEIPText(p params) *apiError {
+	if aerr := p.textLen("Name", minEIPTextLen, maxEIPNameLen); aerr != nil {
+		return aerr
 	}
-	if utf8.RuneCountInString(description) > maxDescriptionLen {
-		return invalidParam("The Description must be at most %d characters.", maxDescriptionLen)
-	}
-	return nil
+	return p.textLen("Description", minEIPTextLen, maxEIPDescriptionLen)
 }
 
 // newPublicAddress draws an unused public address. Callers hold mu.
@@ -153,15 +160,15 @@ func (e *Emulator) modifyEip(c *call) (obj, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	bw, aerr := c.p.integer("Bandwidth", eip.Bandwidth, minBandwidth, maxBandwidth)
+	bw, aerr := c.p.rangedInt("Bandwidth", eip.Bandwidth, minBandwidth, maxBandwidth)
 	if aerr != nil {
 		return nil, aerr
 	}
-	name, desc := cmp.Or(c.p.str("Name"), eip.Name), cmp.Or(c.p.str("Description"), eip.Description)
-	if aerr := checkEIPText(name, desc); aerr != nil {
+	if aerr := checkEIPText(c.p); aerr != nil {
 		return nil, aerr
 	}
-	eip.Bandwidth, eip.Name, eip.Description = bw, name, desc
+	eip.Bandwidth = bw
+	eip.Name, eip.Description = cmp.Or(c.p.str("Name"), eip.Name), cmp.Or(c.p.str("Description"), eip.Description)
 	return obj{}, nil
 }
 

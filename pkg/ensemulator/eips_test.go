@@ -40,9 +40,9 @@ func TestEIPLifecycle(t *testing.T) {
 	mod := ens.CreateModifyEnsEipAddressAttributeRequest()
 	mod.AllocationId, mod.Bandwidth, mod.Description = id, requests.NewInteger(50), "bigger"
 	must[*ens.ModifyEnsEipAddressAttributeResponse](t)(c.ModifyEnsEipAddressAttribute(mod))
-	mod.Bandwidth = requests.NewInteger(0)
+	mod.Bandwidth = requests.NewInteger(4)
 	_, err = c.ModifyEnsEipAddressAttribute(mod)
-	wantCode(t, err, "InvalidParameter", 400)
+	wantCode(t, err, "InvalidParameter.Bandwidth", 400)
 	if eip := findEIP(env.Emulator.Inventory(), id); eip.Bandwidth != 50 || eip.Description != "bigger" || eip.Name == "" {
 		t.Fatalf("EIP after modify = %+v", eip)
 	}
@@ -75,7 +75,7 @@ func TestAssociateRules(t *testing.T) {
 	_, err = c.AssociateEnsEipAddress(assoc)
 	wantCode(t, err, "InvalidResourceId.NotFound", 404)
 
-	req := ens.CreateCreateEipInstanceRequest()
+	req := eipRequest("", "")
 	req.EnsRegionId = "cn-nowhere"
 	_, err = c.CreateEipInstance(req)
 	wantCode(t, err, "InvalidParameter", 400)

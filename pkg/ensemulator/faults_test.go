@@ -41,8 +41,7 @@ func TestFailNextFault(t *testing.T) {
 	env := emulatortest.Start(t)
 	c := newClient(t, env)
 	env.Emulator.SetFault("CreateEipInstance", ensemulator.Fault{FailNext: 2, Code: "InternalError"})
-	req := ens.CreateCreateEipInstanceRequest()
-	req.EnsRegionId = hefei
+	req := eipRequest("", "")
 	for range 2 {
 		_, err := c.CreateEipInstance(req)
 		wantCode(t, err, "InternalError", 500)
@@ -66,9 +65,7 @@ func TestAppliedFaultActsThenFails(t *testing.T) {
 	env := emulatortest.Start(t, emulatortest.WithFault("CreateLoadBalancer",
 		ensemulator.Fault{FailNext: 1, Code: "ServiceUnavailable", Applied: true}))
 	c := newClient(t, env)
-	req := ens.CreateCreateLoadBalancerRequest()
-	req.LoadBalancerName, req.EnsRegionId, req.NetworkId, req.VSwitchId = "lost-answer", hefei, "n-hefei", "vsw-hefei-1"
-	req.LoadBalancerSpec, req.ClientToken = "elb.s1.small", "retry-me"
+	req := lbRequest("lost-answer", "retry-me")
 	_, err := c.CreateLoadBalancer(req)
 	wantCode(t, err, "ServiceUnavailable", 503)
 	if n := len(env.Emulator.Inventory().LoadBalancers); n != 3 {
@@ -111,7 +108,7 @@ func TestSeededIDs(t *testing.T) {
 	ids := func() (string, string) {
 		env := emulatortest.Start(t, emulatortest.WithSeed(7))
 		c := newClient(t, env)
-		return createHefeiLB(t, c, "a"), createEIP(t, c, hefei, "a")
+		return createHefeiLB(t, c, "a"), createEIP(t, c, hefei, "ab")
 	}
 	lb1, eip1 := ids()
 	lb2, eip2 := ids()

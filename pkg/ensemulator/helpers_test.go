@@ -70,6 +70,23 @@ func must[T any](t testing.TB) func(T, error) T {
 	}
 }
 
+// lbRequest is a valid hefei CreateLoadBalancer request (every required
+// parameter set).
+func lbRequest(name, token string) *ens.CreateLoadBalancerRequest {
+	req := ens.CreateCreateLoadBalancerRequest()
+	req.LoadBalancerName, req.EnsRegionId, req.NetworkId, req.VSwitchId = name, hefei, "n-hefei", "vsw-hefei-1"
+	req.LoadBalancerSpec, req.PayType, req.ClientToken = "elb.s1.small", "PostPaid", token
+	return req
+}
+
+// eipRequest is a valid hefei CreateEipInstance request.
+func eipRequest(name, token string) *ens.CreateEipInstanceRequest {
+	req := ens.CreateCreateEipInstanceRequest()
+	req.EnsRegionId, req.Name, req.Bandwidth, req.ClientToken = hefei, name, requests.NewInteger(10), token
+	req.InstanceChargeType, req.InternetChargeType = "PostPaid", "95BandwidthByMonth"
+	return req
+}
+
 func createLB(t testing.TB, c *ens.Client, name, region, network, vsw string) string {
 	t.Helper()
 	req := ens.CreateCreateLoadBalancerRequest()
@@ -92,8 +109,8 @@ func describeLB(t testing.TB, c *ens.Client, id string) *ens.DescribeLoadBalance
 
 func createEIP(t testing.TB, c *ens.Client, region, name string) string {
 	t.Helper()
-	req := ens.CreateCreateEipInstanceRequest()
-	req.EnsRegionId, req.Name, req.Bandwidth = region, name, requests.NewInteger(10)
+	req := eipRequest(name, "")
+	req.EnsRegionId = region
 	return must[*ens.CreateEipInstanceResponse](t)(c.CreateEipInstance(req)).AllocationId
 }
 

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // intAttr is an integer listener parameter with its valid range.
@@ -53,7 +52,13 @@ var listenerStrAttrs = map[string]func(*Listener) *string{
 
 var schedulers = []string{"wrr", "rr", "wlc", "sch", "qch", "iqch"}
 
-const maxDescriptionLen = 256
+// maxListenerDescriptionLen is the ENS limit (ens-openapi.md, Listeners:
+// "Description 1–80 chars").
+const maxListenerDescriptionLen = 80
+
+// reservedUDPPorts cannot carry a UDP listener (ens-openapi.md, Listeners:
+// "UDP ports 250, 4789, 4790 reserved").
+var reservedUDPPorts = []int{250, 4789, 4790}
 
 // applyListenerParams copies the parameters present in a call onto l.
 func applyListenerParams(l *Listener, p params) *apiError {
@@ -75,10 +80,7 @@ func applyListenerParams(l *Listener, p params) *apiError {
 	if !slices.Contains(schedulers, l.Scheduler) {
 		return invalidParam("The Scheduler %q is not one of %s.", l.Scheduler, strings.Join(schedulers, ", "))
 	}
-	if utf8.RuneCountInString(l.Description) > maxDescriptionLen {
-		return invalidParam("The Description must be at most %d characters.", maxDescriptionLen)
-	}
-	return nil
+	return p.textLen("Description", 1, maxListenerDescriptionLen)
 }
 
 func newListener(proto string, port, backendPort int, now time.Time) Listener {
@@ -107,6 +109,9 @@ func listenerCreate(proto string) handlerFunc {
 		backendPort, aerr := c.p.requiredInt("BackendServerPort", 1, 65535)
 		if aerr != nil {
 			return nil, aerr
+		}
+		if proto == "UDP" && slices.Contains(reservedUDPPorts, port) {
+			return nil, invalidParamOf("ListenerPort", "The port %d is reserved and cannot carry a UDP listener.", port)
 		}
 		if aerr := checkPortFree(lb, port, proto); aerr != nil {
 			return nil, aerr

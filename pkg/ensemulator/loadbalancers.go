@@ -12,7 +12,13 @@ import (
 // lbSpecs are the ELB specifications ENS sells.
 var lbSpecs = []string{"elb.s1.small", "elb.s2.small", "elb.s2.medium", "elb.s3.small", "elb.s3.medium", "elb.s3.large"}
 
-const maxLBNameLen = 80
+// CreateLoadBalancer limits, from ens-openapi.md ("LoadBalancerName
+// optional, 1–80 chars, must not start with http(s)://; PayType required,
+// PostPaid only; LoadBalancerSpec required").
+const (
+	maxLBNameLen = 80
+	lbPayType    = "PostPaid"
+)
 
 func (e *Emulator) createLoadBalancer(c *call) (obj, *apiError) {
 	id, aerr := e.clientTokenRepeat(c)
@@ -37,19 +43,22 @@ func (e *Emulator) createLoadBalancer(c *call) (obj, *apiError) {
 func (e *Emulator) newLoadBalancer(c *call) (*LoadBalancer, *apiError) {
 	lb := &LoadBalancer{CreateTime: c.now, Status: lbActive, ClientToken: c.p.str("ClientToken"), CreatedBy: c.accessKey}
 	var aerr *apiError
-	if aerr = c.p.requiredInto(requiredField{"LoadBalancerName", &lb.Name}, requiredField{"EnsRegionId", &lb.RegionID},
+	if aerr = c.p.requiredInto(requiredField{"EnsRegionId", &lb.RegionID},
 		requiredField{"NetworkId", &lb.NetworkID}, requiredField{"VSwitchId", &lb.VSwitchID},
-		requiredField{"LoadBalancerSpec", &lb.Spec}); aerr != nil {
+		requiredField{"LoadBalancerSpec", &lb.Spec}, requiredField{"PayType", &lb.PayType}); aerr != nil {
 		return nil, aerr
 	}
-	if utf8.RuneCountInString(lb.Name) > maxLBNameLen {
-		return nil, invalidParam("The LoadBalancerName must be at most %d characters.", maxLBNameLen)
+	if lb.Name = c.p.str("LoadBalancerName"); utf8.RuneCountInString(lb.Name) > maxLBNameLen {
+		return nil, invalidParamOf("LoadBalancerName", "The LoadBalancerName must be 1 to %d characters.", maxLBNameLen)
+	}
+	if lower := strings.ToLower(lb.Name); strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://") {
+		return nil, invalidParamOf("LoadBalancerName", "The LoadBalancerName must not start with http:// or https://.")
 	}
 	if !slices.Contains(lbSpecs, lb.Spec) {
 		return nil, invalidParam("The LoadBalancerSpec %q is not one of %s.", lb.Spec, strings.Join(lbSpecs, ", "))
 	}
-	if lb.PayType = cmp.Or(c.p.str("PayType"), "PostPaid"); lb.PayType != "PostPaid" && lb.PayType != "PrePaid" {
-		return nil, invalidParam("The PayType %q is not PostPaid or PrePaid.", lb.PayType)
+	if lb.PayType != lbPayType {
+		return nil, invalidParamOf("PayType", "The PayType %q is not supported; ELBs are %s only.", lb.PayType, lbPayType)
 	}
 	if aerr := e.store.checkPlacement(lb.RegionID, lb.NetworkID, lb.VSwitchID); aerr != nil {
 		return nil, aerr

@@ -79,20 +79,21 @@ func TestCreateLoadBalancerValidation(t *testing.T) {
 		code                               string
 	}{
 		{"name of 80 is fine", strings.Repeat("a", 80), hefei, "n-hefei", "vsw-hefei-1", "elb.s1.small", ""},
-		{"name of 81", strings.Repeat("a", 81), hefei, "n-hefei", "vsw-hefei-1", "elb.s1.small", "InvalidParameter"},
+		{"no name is fine", "", hefei, "n-hefei", "vsw-hefei-1", "elb.s1.small", ""},
+		{"name of 81", strings.Repeat("a", 81), hefei, "n-hefei", "vsw-hefei-1", "elb.s1.small", "InvalidParameter.LoadBalancerName"},
+		{"name like a URL", "http://x", hefei, "n-hefei", "vsw-hefei-1", "elb.s1.small", "InvalidParameter.LoadBalancerName"},
+		{"name like a TLS URL", "HTTPS://x", hefei, "n-hefei", "vsw-hefei-1", "elb.s1.small", "InvalidParameter.LoadBalancerName"},
 		{"bad spec", "x", hefei, "n-hefei", "vsw-hefei-1", "elb.s9.huge", "InvalidParameter"},
 		{"unknown region", "x", "cn-nowhere", "n-hefei", "vsw-hefei-1", "elb.s1.small", "InvalidParameter"},
 		{"network of another region", "x", hefei, "n-chengdu", "vsw-chengdu-1", "elb.s1.small", "InvalidParameter"},
 		{"vswitch of another network", "x", hefei, "n-hefei", "vsw-chengdu-1", "elb.s1.small", "InvalidParameter"},
-		{"missing name", "", hefei, "n-hefei", "vsw-hefei-1", "elb.s1.small", "MissingParameter"},
 		{"missing spec", "x", hefei, "n-hefei", "vsw-hefei-1", "", "MissingParameter"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			before := len(env.Emulator.Inventory().LoadBalancers)
-			req := ens.CreateCreateLoadBalancerRequest()
-			req.LoadBalancerName, req.EnsRegionId, req.NetworkId, req.VSwitchId, req.LoadBalancerSpec =
-				tc.lbName, tc.region, tc.network, tc.vsw, tc.spec
+			req := lbRequest(tc.lbName, "")
+			req.EnsRegionId, req.NetworkId, req.VSwitchId, req.LoadBalancerSpec = tc.region, tc.network, tc.vsw, tc.spec
 			_, err := c.CreateLoadBalancer(req)
 			after := len(env.Emulator.Inventory().LoadBalancers)
 			if tc.code == "" {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // APIVersion is the only ENS API version the emulator speaks.
@@ -128,6 +129,26 @@ func (p params) integer(name string, def, lo, hi int) (int, *apiError) {
 		return 0, invalidParam("The parameter %s must be between %d and %d, got %d.", name, lo, hi, n)
 	}
 	return n, nil
+}
+
+// rangedInt is integer for a parameter ENS documents a range for: out of
+// range answers InvalidParameter.<Name>.
+func (p params) rangedInt(name string, def, lo, hi int) (int, *apiError) {
+	n, aerr := p.integer(name, def, lo, hi)
+	if aerr != nil {
+		aerr.Code = CodeInvalidParameter + "." + name
+	}
+	return n, aerr
+}
+
+// textLen checks the length in characters of an optional text parameter:
+// absent is fine, present must be lo–hi (InvalidParameter.<Name>).
+func (p params) textLen(name string, lo, hi int) *apiError {
+	s := p.str(name)
+	if n := utf8.RuneCountInString(s); s != "" && (n < lo || n > hi) {
+		return invalidParamOf(name, "The parameter %s must be %d to %d characters, got %d.", name, lo, hi, n)
+	}
+	return nil
 }
 
 // requiredField names a mandatory string parameter and where it goes.

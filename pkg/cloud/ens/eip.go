@@ -1,6 +1,7 @@
 package ens
 
 import (
+	"cmp"
 	"context"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
@@ -12,7 +13,8 @@ func (c *Client) CreateEIP(ctx context.Context, in CreateEIPRequest) (string, er
 	req := sdkens.CreateCreateEipInstanceRequest()
 	req.Name, req.Description, req.EnsRegionId = in.Name, in.Description, in.RegionID
 	req.Bandwidth, req.Isp = optInt(in.Bandwidth), in.ISP
-	req.InternetChargeType, req.InstanceChargeType = in.InternetChargeType, in.InstanceChargeType
+	req.InternetChargeType = cmp.Or(in.InternetChargeType, DefaultEIPInternetChargeType)
+	req.InstanceChargeType = cmp.Or(in.InstanceChargeType, DefaultEIPInstanceChargeType)
 	req.ClientToken = in.ClientToken
 	resp, err := send(ctx, c, (*sdkens.Client).CreateEipInstance, req)
 	if err != nil {

@@ -91,7 +91,17 @@ const EIPInstanceTypeELB = "SlbInstance"
 // BackendTypeENS is the backend type of an ENS instance.
 const BackendTypeENS = "ens"
 
-// CreateLoadBalancerRequest describes a new ELB.
+// Defaults the client sends for required create parameters left empty:
+// ENS refuses a CreateLoadBalancer without PayType (PostPaid is the only
+// value) and a CreateEipInstance without either charge type.
+const (
+	DefaultPayType               = "PostPaid"
+	DefaultEIPInstanceChargeType = "PostPaid"
+	DefaultEIPInternetChargeType = "95BandwidthByMonth"
+)
+
+// CreateLoadBalancerRequest describes a new ELB. An empty PayType is sent
+// as DefaultPayType.
 type CreateLoadBalancerRequest struct {
 	Name        string
 	RegionID    string
@@ -161,7 +171,9 @@ type Backend struct {
 	Weight   int
 }
 
-// CreateEIPRequest describes a new EIP.
+// CreateEIPRequest describes a new EIP. Empty charge types are sent as
+// DefaultEIPInstanceChargeType and DefaultEIPInternetChargeType; a zero
+// Bandwidth is not sent (ENS then uses 5 Mbit/s, its minimum).
 type CreateEIPRequest struct {
 	Name               string
 	Description        string

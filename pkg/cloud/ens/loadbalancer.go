@@ -1,6 +1,7 @@
 package ens
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strconv"
@@ -18,7 +19,7 @@ func (c *Client) CreateLoadBalancer(ctx context.Context, in CreateLoadBalancerRe
 	req.NetworkId = in.NetworkID
 	req.VSwitchId = in.VSwitchID
 	req.LoadBalancerSpec = in.Spec
-	req.PayType = in.PayType
+	req.PayType = cmp.Or(in.PayType, DefaultPayType)
 	req.ClientToken = in.ClientToken
 	resp, err := send(ctx, c, (*sdkens.Client).CreateLoadBalancer, req)
 	if err != nil {
