@@ -21,7 +21,7 @@ func controllerInitializers() map[string]InitFunc {
 // needs no cloud access.
 func startPoolServiceSetController(ctx context.Context, cc *ControllerContext) (RunFunc, error) {
 	c, err := poolserviceset.NewController(ctx, cc.KubeClient, cc.YurtClient,
-		cc.KubeInformers.Core().V1().Services(), cc.NodePoolInformer,
+		cc.KubeInformers.Core().V1().Services(), cc.NodePoolInformer, cc.NodePoolAPIVersion,
 		cc.YurtInformers.Network().V1alpha1().PoolServices(), cc.Recorder)
 	if err != nil {
 		return nil, err

@@ -129,9 +129,10 @@ func (m *Manager) Run(ctx context.Context) error {
 	cc := &ControllerContext{
 		Options: m.opts, KubeClient: m.kube, YurtClient: m.yurt,
 		KubeInformers: kubeFactory, YurtInformers: yurtFactory, NodePoolInformer: npInformer,
-		Recorder:        broadcaster.NewRecorder(newScheme(), corev1.EventSource{Component: Component}),
-		MetricsRegistry: m.registry,
-		newCloud:        m.newCloud,
+		NodePoolAPIVersion: nodePoolAPIVersion(version),
+		Recorder:           broadcaster.NewRecorder(newScheme(), corev1.EventSource{Component: Component}),
+		MetricsRegistry:    m.registry,
+		newCloud:           m.newCloud,
 	}
 	runs, err := m.initControllers(ctx, cc, enabled)
 	if err != nil {

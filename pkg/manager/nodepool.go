@@ -39,6 +39,11 @@ func DetectNodePoolVersion(ctx context.Context, d discovery.ServerResourcesInter
 	return "", fmt.Errorf("the API server serves no NodePool (%s v1beta2 or v1beta1): install manifests/crds or run in an OpenYurt cluster", v1beta2.GroupName)
 }
 
+// nodePoolAPIVersion is the apiVersion of NodePool version ("v1beta1").
+func nodePoolAPIVersion(version string) string {
+	return schema.GroupVersion{Group: v1beta2.GroupName, Version: version}.String()
+}
+
 // newNodePoolInformer returns the factory's NodePool informer for version;
 // for v1beta1 it converts every object so the store holds *v1beta2.NodePool.
 func newNodePoolInformer(ctx context.Context, f yurtinformers.SharedInformerFactory, version string) (cache.SharedIndexInformer, error) {

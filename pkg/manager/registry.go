@@ -26,7 +26,11 @@ type ControllerContext struct {
 	// NodePoolInformer's store always holds *v1beta2.NodePool, whichever
 	// version the API server serves.
 	NodePoolInformer cache.SharedIndexInformer
-	Recorder         record.EventRecorder
+	// NodePoolAPIVersion is the NodePool group/version the API server
+	// serves ("apps.openyurt.io/v1beta2" or ".../v1beta1"): owner
+	// references to a NodePool must name it for the garbage collector.
+	NodePoolAPIVersion string
+	Recorder           record.EventRecorder
 	// MetricsRegistry is the registry /metrics serves; controllers may add
 	// their own collectors.
 	MetricsRegistry prometheus.Registerer

@@ -38,16 +38,24 @@ type Controller struct {
 	poolServiceIndexer cache.Indexer
 	synced             []cache.InformerSynced
 	selectors          *selectorCache
+	owners             owners
 
 	queue workqueue.TypedRateLimitingInterface[string]
 }
 
 // NewController wires the informers to the queue. It must be called before
-// the informers are started (it adds indexers).
+// the informers are started (it adds indexers). nodePoolAPIVersion is the
+// NodePool group/version the API server serves (e.g.
+// "apps.openyurt.io/v1beta1"); PoolService owner references name it, while
+// nodePoolInformer's store holds v1beta2 objects either way.
 func NewController(ctx context.Context, kubeClient kubernetes.Interface, yurtClient versioned.Interface,
-	serviceInformer coreinformers.ServiceInformer, nodePoolInformer cache.SharedIndexInformer,
+	serviceInformer coreinformers.ServiceInformer, nodePoolInformer cache.SharedIndexInformer, nodePoolAPIVersion string,
 	poolServiceInformer networkinformers.PoolServiceInformer, recorder record.EventRecorder) (*Controller, error) {
 	logger := klog.FromContext(ctx)
+	owners, err := newOwners(nodePoolAPIVersion)
+	if err != nil {
+		return nil, err
+	}
 	if err := addIndexers(serviceInformer.Informer(), serviceIndexers()); err != nil {
 		return nil, fmt.Errorf("adding Service indexers: %w", err)
 	}
@@ -64,6 +72,7 @@ func NewController(ctx context.Context, kubeClient kubernetes.Interface, yurtCli
 		poolServiceLister:  poolServiceInformer.Lister(),
 		poolServiceIndexer: poolServiceInformer.Informer().GetIndexer(),
 		selectors:          newSelectorCache(),
+		owners:             owners,
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: apis.ControllerPoolServiceSet},

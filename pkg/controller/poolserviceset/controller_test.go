@@ -27,10 +27,17 @@ import (
 	networkv1alpha1 "github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
 )
 
-// checkPoolService asserts the labels, owners and class of a created PoolService.
 func uid(name string) types.UID { return types.UID("uid-" + name) }
 
+// checkPoolService asserts the labels, owners and class of a created PoolService.
 func checkPoolService(t *testing.T, ps *networkv1alpha1.PoolService, svc, poolName string) {
+	t.Helper()
+	checkPoolServiceServing(t, nodePoolV1beta2, ps, svc, poolName)
+}
+
+// checkPoolServiceServing is checkPoolService on an API server serving
+// NodePool as nodePoolAPIVersion.
+func checkPoolServiceServing(t *testing.T, nodePoolAPIVersion string, ps *networkv1alpha1.PoolService, svc, poolName string) {
 	t.Helper()
 	wantLabels := map[string]string{apis.LabelServiceName: svc, apis.LabelPoolName: poolName, apis.LabelManagedBy: apis.ManagedByValue}
 	for k, v := range wantLabels {
@@ -40,7 +47,7 @@ func checkPoolService(t *testing.T, ps *networkv1alpha1.PoolService, svc, poolNa
 	}
 	wantRefs := []metav1.OwnerReference{
 		{APIVersion: "v1", Kind: "Service", Name: svc, UID: uid(svc), Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true)},
-		{APIVersion: "apps.openyurt.io/v1beta2", Kind: "NodePool", Name: poolName, UID: uid(poolName)},
+		{APIVersion: nodePoolAPIVersion, Kind: "NodePool", Name: poolName, UID: uid(poolName)},
 	}
 	if diff := cmp.Diff(wantRefs, ps.OwnerReferences); diff != "" {
 		t.Errorf("%s: owner references (-want +got):\n%s", ps.Name, diff)

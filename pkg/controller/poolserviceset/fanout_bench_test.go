@@ -105,7 +105,7 @@ func newBenchFixture(b *testing.B) *benchFixture {
 	kf := kubeinformers.NewSharedInformerFactory(f.kube, 0)
 	yf := yurtinformers.NewSharedInformerFactory(f.yurt, 0)
 	recorder := record.NewFakeRecorder(10 * benchPools)
-	c, err := NewController(ctx, f.kube, f.yurt, kf.Core().V1().Services(), yf.Apps().V1beta2().NodePools().Informer(),
+	c, err := NewController(ctx, f.kube, f.yurt, kf.Core().V1().Services(), yf.Apps().V1beta2().NodePools().Informer(), nodePoolV1beta2,
 		yf.Network().V1alpha1().PoolServices(), recorder)
 	if err != nil {
 		b.Fatal(err)
@@ -303,7 +303,7 @@ func BenchmarkInitialList(b *testing.B) {
 				svc := kubeObjs[0].(*corev1.Service)
 				for i := 0; i < benchPools; i += 2 {
 					np := benchPool(i)
-					yurtObjs = append(yurtObjs, newPoolService(svc, np, PoolServiceName(svc.Name, np.Name, false)))
+					yurtObjs = append(yurtObjs, testOwners.newPoolService(svc, np, PoolServiceName(svc.Name, np.Name, false)))
 				}
 			}
 			b.ReportAllocs()
@@ -313,7 +313,7 @@ func BenchmarkInitialList(b *testing.B) {
 				kube, yurt := kubefake.NewClientset(kubeObjs...), yurtfake.NewSimpleClientset(yurtObjs...)
 				kf := kubeinformers.NewSharedInformerFactory(kube, 0)
 				yf := yurtinformers.NewSharedInformerFactory(yurt, 0)
-				c, err := NewController(ctx, kube, yurt, kf.Core().V1().Services(), yf.Apps().V1beta2().NodePools().Informer(),
+				c, err := NewController(ctx, kube, yurt, kf.Core().V1().Services(), yf.Apps().V1beta2().NodePools().Informer(), nodePoolV1beta2,
 					yf.Network().V1alpha1().PoolServices(), record.NewFakeRecorder(10))
 				if err != nil {
 					b.Fatal(err)

@@ -36,6 +36,15 @@ const (
 
 var poolServicesGVR = networkv1alpha1.SchemeGroupVersion.WithResource("poolservices")
 
+// NodePool versions an API server may serve; most tests run on v1beta2.
+const (
+	nodePoolV1beta2 = "apps.openyurt.io/v1beta2"
+	nodePoolV1beta1 = "apps.openyurt.io/v1beta1"
+)
+
+// testOwners writes the owner references a v1beta2 cluster gets.
+var testOwners = owners{nodePoolAPIVersion: nodePoolV1beta2}
+
 // fixture runs the controller against fake clientsets and real informers.
 type fixture struct {
 	t      *testing.T
@@ -62,6 +71,14 @@ func (l *eventLog) all() []string {
 // newController builds the controller without starting anything.
 func newController(t *testing.T, kubeObjs, yurtObjs []runtime.Object) (*fixture, kubeinformers.SharedInformerFactory, yurtinformers.SharedInformerFactory) {
 	t.Helper()
+	return newControllerServing(t, nodePoolV1beta2, kubeObjs, yurtObjs)
+}
+
+// newControllerServing builds the controller for an API server serving
+// NodePool as nodePoolAPIVersion (the informer is v1beta2 either way, as
+// the manager converts).
+func newControllerServing(t *testing.T, nodePoolAPIVersion string, kubeObjs, yurtObjs []runtime.Object) (*fixture, kubeinformers.SharedInformerFactory, yurtinformers.SharedInformerFactory) {
+	t.Helper()
 	_, ctx := ktesting.NewTestContext(t)
 	ctx, cancel := context.WithCancel(ctx)
 	t.Cleanup(cancel)
@@ -83,7 +100,7 @@ func newController(t *testing.T, kubeObjs, yurtObjs []runtime.Object) (*fixture,
 	kf := kubeinformers.NewSharedInformerFactory(f.kube, 0)
 	yf := yurtinformers.NewSharedInformerFactory(f.yurt, 0)
 	c, err := NewController(ctx, f.kube, f.yurt, kf.Core().V1().Services(),
-		yf.Apps().V1beta2().NodePools().Informer(), yf.Network().V1alpha1().PoolServices(), recorder)
+		yf.Apps().V1beta2().NodePools().Informer(), nodePoolAPIVersion, yf.Network().V1alpha1().PoolServices(), recorder)
 	if err != nil {
 		t.Fatalf("NewController: %v", err)
 	}

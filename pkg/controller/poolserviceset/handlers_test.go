@@ -30,7 +30,7 @@ func TestServiceKeysForPools(t *testing.T) {
 		}
 	}
 	// "holder" no longer selects np-a but still holds a PoolService there.
-	held := newPoolService(elbService("holder", ""), pool("np-a", nil), "holder-np-a")
+	held := testOwners.newPoolService(elbService("holder", ""), pool("np-a", nil), "holder-np-a")
 	if err := f.c.poolServiceIndexer.Add(held); err != nil {
 		t.Fatal(err)
 	}

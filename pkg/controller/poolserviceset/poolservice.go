@@ -1,6 +1,7 @@
 package poolserviceset
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -79,23 +80,40 @@ func serviceOwnerRef(svc *corev1.Service) metav1.OwnerReference {
 	}
 }
 
-var nodePoolAPIVersion = appsv1beta2.SchemeGroupVersion.String()
+// owners writes the owner references of our PoolServices.
+type owners struct {
+	// nodePoolAPIVersion is the NodePool version the API server serves
+	// (found through discovery, e.g. "apps.openyurt.io/v1beta1"), whatever
+	// version the informer converts pools to: the garbage collector resolves
+	// an owner reference only through a served version. Refs naming another
+	// version are repaired to it, and only to it, so repairs never flip.
+	nodePoolAPIVersion string
+}
 
-func nodePoolOwnerRef(pool *appsv1beta2.NodePool) metav1.OwnerReference {
+// newOwners checks that apiVersion is a NodePool group/version.
+func newOwners(nodePoolAPIVersion string) (owners, error) {
+	gv, err := schema.ParseGroupVersion(nodePoolAPIVersion)
+	if err != nil || gv.Group != appsv1beta2.GroupName || gv.Version == "" {
+		return owners{}, fmt.Errorf("NodePool API version %q is not %s/<version>", nodePoolAPIVersion, appsv1beta2.GroupName)
+	}
+	return owners{nodePoolAPIVersion: nodePoolAPIVersion}, nil
+}
+
+func (o owners) nodePoolOwnerRef(pool *appsv1beta2.NodePool) metav1.OwnerReference {
 	return metav1.OwnerReference{
-		APIVersion: nodePoolAPIVersion, Kind: "NodePool",
+		APIVersion: o.nodePoolAPIVersion, Kind: "NodePool",
 		Name: pool.Name, UID: pool.UID,
 	}
 }
 
 // newPoolService is the PoolService to create for svc in pool.
-func newPoolService(svc *corev1.Service, pool *appsv1beta2.NodePool, name string) *networkv1alpha1.PoolService {
+func (o owners) newPoolService(svc *corev1.Service, pool *appsv1beta2.NodePool, name string) *networkv1alpha1.PoolService {
 	return &networkv1alpha1.PoolService{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:            name,
 			Namespace:       svc.Namespace,
 			Labels:          ourLabels(svc, pool),
-			OwnerReferences: []metav1.OwnerReference{serviceOwnerRef(svc), nodePoolOwnerRef(pool)},
+			OwnerReferences: []metav1.OwnerReference{serviceOwnerRef(svc), o.nodePoolOwnerRef(pool)},
 		},
 		Spec: networkv1alpha1.PoolServiceSpec{LoadBalancerClass: copyClass(svc)},
 	}
@@ -112,10 +130,10 @@ func copyClass(svc *corev1.Service) *string {
 // and class set, and whether anything changed. Everything else (user labels,
 // annotations such as the ELB id, other owners) is kept. A correct ps (every
 // resync) is checked without copying and returned as is.
-func repairPoolService(ps *networkv1alpha1.PoolService, svc *corev1.Service, pool *appsv1beta2.NodePool) (*networkv1alpha1.PoolService, bool) {
+func (o owners) repairPoolService(ps *networkv1alpha1.PoolService, svc *corev1.Service, pool *appsv1beta2.NodePool) (*networkv1alpha1.PoolService, bool) {
 	labelsOK := ps.Labels[apis.LabelServiceName] == svc.Name && ps.Labels[apis.LabelPoolName] == pool.Name &&
 		ps.Labels[apis.LabelManagedBy] == apis.ManagedByValue
-	refsOK := ownerRefsOK(ps.OwnerReferences, svc, pool)
+	refsOK := o.ownerRefsOK(ps.OwnerReferences, svc, pool)
 	classOK := stringPtrEqual(ps.Spec.LoadBalancerClass, svc.Spec.LoadBalancerClass)
 	if labelsOK && refsOK && classOK {
 		return ps, false
@@ -130,7 +148,7 @@ func repairPoolService(ps *networkv1alpha1.PoolService, svc *corev1.Service, poo
 		}
 	}
 	if !refsOK {
-		out.OwnerReferences = desiredOwnerRefs(out.OwnerReferences, svc, pool)
+		out.OwnerReferences = o.desiredOwnerRefs(out.OwnerReferences, svc, pool)
 	}
 	if !classOK {
 		out.Spec.LoadBalancerClass = copyClass(svc)
@@ -147,7 +165,7 @@ func stringPtrEqual(a, b *string) bool {
 
 // ownerRefsOK: exactly our Service as controller, our pool as owner, and no
 // other controller.
-func ownerRefsOK(refs []metav1.OwnerReference, svc *corev1.Service, pool *appsv1beta2.NodePool) bool {
+func (o owners) ownerRefsOK(refs []metav1.OwnerReference, svc *corev1.Service, pool *appsv1beta2.NodePool) bool {
 	hasSvc, hasPool := false, false
 	for i := range refs {
 		ref := &refs[i]
@@ -156,7 +174,7 @@ func ownerRefsOK(refs []metav1.OwnerReference, svc *corev1.Service, pool *appsv1
 			hasSvc = true
 		case ptr.Deref(ref.Controller, false):
 			return false
-		case isNodePoolOwnerRef(ref, pool):
+		case o.isNodePoolOwnerRef(ref, pool):
 			hasPool = true
 		}
 	}
@@ -170,16 +188,16 @@ func isServiceOwnerRef(ref *metav1.OwnerReference, svc *corev1.Service) bool {
 		ref.BlockOwnerDeletion != nil && *ref.BlockOwnerDeletion
 }
 
-// isNodePoolOwnerRef: ref equals nodePoolOwnerRef(pool), field by field.
-func isNodePoolOwnerRef(ref *metav1.OwnerReference, pool *appsv1beta2.NodePool) bool {
-	return ref.APIVersion == nodePoolAPIVersion && ref.Kind == "NodePool" && ref.Name == pool.Name &&
+// isNodePoolOwnerRef: ref equals o.nodePoolOwnerRef(pool), field by field.
+func (o owners) isNodePoolOwnerRef(ref *metav1.OwnerReference, pool *appsv1beta2.NodePool) bool {
+	return ref.APIVersion == o.nodePoolAPIVersion && ref.Kind == "NodePool" && ref.Name == pool.Name &&
 		ref.UID == pool.UID && ref.Controller == nil && ref.BlockOwnerDeletion == nil
 }
 
 // desiredOwnerRefs keeps foreign owners, drops stale references to our
-// Service and pool (and any other controller: there can be only one), then
-// appends ours.
-func desiredOwnerRefs(refs []metav1.OwnerReference, svc *corev1.Service, pool *appsv1beta2.NodePool) []metav1.OwnerReference {
+// Service and pool, in any version (and any other controller: there can be
+// only one), then appends ours.
+func (o owners) desiredOwnerRefs(refs []metav1.OwnerReference, svc *corev1.Service, pool *appsv1beta2.NodePool) []metav1.OwnerReference {
 	out := make([]metav1.OwnerReference, 0, len(refs)+2)
 	for _, ref := range refs {
 		stale := ptr.Deref(ref.Controller, false) ||
@@ -189,11 +207,12 @@ func desiredOwnerRefs(refs []metav1.OwnerReference, svc *corev1.Service, pool *a
 			out = append(out, ref)
 		}
 	}
-	return append(out, serviceOwnerRef(svc), nodePoolOwnerRef(pool))
+	return append(out, serviceOwnerRef(svc), o.nodePoolOwnerRef(pool))
 }
 
 // plan is what a sync does to a Service's PoolServices.
 type plan struct {
+	owners    owners
 	create    []*networkv1alpha1.PoolService
 	repair    []*networkv1alpha1.PoolService // desired state of existing ones
 	remove    []*networkv1alpha1.PoolService
@@ -206,14 +225,14 @@ type plan struct {
 
 // planPoolServices compares the matching pools with the Service's own
 // PoolServices; lookup finds any PoolService of the namespace by name.
-func planPoolServices(svc *corev1.Service, pools []*appsv1beta2.NodePool, owned []*networkv1alpha1.PoolService,
+func (o owners) planPoolServices(svc *corev1.Service, pools []*appsv1beta2.NodePool, owned []*networkv1alpha1.PoolService,
 	lookup func(name string) *networkv1alpha1.PoolService) plan {
 	byPool := make(map[string][]*networkv1alpha1.PoolService, len(owned))
 	for _, ps := range owned {
 		pool := poolOf(ps)
 		byPool[pool] = append(byPool[pool], ps)
 	}
-	var p plan
+	p := plan{owners: o}
 	matched := make(sets.Set[string], len(pools))
 	for _, pool := range pools {
 		matched.Insert(pool.Name)
@@ -296,7 +315,7 @@ func (p *plan) addPool(svc *corev1.Service, pool *appsv1beta2.NodePool, existing
 	}
 	p.keep = append(p.keep, live[0])
 	p.remove = append(p.remove, live[1:]...)
-	if desired, changed := repairPoolService(live[0], svc, pool); changed {
+	if desired, changed := p.owners.repairPoolService(live[0], svc, pool); changed {
 		p.repair = append(p.repair, desired)
 	}
 }
@@ -319,5 +338,5 @@ func (p *plan) createFor(svc *corev1.Service, pool *appsv1beta2.NodePool, lookup
 			return
 		}
 	}
-	p.create = append(p.create, newPoolService(svc, pool, name))
+	p.create = append(p.create, p.owners.newPoolService(svc, pool, name))
 }

@@ -110,8 +110,8 @@ func TestAggregatedChanges(t *testing.T) {
 
 func TestRepairPoolService(t *testing.T) {
 	svc, np := elbService("cube-svc", "k8s-svc=cube"), pool("np-hefei", nil)
-	good := newPoolService(svc, np, "cube-svc-np-hefei")
-	if _, changed := repairPoolService(good, svc, np); changed {
+	good := testOwners.newPoolService(svc, np, "cube-svc-np-hefei")
+	if _, changed := testOwners.repairPoolService(good, svc, np); changed {
 		t.Error("a correct PoolService needs repair")
 	}
 	bad := good.DeepCopy()
@@ -124,14 +124,14 @@ func TestRepairPoolService(t *testing.T) {
 	staleSvc.UID = "old-uid"
 	bad.OwnerReferences = []metav1.OwnerReference{foreignOwner, staleSvc}
 
-	got, changed := repairPoolService(bad, svc, np)
+	got, changed := testOwners.repairPoolService(bad, svc, np)
 	if !changed {
 		t.Fatal("tampered PoolService not repaired")
 	}
 	want := good.DeepCopy()
 	want.Annotations = bad.Annotations
 	want.Labels["team"] = "edge"
-	want.OwnerReferences = []metav1.OwnerReference{foreignOwner, serviceOwnerRef(svc), nodePoolOwnerRef(np)}
+	want.OwnerReferences = []metav1.OwnerReference{foreignOwner, serviceOwnerRef(svc), testOwners.nodePoolOwnerRef(np)}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
@@ -143,18 +143,18 @@ func TestRepairPoolService(t *testing.T) {
 func TestPlanPoolServices(t *testing.T) {
 	svc := elbService("a", "x=y")
 	pBC, pD, pE := pool("b-c", nil), pool("d", nil), pool("e", nil)
-	theirs := newPoolService(elbService("a-b", "x=y"), pool("c", nil), "a-b-c")
+	theirs := testOwners.newPoolService(elbService("a-b", "x=y"), pool("c", nil), "a-b-c")
 	foreign := &networkv1alpha1.PoolService{ObjectMeta: metav1.ObjectMeta{Name: "a-d", Namespace: ns}}
-	gone := newPoolService(svc, pool("old", nil), "a-old")
-	dupe := newPoolService(svc, pE, "a-e-dupe")
-	keep := newPoolService(svc, pE, "a-e")
-	terminating := newPoolService(svc, pool("f", nil), "a-f")
+	gone := testOwners.newPoolService(svc, pool("old", nil), "a-old")
+	dupe := testOwners.newPoolService(svc, pE, "a-e-dupe")
+	keep := testOwners.newPoolService(svc, pE, "a-e")
+	terminating := testOwners.newPoolService(svc, pool("f", nil), "a-f")
 	terminating.DeletionTimestamp = ptr.To(metav1.Now())
 	byName := map[string]*networkv1alpha1.PoolService{"a-b-c": theirs, "a-d": foreign}
 	lookup := func(n string) *networkv1alpha1.PoolService { return byName[n] }
 
 	pools := []*appsv1beta2.NodePool{pBC, pD, pE, pool("f", nil)}
-	p := planPoolServices(svc, pools, []*networkv1alpha1.PoolService{gone, dupe, keep, terminating}, lookup)
+	p := testOwners.planPoolServices(svc, pools, []*networkv1alpha1.PoolService{gone, dupe, keep, terminating}, lookup)
 	if got := names(p.create); !cmp.Equal(got, []string{hashedPoolServiceName("a", "b-c")}) {
 		t.Errorf("create = %v", got)
 	}
@@ -173,8 +173,8 @@ func TestPlanPoolServices(t *testing.T) {
 
 	// The cache already has our PoolService, the owned list did not yet:
 	// nothing is created (no hashed twin either).
-	byName["a-d"] = newPoolService(svc, pD, "a-d")
-	p = planPoolServices(svc, []*appsv1beta2.NodePool{pD}, nil, lookup)
+	byName["a-d"] = testOwners.newPoolService(svc, pD, "a-d")
+	p = testOwners.planPoolServices(svc, []*appsv1beta2.NodePool{pD}, nil, lookup)
 	if len(p.create)+len(p.conflicts) != 0 {
 		t.Errorf("lagging cache: create %v conflicts %v", names(p.create), names(p.conflicts))
 	}
@@ -214,11 +214,11 @@ func TestPlanSkipsInvalidPoolName(t *testing.T) {
 	long := pool(strings.Repeat("p", validation.LabelValueMaxLength+1), nil)
 	longer := pool(strings.Repeat("q", validation.LabelValueMaxLength+10), nil)
 	edge := pool(strings.Repeat("e", validation.LabelValueMaxLength), nil)
-	handMade := newPoolService(svc, longer, "hand-made")
+	handMade := testOwners.newPoolService(svc, longer, "hand-made")
 	handMade.Labels[apis.LabelPoolName] = "q"
 	lookup := func(string) *networkv1alpha1.PoolService { return nil }
 
-	p := planPoolServices(svc, []*appsv1beta2.NodePool{edge, long, longer},
+	p := testOwners.planPoolServices(svc, []*appsv1beta2.NodePool{edge, long, longer},
 		[]*networkv1alpha1.PoolService{handMade}, lookup)
 	if got := names(p.create); !cmp.Equal(got, []string{PoolServiceName("a", edge.Name, false)}) {
 		t.Errorf("create = %v", got)

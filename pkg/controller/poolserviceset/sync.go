@@ -59,7 +59,7 @@ func (c *Controller) syncService(ctx context.Context, key string) (time.Duration
 		c.recorder.Eventf(svc, corev1.EventTypeWarning, apis.EventNoMatchNodePool,
 			"No NodePool matches %s=%q", apis.AnnotationNodePoolSelector, sel.String())
 	}
-	return c.apply(ctx, svc, owned, planPoolServices(svc, pools, owned, c.lookupPoolService(ns)))
+	return c.apply(ctx, svc, owned, c.owners.planPoolServices(svc, pools, owned, c.lookupPoolService(ns)))
 }
 
 // apply carries out a plan. The finalizer goes on before anything is created.
