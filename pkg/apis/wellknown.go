@@ -98,6 +98,15 @@ const (
 	EventListenerConflict       = "ListenerConflict"
 	EventLoadBalancerNotFound   = "LoadBalancerNotFound"
 	EventCleanedLoadBalancer    = "CleanedLoadBalancer"
+	// EventNameTaken: an ELB or EIP carries the PoolService's name but no
+	// ownership record says this controller made it; it is left alone.
+	EventNameTaken = "LoadBalancerNameTaken"
+	// EventBackendNodeSkipped: a node's ENS instance is unknown or outside
+	// the ELB's region or network; the rest of the pool is still served.
+	EventBackendNodeSkipped = "BackendNodeSkipped"
+	// EventLeftAlone: cleanup found a resource named like the PoolService's
+	// that this controller did not create, and did not release it.
+	EventLeftAlone = "UnownedResourceLeftAlone"
 )
 
 // Controller names, as used by --controllers.

@@ -18,7 +18,7 @@ const (
 	AddressIntranet = "intranet"
 )
 
-// Config is what a Service's annotations ask for (SPEC §2), defaults filled.
+// Config is what a Service's annotations ask for, defaults filled.
 type Config struct {
 	ManagedByUser bool
 	ForceOverride bool
@@ -55,7 +55,7 @@ var (
 	specPattern         = regexp.MustCompile(`^elb\.s[0-9]+\.[a-z0-9]+$`)
 	payTypes            = []string{"PostPaid", "PrePaid"}
 	addressTypes        = []string{AddressInternet, AddressIntranet}
-	isps                = []string{"cmcc", "unicom", "telecom", "elecom"}
+	isps                = []string{"cmcc", "unicom", "telecom"}
 	internetChargeTypes = []string{"95BandwidthByMonth", "BandwidthByDay", "PayByBandwidth", "PayByBandwidth4thMonth", "PayByTraffic"}
 	schedulers          = []string{"wrr", "rr", "wlc", "sch", "qch", "iqch"}
 )
@@ -119,7 +119,7 @@ func parseStrings(ann map[string]string, c *Config) error {
 func parseInts(ann map[string]string, c *Config) error {
 	l := &c.Listener
 	for _, r := range []intRange{
-		{apis.AnnotationEIPBandwidth, 10, 1, 10000, &c.EIP.Bandwidth},
+		{apis.AnnotationEIPBandwidth, 10, 5, 10000, &c.EIP.Bandwidth},
 		{apis.AnnotationBackendWeight, 100, 0, 100, &c.Weight},
 		{apis.AnnotationPersistenceTimeout, 0, 0, 3600, &l.PersistenceTimeout},
 		{apis.AnnotationEstablishedTimeout, 500, 10, 900, &l.EstablishedTimeout},

@@ -2,6 +2,8 @@ package elbmodel
 
 import (
 	"cmp"
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -80,8 +82,9 @@ func backendNode(n *corev1.Node, filter map[string]string) bool {
 	if _, excluded := n.Labels[labelExcludeFromLB]; excluded {
 		return false
 	}
+	// Selector semantics: "k=" selects only nodes that have label k, empty.
 	for k, v := range filter {
-		if n.Labels[k] != v {
+		if have, ok := n.Labels[k]; !ok || have != v {
 			return false
 		}
 	}
@@ -112,30 +115,57 @@ func nodesWithReadyEndpoint(eps []*discoveryv1.EndpointSlice, maxNodes int) map[
 	return out
 }
 
-// buildBackends puts every Running instance of ids on every backend port.
-// With ids and ports sorted (as Build passes them) the result is already
-// in SortBackends order; it is sorted only when not.
-func buildBackends(ids []string, instances map[string]ens.Instance, ports []int, weight int) []ens.Backend {
-	if len(instances) == 0 || len(ports) == 0 {
-		return nil
-	}
-	out := make([]ens.Backend, 0, len(ids)*len(ports))
+// Skipped is a backend candidate left out because its instance cannot be
+// a backend of the ELB: unknown to ENS, or in another region or network.
+type Skipped struct {
+	InstanceID string
+	Why        string
+}
+
+// BuildBackends makes one backend entry per needed instance, the way ENS
+// keeps them (Port 0: each listener's BackendServerPort routes), weighted as
+// needs says. Instances that are not Running are left out silently (they
+// come and go); unknown ones and ones outside the ELB's region or network
+// are left out and returned, so the rest of the pool is still served.
+func BuildBackends(needs map[string]int, instances map[string]ens.Instance, where Network) ([]ens.Backend, []Skipped) {
+	ids := slices.Sorted(maps.Keys(needs))
+	var out []ens.Backend
+	var skipped []Skipped
 	for _, id := range ids {
 		inst, ok := instances[id]
-		if !ok || inst.Status != ens.InstanceRunning {
-			continue
-		}
-		for _, p := range ports {
-			out = append(out, ens.Backend{ServerID: id, Type: ens.BackendTypeENS, IP: inst.PrivateIP, Port: p, Weight: weight})
+		switch {
+		case !ok:
+			skipped = append(skipped, Skipped{id, "ENS knows no such instance"})
+		case where.RegionID != "" && inst.RegionID != "" && inst.RegionID != where.RegionID:
+			skipped = append(skipped, Skipped{id, fmt.Sprintf("instance is in region %s, the ELB in %s", inst.RegionID, where.RegionID)})
+		case where.NetworkID != "" && inst.NetworkID != "" && inst.NetworkID != where.NetworkID:
+			skipped = append(skipped, Skipped{id, fmt.Sprintf("instance is in network %s, the ELB in %s", inst.NetworkID, where.NetworkID)})
+		case inst.Status != ens.InstanceRunning:
+		default:
+			out = append(out, ens.Backend{ServerID: id, Type: ens.BackendTypeENS, IP: inst.PrivateIP, Weight: needs[id]})
 		}
 	}
-	if len(out) == 0 {
-		return nil
-	}
-	if !slices.IsSortedFunc(out, CompareBackends) {
-		SortBackends(out)
+	return out, skipped
+}
+
+// Needs is the weight every backend of one PoolService asks for.
+func Needs(ids []string, weight int) map[string]int {
+	out := make(map[string]int, len(ids))
+	for _, id := range ids {
+		out[id] = weight
 	}
 	return out
+}
+
+// MergeNeeds adds one sharer's needs to all. When sharers of a user ELB
+// ask different weights for one instance the highest wins: no Service is
+// starved of an instance another Service still sends traffic to.
+func MergeNeeds(all, one map[string]int) {
+	for id, w := range one {
+		if have, ok := all[id]; !ok || w > have {
+			all[id] = w
+		}
+	}
 }
 
 // SortBackends orders backends by server id, then port.

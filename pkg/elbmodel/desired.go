@@ -52,8 +52,16 @@ type Desired struct {
 	ForceOverride  bool
 	// Listeners are sorted by port, then protocol.
 	Listeners []ens.Listener
-	// Backends are sorted by server id, then port.
+	// Backends are sorted by server id, one per instance (Port 0). On a
+	// shared user ELB they are what every sharer of this cluster needs.
 	Backends []ens.Backend
+	// Removable, on a user-managed ELB, says which instances we may take
+	// off it: this cluster's nodes' (another cluster or a person may share
+	// the ELB). Nil on a managed ELB, where every backend is ours.
+	Removable map[string]bool
+	// Protected are the listener owners (Descriptions) that force-override
+	// never takes over: live PoolServices of this cluster.
+	Protected []string
 	// EIP is nil when user-managed or intranet.
 	EIP *DesiredEIP
 }
@@ -128,7 +136,7 @@ func Build(in Inputs, instances map[string]ens.Instance) (Desired, error) {
 		return d, err
 	}
 	if len(instances) > 0 { // without instances there are no backends
-		d.SetBackends(BackendInstanceIDs(in), instances, c.Weight)
+		d.SetBackends(Needs(BackendInstanceIDs(in), c.Weight), instances, d.Network)
 	}
 	if d.Managed && c.AddressType == AddressInternet {
 		d.EIP = &DesiredEIP{
@@ -139,12 +147,16 @@ func Build(in Inputs, instances map[string]ens.Instance) (Desired, error) {
 	return d, nil
 }
 
-// SetBackends puts every Running instance of ids (sorted, as
-// BackendInstanceIDs returns them) on every listener's backend port. A
-// caller holding a Desired built without instances and the ids it looked
-// the instances up by finishes it with this instead of building it again.
-func (d *Desired) SetBackends(ids []string, instances map[string]ens.Instance, weight int) {
-	d.Backends = buildBackends(ids, instances, backendPorts(d.Listeners), weight)
+// SetBackends fills in the backends from the needed instances (see
+// BuildBackends); where is the ELB's region and network. It returns the
+// instances left out.
+func (d *Desired) SetBackends(needs map[string]int, instances map[string]ens.Instance, where Network) []Skipped {
+	var skipped []Skipped
+	d.Backends, skipped = BuildBackends(needs, instances, where)
+	if len(d.Listeners) == 0 {
+		d.Backends = nil // nothing to route to them
+	}
+	return skipped
 }
 
 // checkNameLength rejects, before any cloud call, a name ENS would refuse:
@@ -201,17 +213,4 @@ func SortListeners(l []ens.Listener) {
 		}
 		return l[i].Protocol < l[j].Protocol
 	})
-}
-
-func backendPorts(ls []ens.Listener) []int {
-	seen := map[int]bool{}
-	var out []int
-	for _, l := range ls {
-		if !seen[l.BackendPort] {
-			seen[l.BackendPort] = true
-			out = append(out, l.BackendPort)
-		}
-	}
-	sort.Ints(out)
-	return out
 }

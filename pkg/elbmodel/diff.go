@@ -84,8 +84,7 @@ func Diff(d Desired, a Actual) (Plan, error) {
 	lb := a.LoadBalancer
 	if lb == nil {
 		if !d.Managed {
-			return Plan{}, &InputError{Reason: apis.EventLoadBalancerNotFound, Field: apis.AnnotationLoadBalancerID,
-				Message: fmt.Sprintf("ELB %s does not exist", d.LoadBalancerID)}
+			return Plan{}, unusable(fmt.Sprintf("ELB %s does not exist", d.LoadBalancerID), apis.EventLoadBalancerNotFound)
 		}
 		p := Plan{Actions: []Action{{Type: CreateLoadBalancer}}, Wait: "new ELB is not Active yet"}
 		if d.EIP != nil && len(a.EIPs) == 0 {
@@ -93,14 +92,8 @@ func Diff(d Desired, a Actual) (Plan, error) {
 		}
 		return p, nil
 	}
-	if !d.Managed && NamedForAnother(lb.Name, d.Name) {
-		// Its owner would remove our backends and release it with our listeners.
-		return Plan{}, &InputError{Reason: apis.EventSyncLoadBalancerFailed, Field: apis.AnnotationLoadBalancerID,
-			Message: fmt.Sprintf("ELB %s (%s) is managed by this controller for another PoolService; name an ELB you manage", lb.ID, lb.Name)}
-	}
-	if !d.Managed && lb.RegionID != d.Network.RegionID {
-		return Plan{}, &InputError{Reason: apis.EventSyncLoadBalancerFailed, Field: apis.AnnotationLoadBalancerID,
-			Message: fmt.Sprintf("ELB %s is in region %s, the pool is in %s", lb.ID, lb.RegionID, d.Network.RegionID)}
+	if err := checkUserLoadBalancer(d, lb); err != nil {
+		return Plan{}, err
 	}
 	p := Plan{Refused: refusedChanges(d, lb)}
 	if lb.Status != ens.LoadBalancerActive {
@@ -122,6 +115,35 @@ func Diff(d Desired, a Actual) (Plan, error) {
 		backendAction(AddBackends, bs.add), backendAction(SetBackendWeights, bs.weights), ls.start, eipActions)
 	p.Wait = strings.Join(nonEmpty(ls.wait, eipWait), "; ")
 	return p, nil
+}
+
+// checkUserLoadBalancer refuses a user-managed ELB this controller must
+// not drive: one it manages for another PoolService (its owner would remove
+// our backends and release it with our listeners), one another cluster's
+// controller manages, or one outside the pool's region.
+func checkUserLoadBalancer(d Desired, lb *ens.LoadBalancer) error {
+	if d.Managed {
+		return nil
+	}
+	clusterID := d.Name[strings.LastIndex(d.Name, "/")+1:]
+	switch {
+	case NamedForAnother(lb.Name, d.Name):
+		return unusable(fmt.Sprintf("ELB %s (%s) is managed by this controller for another PoolService; name an ELB you manage", lb.ID, lb.Name), "")
+	case NamedForOtherCluster(lb.Name, clusterID):
+		return unusable(fmt.Sprintf("ELB %s (%s) is managed by the controller of another cluster; name an ELB you manage", lb.ID, lb.Name), "")
+	case lb.RegionID != d.Network.RegionID:
+		return unusable(fmt.Sprintf("ELB %s is in region %s, the pool is in %s", lb.ID, lb.RegionID, d.Network.RegionID), "")
+	}
+	return nil
+}
+
+// unusable is the error of a user-managed ELB the PoolService cannot be
+// served by: its address must leave the status with it.
+func unusable(msg, reason string) *InputError {
+	if reason == "" {
+		reason = apis.EventSyncLoadBalancerFailed
+	}
+	return &InputError{Reason: reason, Field: apis.AnnotationLoadBalancerID, Message: msg, Unusable: true}
 }
 
 // refusedChanges lists ELB attributes the annotations (Service or NodePool)
@@ -197,7 +219,7 @@ func nonEmpty(s ...string) []string {
 	return out
 }
 
-// SortedCopy returns the backends sorted without touching the input.
+// sortedCopy returns the backends sorted without touching the input.
 func sortedCopy(b []ens.Backend) []ens.Backend {
 	out := append([]ens.Backend(nil), b...)
 	SortBackends(out)

@@ -44,7 +44,9 @@ func diffListeners(d Desired, actual []ens.Listener) (listenerDiff, error) {
 			if !clashes(l, d.Listeners) {
 				continue
 			}
-			if !d.ForceOverride {
+			// Force-override never takes a listener a live PoolService of
+			// this cluster owns: two forcing Services would flap.
+			if !d.ForceOverride || slices.Contains(d.Protected, l.Description) {
 				conflicts = append(conflicts, fmt.Sprintf("%s:%d (description %q)", l.Protocol, l.Port, l.Description))
 				continue
 			}
@@ -114,94 +116,43 @@ type backendDiff struct {
 	remove, add, weights []ens.Backend
 }
 
-// diffBackends plans backend changes. A managed ELB's backends are all
-// ours; on a user-managed ELB only the backend ports of our listeners are.
-//
-// ENS sets weights per server, on every port (SetBackendServers has no
-// port). So on a user-managed ELB, where a server may also back another
-// Service's listeners, a weight change of such a server is a remove and
-// re-add of our (server, port) backends: the other Service's weights stay.
-//
-// d.Backends is sorted; the actual backends are walked alongside it in the
-// same order, so no per-backend map is built.
+// diffBackends plans backend changes, one entry per instance. On a managed
+// ELB every backend is ours; on a user-managed one only an instance in
+// d.Removable (one of this cluster's nodes) that no sharer needs is ever
+// removed: an instance we do not know is never touched. Per-port entries
+// (an older controller wrote them) of a needed instance are replaced on a
+// managed ELB and left alone on a user one.
 func diffBackends(d Desired, lb *ens.LoadBalancer) backendDiff {
-	var ours func(port int) bool
-	var shared map[string]bool // servers that also back listeners not ours
-	if !d.Managed {
-		ports := ourBackendPorts(d, lb.Listeners)
-		ours = func(p int) bool { return slices.Contains(ports, p) }
-		for _, b := range lb.Backends {
-			if !ours(b.Port) {
-				if shared == nil {
-					shared = map[string]bool{}
-				}
-				shared[b.ServerID] = true
+	want := make(map[string]ens.Backend, len(d.Backends))
+	for _, b := range d.Backends {
+		want[b.ServerID] = b
+	}
+	var out backendDiff
+	have := make(map[string]bool, len(lb.Backends))
+	for _, b := range sortedCopy(lb.Backends) {
+		w, needed := want[b.ServerID]
+		switch {
+		case !needed:
+			if d.Removable == nil || d.Removable[b.ServerID] {
+				out.remove = append(out.remove, b)
+			}
+		case b.Port != 0:
+			if d.Removable == nil {
+				out.remove = append(out.remove, b)
+			}
+		case !have[b.ServerID]:
+			have[b.ServerID] = true
+			if b.Weight != w.Weight {
+				out.weights = append(out.weights, w)
 			}
 		}
 	}
-	want, i := d.Backends, 0
-	if sortedOrder(want) != nil { // Build sorts them; others might not
-		want = sortedCopy(want)
+	for _, w := range sortedCopy(d.Backends) {
+		if !have[w.ServerID] {
+			out.add = append(out.add, w)
+		}
 	}
-	order := sortedOrder(lb.Backends)
-	var out backendDiff
-	for n := range lb.Backends {
-		b := &lb.Backends[n]
-		if order != nil {
-			b = &lb.Backends[order[n]]
-		}
-		if ours != nil && !ours(b.Port) {
-			continue
-		}
-		for i < len(want) && compareBackends(&want[i], b) < 0 {
-			out.add = append(out.add, want[i])
-			i++
-		}
-		if i == len(want) || compareBackends(&want[i], b) > 0 {
-			out.remove = append(out.remove, *b)
-			continue
-		}
-		switch w := &want[i]; {
-		case w.Weight != b.Weight && shared[b.ServerID]:
-			out.remove, out.add = append(out.remove, *b), append(out.add, *w)
-		case w.Weight != b.Weight:
-			out.weights = append(out.weights, *w)
-		}
-		i++
-	}
-	out.add = append(out.add, want[i:]...)
 	return out
-}
-
-// sortedOrder returns nil when b is in SortBackends order, else the
-// indexes of b in that order. Sorting int32 indexes instead of the 64-byte
-// backends avoids moving strings (and their write barriers) around.
-func sortedOrder(b []ens.Backend) []int32 {
-	k := 1
-	for k < len(b) && compareBackends(&b[k-1], &b[k]) <= 0 {
-		k++
-	}
-	if k >= len(b) {
-		return nil
-	}
-	order := make([]int32, len(b))
-	for k := range order {
-		order[k] = int32(k)
-	}
-	slices.SortFunc(order, func(x, y int32) int { return compareBackends(&b[x], &b[y]) })
-	return order
-}
-
-// ourBackendPorts are the backend ports of our wanted and existing
-// listeners (a handful: a slice beats a map).
-func ourBackendPorts(d Desired, actual []ens.Listener) []int {
-	ports := backendPorts(d.Listeners)
-	for _, l := range actual {
-		if l.Description == d.Name && !slices.Contains(ports, l.BackendPort) {
-			ports = append(ports, l.BackendPort)
-		}
-	}
-	return ports
 }
 
 func backendAction(t ActionType, b []ens.Backend) []Action {

@@ -16,6 +16,9 @@ type InputError struct {
 	Field string
 	// Message says what is wrong with it.
 	Message string
+	// Unusable says the PoolService's user-managed ELB cannot serve it
+	// (gone, elsewhere, someone else's): it must stop advertising it.
+	Unusable bool
 }
 
 func (e *InputError) Error() string { return fmt.Sprintf("%s: %s", e.Field, e.Message) }

@@ -10,12 +10,13 @@ import (
 
 const namePrefix = "k8s"
 
-// ENS text limits (characters): an ELB name, and a listener Description,
-// which carries the same name on a user-managed ELB. An EIP name may be
-// longer (128), so the ELB limit is the binding one for a managed ELB.
+// ENS text limits (characters): an ELB name and a listener Description
+// (which carries the same name) are 1-80; an EIP name 2-128 and its
+// Description 2-256; a ClientToken at most 64 ASCII characters.
 const (
 	MaxLoadBalancerNameLen    = 80
-	MaxListenerDescriptionLen = 256
+	MaxListenerDescriptionLen = 80
+	MaxEIPDescriptionLen      = 256
 )
 
 // Name is the ENS name of the ELB and the EIP of one PoolService:
@@ -57,10 +58,23 @@ func NamedForAnother(name, ours string) bool {
 	return ok && name != ours
 }
 
-// LoadBalancerClientToken is the ClientToken of CreateLoadBalancer for a
-// PoolService: the same UID always gives the same token, so a create retried
-// after a crash or timeout returns the ELB made the first time.
-func LoadBalancerClientToken(uid string) string { return "elb-" + uid }
+// NamedForOtherCluster reports whether name is an ELB/EIP name this
+// controller would make in another cluster (k8s/<svc>/<ns>/<pool>/<other>):
+// that cluster's controller owns it.
+func NamedForOtherCluster(name, clusterID string) bool {
+	seg := strings.Split(name, "/")
+	if len(seg) != 5 || seg[0] != namePrefix || seg[4] == clusterID {
+		return false
+	}
+	_, ok := ParseName(name, seg[4])
+	return ok
+}
 
-// EIPClientToken is CreateEipInstance's ClientToken, likewise.
-func EIPClientToken(uid string) string { return "eip-" + uid }
+// EIPDescription is the Description of a managed EIP, cut to what ENS takes.
+func EIPDescription(namespace, poolService string) string {
+	d := "managed by edge-controller-manager for " + namespace + "/" + poolService
+	if len(d) > MaxEIPDescriptionLen {
+		d = d[:MaxEIPDescriptionLen] // ASCII: object names are DNS labels
+	}
+	return d
+}

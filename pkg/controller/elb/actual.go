@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 
 	"k8s.io/klog/v2"
 
@@ -12,18 +14,29 @@ import (
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
 	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
+	"github.com/edge-lb/edge-controller-manager/pkg/ownership"
 )
 
 // readActual reads what the cloud holds for d. Only Describe/List calls.
+// For a managed ELB only what the ownership record proves ours is actual;
+// a resource merely named like ours is never used, changed or released.
 func (c *Controller) readActual(ctx context.Context, ps *v1alpha1.PoolService, d elbmodel.Desired) (elbmodel.Actual, error) {
 	var a elbmodel.Actual
 	var err error
-	if d.Managed {
-		a.LoadBalancer, err = c.findManagedLB(ctx, ps, d.Name)
-	} else {
-		a.LoadBalancer, err = c.describeLB(ctx, d.LoadBalancerID)
+	if !d.Managed {
+		if a.LoadBalancer, err = c.describeLB(ctx, d.LoadBalancerID); err != nil {
+			return a, err
+		}
+		if a.LoadBalancer != nil {
+			if err := c.fillListeners(ctx, a.LoadBalancer, d.Name); err != nil {
+				return a, err
+			}
+			a.EIPs, err = c.cloud.ListEIPs(ctx, ens.EIPFilter{AssociatedInstanceID: a.LoadBalancer.ID})
+		}
+		return a, err
 	}
-	if err != nil {
+	rec := c.owned.Cached(d.Name)
+	if a.LoadBalancer, rec, err = c.findManagedLB(ctx, ps, d.Name, rec); err != nil {
 		return a, err
 	}
 	if a.LoadBalancer != nil {
@@ -31,25 +44,120 @@ func (c *Controller) readActual(ctx context.Context, ps *v1alpha1.PoolService, d
 			return a, err
 		}
 	}
-	a.EIPs, err = c.readEIPs(ctx, d, a.LoadBalancer)
+	a.EIPs, err = c.ourEIPs(ctx, d, a.LoadBalancer, rec)
 	return a, err
 }
 
-// findManagedLB finds our ELB by the id in status first, then by name in
-// every region (the pool's region annotation may have changed since); an
-// ELB whose name is not exactly ours is never taken.
-func (c *Controller) findManagedLB(ctx context.Context, ps *v1alpha1.PoolService, name string) (*ens.LoadBalancer, error) {
-	if id := ps.Status.AggregateToAnnotations[apis.AnnotationLoadBalancerID]; id != "" {
+// findManagedLB finds our ELB: the recorded id in status first, then the
+// recorded ELBs named exactly ours in any region (the pool's region
+// annotation may have changed since). An unrecorded ELB of our name is ours
+// only through a fresh pending create, which the plan repeats; otherwise
+// it is reported and nothing is created beside it.
+func (c *Controller) findManagedLB(ctx context.Context, ps *v1alpha1.PoolService, name string, rec ownership.Record) (*ens.LoadBalancer, ownership.Record, error) {
+	if id := ps.Status.AggregateToAnnotations[apis.AnnotationLoadBalancerID]; id != "" && rec.Owns(ownership.LoadBalancer, id) {
 		lb, err := c.describeLB(ctx, id)
 		if err != nil || (lb != nil && lb.Name == name) {
-			return lb, err
+			return lb, rec, err
 		}
 	}
 	ids, err := c.lbIDsByName(ctx, name, "")
-	if err != nil || len(ids) == 0 {
-		return nil, err
+	if err != nil {
+		return nil, rec, err
 	}
-	return c.describeLB(ctx, ids[0])
+	if needsLiveRecord(rec, ownership.LoadBalancer, ids) {
+		if rec, err = c.owned.Get(ctx, name); err != nil {
+			return nil, rec, err
+		}
+	}
+	ours, unproven := splitOwned(rec, ownership.LoadBalancer, ids)
+	for _, id := range missingOwned(rec, ownership.LoadBalancer, ids) {
+		lb, err := c.recordedButUnlisted(ctx, name, id)
+		if err != nil || lb != nil {
+			return lb, rec, err
+		}
+	}
+	if len(ours) > 0 {
+		lb, err := c.describeLB(ctx, ours[0])
+		return lb, rec, err
+	}
+	if len(unproven) > 0 {
+		if e, ok := rec.PendingEntry(ownership.LoadBalancer); !ok || !c.freshPending(e) {
+			return nil, rec, nameTaken("ELB", name, unproven)
+		}
+	}
+	return nil, rec, nil
+}
+
+// recordedButUnlisted looks up a recorded ELB the name listing did not
+// show: not visible yet (look again soon), or gone (forgotten once old
+// enough that it cannot be a new one still becoming visible).
+func (c *Controller) recordedButUnlisted(ctx context.Context, name, id string) (*ens.LoadBalancer, error) {
+	lb, err := c.describeLB(ctx, id)
+	if err != nil || lb != nil {
+		return lb, err
+	}
+	return nil, c.forgetIfGone(ctx, name, ownership.LoadBalancer, id)
+}
+
+// forgetIfGone forgets a recorded id ENS does not know, unless it was
+// created so recently that ENS may not show it yet.
+func (c *Controller) forgetIfGone(ctx context.Context, name string, kind ownership.Kind, id string) error {
+	rec, err := c.owned.Get(ctx, name)
+	if err != nil {
+		return err
+	}
+	for _, e := range rec.Entries(kind) {
+		if e.ID == id && c.cfg.Clock.Since(e.Since) < c.cfg.VisibilityGrace {
+			return &notNow{why: fmt.Sprintf("%s %s was just created and is not visible yet", kind, id)}
+		}
+	}
+	klog.FromContext(ctx).Info("A recorded resource is gone; forgetting it", "name", name, "kind", kind, "id", id)
+	return c.forget(ctx, name, kind, id)
+}
+
+// needsLiveRecord: the cached record is enough unless something found is
+// not in it, or it has a pending create (a new leader's cache may lag).
+func needsLiveRecord(rec ownership.Record, kind ownership.Kind, found []string) bool {
+	if _, pending := rec.PendingEntry(kind); pending {
+		return true
+	}
+	for _, id := range found {
+		if !rec.Owns(kind, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// splitOwned splits found ids into recorded and unproven ones.
+func splitOwned(rec ownership.Record, kind ownership.Kind, found []string) (ours, unproven []string) {
+	for _, id := range found {
+		if rec.Owns(kind, id) {
+			ours = append(ours, id)
+		} else {
+			unproven = append(unproven, id)
+		}
+	}
+	return ours, unproven
+}
+
+// missingOwned are the recorded ids not among found.
+func missingOwned(rec ownership.Record, kind ownership.Kind, found []string) []string {
+	var out []string
+	for _, id := range rec.IDs(kind) {
+		if !slices.Contains(found, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// nameTaken is the input error of a name someone else's resource holds.
+func nameTaken(what, name string, ids []string) error {
+	return &elbmodel.InputError{Reason: apis.EventNameTaken, Field: "metadata.name",
+		Message: fmt.Sprintf("%s %s is named %s but this controller has no record of creating it: it is left alone, "+
+			"and no %s is created beside it under the same name; release or rename it, or delete this PoolService",
+			what, strings.Join(ids, ", "), name, what)}
 }
 
 // lbIDsByName lists the ELBs named exactly name, sorted by id.
@@ -99,20 +207,53 @@ func (c *Controller) fillListeners(ctx context.Context, lb *ens.LoadBalancer, ow
 	return nil
 }
 
-// readEIPs: managed, the EIPs named exactly ours (in the ELB's region when
-// there is one); user-managed, the EIPs associated with the user's ELB.
-func (c *Controller) readEIPs(ctx context.Context, d elbmodel.Desired, lb *ens.LoadBalancer) ([]ens.EIP, error) {
-	if !d.Managed {
-		if lb == nil {
-			return nil, nil
-		}
-		return c.cloud.ListEIPs(ctx, ens.EIPFilter{AssociatedInstanceID: lb.ID})
-	}
+// ourEIPs are the recorded EIPs named ours (in the ELB's region when there
+// is one, else the pool's), plus recorded ones the listing missed. An
+// unrecorded EIP of our name is used only through a fresh pending create.
+func (c *Controller) ourEIPs(ctx context.Context, d elbmodel.Desired, lb *ens.LoadBalancer, rec ownership.Record) ([]ens.EIP, error) {
 	region := d.Network.RegionID
 	if lb != nil {
 		region = lb.RegionID
 	}
-	return c.eipsByName(ctx, d.Name, region)
+	named, err := c.eipsByName(ctx, d.Name, region)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(named))
+	for _, e := range named {
+		ids = append(ids, e.AllocationID)
+	}
+	if needsLiveRecord(rec, ownership.EIP, ids) || len(missingOwned(rec, ownership.EIP, ids)) > 0 {
+		if rec, err = c.owned.Get(ctx, d.Name); err != nil {
+			return nil, err
+		}
+	}
+	var ours []ens.EIP
+	var unproven []string
+	for _, e := range named {
+		if rec.Owns(ownership.EIP, e.AllocationID) {
+			ours = append(ours, e)
+		} else {
+			unproven = append(unproven, e.AllocationID)
+		}
+	}
+	for _, id := range missingOwned(rec, ownership.EIP, ids) {
+		found, err := c.cloud.ListEIPs(ctx, ens.EIPFilter{AllocationID: id})
+		if err != nil {
+			return nil, err
+		}
+		if i := slices.IndexFunc(found, func(e ens.EIP) bool { return e.AllocationID == id }); i >= 0 {
+			ours = append(ours, found[i])
+		} else if err := c.forgetIfGone(ctx, d.Name, ownership.EIP, id); err != nil {
+			return nil, err
+		}
+	}
+	if len(ours) == 0 && len(unproven) > 0 && d.EIP != nil {
+		if e, ok := rec.PendingEntry(ownership.EIP); !ok || !c.freshPending(e) {
+			return nil, nameTaken("EIP", d.Name, unproven)
+		}
+	}
+	return ours, nil
 }
 
 // followLoadBalancer makes a managed EIP that is still to be created go to

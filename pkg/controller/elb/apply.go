@@ -10,6 +10,7 @@ import (
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
 	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
+	"github.com/edge-lb/edge-controller-manager/pkg/ownership"
 )
 
 // applied is what running a plan learnt.
@@ -17,7 +18,6 @@ type applied struct {
 	lbID  string // the ELB (created now or found before)
 	eipID string // the EIP CreateEIP returned, if any
 	done  int    // actions that succeeded
-	wait  string // a transitional state that stopped the plan early
 	// eipState is, per allocation id, the association (the ELB id, or ""
 	// when unassociated) an EIP action just made; released EIPs are in
 	// eipReleased. Status reports them without waiting for the next sync.
@@ -33,7 +33,8 @@ func (r *applied) setEIP(id, lbID string) {
 }
 
 // apply runs the plan in order and stops at the first failure; every step
-// is safe to repeat, so the next sync simply re-plans from what exists.
+// is safe to repeat, so the next sync simply re-plans from what exists. A
+// step that cannot be taken yet ends it with a *notNow error.
 func (c *Controller) apply(ctx context.Context, o objects, d elbmodel.Desired, a elbmodel.Actual, plan elbmodel.Plan) (applied, error) {
 	r := applied{}
 	if a.LoadBalancer != nil {
@@ -41,13 +42,11 @@ func (c *Controller) apply(ctx context.Context, o objects, d elbmodel.Desired, a
 	}
 	logger := klog.FromContext(ctx)
 	for _, act := range plan.Actions {
-		wait, err := c.applyOne(ctx, o.ps, d, act, &r)
-		if err != nil {
+		if err := c.applyOne(ctx, o.ps, d, act, &r); err != nil {
+			if n := asNotNow(err); n != nil {
+				return r, n
+			}
 			return r, fmt.Errorf("%s: %w", act, err)
-		}
-		if wait != "" {
-			r.wait = wait
-			return r, nil
 		}
 		r.done++
 		logger.V(2).Info("Applied", "action", act.String(), "loadBalancer", r.lbID)
@@ -55,79 +54,82 @@ func (c *Controller) apply(ctx context.Context, o objects, d elbmodel.Desired, a
 	return r, nil
 }
 
-// applyOne runs one action. A non-empty string means "not now": the cloud
-// object is in a transitional state.
-func (c *Controller) applyOne(ctx context.Context, ps *v1alpha1.PoolService, d elbmodel.Desired, act elbmodel.Action, r *applied) (string, error) {
+// applyOne runs one action.
+func (c *Controller) applyOne(ctx context.Context, ps *v1alpha1.PoolService, d elbmodel.Desired, act elbmodel.Action, r *applied) error {
 	l := act.Listener
 	switch act.Type {
 	case elbmodel.CreateLoadBalancer:
-		id, err := c.cloud.CreateLoadBalancer(ctx, ens.CreateLoadBalancerRequest{
+		id, err := c.createLoadBalancer(ctx, ens.CreateLoadBalancerRequest{
 			Name: d.Name, RegionID: d.Network.RegionID, NetworkID: d.Network.NetworkID, VSwitchID: d.Network.VSwitchID,
-			Spec: d.Spec, PayType: d.PayType, ClientToken: elbmodel.LoadBalancerClientToken(string(ps.UID)),
+			Spec: d.Spec, PayType: d.PayType,
 		})
 		r.lbID = id
-		return "", err
+		return err
 	case elbmodel.DeleteListener:
-		return "", ignoreNotFound(c.cloud.DeleteListener(ctx, r.lbID, l.Port, l.Protocol))
+		return ignoreNotFound(c.cloud.DeleteListener(ctx, r.lbID, l.Port, l.Protocol))
 	case elbmodel.CreateListener:
-		return "", c.cloud.CreateListener(ctx, r.lbID, l)
+		return c.cloud.CreateListener(ctx, r.lbID, l)
 	case elbmodel.UpdateListener:
-		return "", c.cloud.UpdateListener(ctx, r.lbID, l)
+		return c.cloud.UpdateListener(ctx, r.lbID, l)
 	case elbmodel.StartListener:
 		return waitOnConflict(c.cloud.StartListener(ctx, r.lbID, l.Port, l.Protocol), "listener %s:%d", l.Protocol, l.Port)
 	case elbmodel.RemoveBackends:
-		return "", c.cloud.RemoveBackends(ctx, r.lbID, act.Backends)
+		return c.cloud.RemoveBackends(ctx, r.lbID, act.Backends)
 	case elbmodel.AddBackends:
-		return "", c.cloud.AddBackends(ctx, r.lbID, act.Backends)
+		return c.cloud.AddBackends(ctx, r.lbID, act.Backends)
 	case elbmodel.SetBackendWeights:
-		return "", c.cloud.SetBackendWeights(ctx, r.lbID, act.Backends)
+		return c.cloud.SetBackendWeights(ctx, r.lbID, act.Backends)
 	}
 	return c.applyEIP(ctx, ps, d, act, r)
 }
 
-func (c *Controller) applyEIP(ctx context.Context, ps *v1alpha1.PoolService, d elbmodel.Desired, act elbmodel.Action, r *applied) (string, error) {
+func (c *Controller) applyEIP(ctx context.Context, ps *v1alpha1.PoolService, d elbmodel.Desired, act elbmodel.Action, r *applied) error {
 	switch act.Type {
 	case elbmodel.CreateEIP:
 		e := d.EIP
-		id, err := c.cloud.CreateEIP(ctx, ens.CreateEIPRequest{
-			Name: e.Name, Description: "managed by edge-controller-manager for " + ps.Namespace + "/" + ps.Name,
+		id, err := c.createEIP(ctx, ens.CreateEIPRequest{
+			Name: e.Name, Description: elbmodel.EIPDescription(ps.Namespace, ps.Name),
 			RegionID: e.RegionID, Bandwidth: e.Bandwidth, ISP: e.ISP, InternetChargeType: e.InternetChargeType,
-			InstanceChargeType: e.InstanceChargeType, ClientToken: elbmodel.EIPClientToken(string(ps.UID)),
+			InstanceChargeType: e.InstanceChargeType,
 		})
 		r.eipID = id
-		return "", err
+		return err
 	case elbmodel.AssociateEIP:
 		id := act.EIPID
 		if id == "" {
 			id = r.eipID
 		}
 		if r.lbID == "" {
-			return "new ELB id not known yet", nil
+			return &notNow{why: "new ELB id not known yet"}
 		}
 		return eipStep(c.cloud.AssociateEIP(ctx, id, r.lbID), id, func() { r.setEIP(id, r.lbID) })
 	case elbmodel.UnassociateEIP:
 		return eipStep(ignoreNotFound(c.cloud.UnassociateEIP(ctx, act.EIPID)), act.EIPID, func() { r.setEIP(act.EIPID, "") })
 	case elbmodel.ModifyEIPBandwidth:
-		return "", c.cloud.ModifyEIPBandwidth(ctx, act.EIPID, act.Bandwidth)
-	case elbmodel.ReleaseEIP:
-		return eipStep(ignoreNotFound(c.cloud.ReleaseEIP(ctx, act.EIPID)), act.EIPID, func() {
+		return c.cloud.ModifyEIPBandwidth(ctx, act.EIPID, act.Bandwidth)
+	case elbmodel.ReleaseEIP: // only recorded EIPs reach a plan
+		err := eipStep(ignoreNotFound(c.cloud.ReleaseEIP(ctx, act.EIPID)), act.EIPID, func() {
 			if r.eipReleased == nil {
 				r.eipReleased = map[string]bool{}
 			}
 			r.eipReleased[act.EIPID] = true
 		})
+		if err != nil {
+			return err
+		}
+		return c.forget(ctx, d.Name, ownership.EIP, act.EIPID)
 	}
-	return "", fmt.Errorf("unknown action %q", act.Type)
+	return fmt.Errorf("unknown action %q", act.Type)
 }
 
 // eipStep is waitOnConflict for an EIP action that records what it did
 // when it succeeded.
-func eipStep(err error, id string, record func()) (string, error) {
-	wait, err := waitOnConflict(err, "EIP %s", id)
-	if wait == "" && err == nil {
+func eipStep(err error, id string, record func()) error {
+	err = waitOnConflict(err, "EIP %s", id)
+	if err == nil {
 		record()
 	}
-	return wait, err
+	return err
 }
 
 func ignoreNotFound(err error) error {
@@ -135,13 +137,4 @@ func ignoreNotFound(err error) error {
 		return nil
 	}
 	return err
-}
-
-// waitOnConflict turns an invalid-state error (the object is still
-// changing state) into a wait message; other errors pass through.
-func waitOnConflict(err error, format string, args ...any) (string, error) {
-	if errors.Is(err, ens.ErrConflict) {
-		return fmt.Sprintf(format, args...) + " is changing state: " + err.Error(), nil
-	}
-	return "", err
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator"
@@ -91,9 +92,14 @@ func TestBadInputs(t *testing.T) {
 		{"ELB in another region", user, "Cluster", func(h *harness) { setID(h, hefeiKey, "lb-chengdu-existing") },
 			apis.EventSyncLoadBalancerFailed, "cn-chengdu-telecom-4"},
 		{"shared ELB with Local policy", user, "Local", func(h *harness) {
-			setID(h, hefeiKey, "lb-hefei-existing")
 			h.create(newService("other-svc", "Cluster", user, corev1.ServicePort{Port: 8080, NodePort: 30880, Protocol: "TCP"}))
-			h.create(newPoolService("other-svc", "np-hefei", map[string]string{apis.AnnotationLoadBalancerID: "lb-hefei-existing"}))
+			other := newPoolService("other-svc", "np-hefei", map[string]string{apis.AnnotationLoadBalancerID: "lb-hefei-existing"})
+			other.CreationTimestamp = metav1.NewTime(time.Now().Add(-time.Hour)) // there first: the Local one is refused
+			h.create(other)
+			ps := h.poolService(hefeiKey)
+			ps.CreationTimestamp = metav1.Now()
+			h.update(ps)
+			setID(h, hefeiKey, "lb-hefei-existing")
 		}, apis.EventSyncLoadBalancerFailed, "externalTrafficPolicy"},
 		{"listener port taken by hand", user, "Cluster", func(h *harness) { setID(h, hefeiKey, "lb-hefei-existing") },
 			apis.EventListenerConflict, "TCP:80"},

@@ -6,6 +6,7 @@
 package elb
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -28,6 +29,7 @@ import (
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
 	"github.com/edge-lb/edge-controller-manager/pkg/controller/worker"
 	"github.com/edge-lb/edge-controller-manager/pkg/generated/clientset/versioned"
+	"github.com/edge-lb/edge-controller-manager/pkg/ownership"
 	networkinformers "github.com/edge-lb/edge-controller-manager/pkg/generated/informers/externalversions/network/v1alpha1"
 	appslisters "github.com/edge-lb/edge-controller-manager/pkg/generated/listers/apps/v1beta2"
 	networklisters "github.com/edge-lb/edge-controller-manager/pkg/generated/listers/network/v1alpha1"
@@ -52,6 +54,19 @@ type Config struct {
 	RequeueDelay time.Duration
 	// Clock measures the orphan grace period; tests may fake it.
 	Clock clock.PassiveClock
+	// OwnershipNamespace holds the ownership records (ConfigMaps).
+	OwnershipNamespace string
+	// ClientTokenReuse is how long after it was recorded a create whose
+	// answer was lost may be repeated with its token; keep it below the
+	// ~10 minutes ENS remembers a token.
+	ClientTokenReuse time.Duration
+	// VisibilityGrace is how long a just-created resource may stay
+	// invisible to Describe calls before it counts as gone.
+	VisibilityGrace time.Duration
+	// AuthRetryDelay is the first delay after an authorization error
+	// (doubling up to ResyncPeriod): credentials and RAM policies get
+	// fixed, but not in milliseconds.
+	AuthRetryDelay time.Duration
 }
 
 // Defaults.
@@ -59,6 +74,10 @@ const (
 	DefaultResyncPeriod      = 5 * time.Minute
 	DefaultOrphanGracePeriod = 10 * time.Minute
 	DefaultRequeueDelay      = 2 * time.Second
+	DefaultOwnershipNS       = "edge-controller-manager"
+	DefaultClientTokenReuse  = 9 * time.Minute
+	DefaultVisibilityGrace   = 2 * time.Minute
+	DefaultAuthRetryDelay    = 30 * time.Second
 )
 
 func (c *Config) defaults() error {
@@ -77,6 +96,10 @@ func (c *Config) defaults() error {
 	if c.Clock == nil {
 		c.Clock = clock.RealClock{}
 	}
+	c.OwnershipNamespace = cmp.Or(c.OwnershipNamespace, DefaultOwnershipNS)
+	c.ClientTokenReuse = cmp.Or(c.ClientTokenReuse, DefaultClientTokenReuse)
+	c.VisibilityGrace = cmp.Or(c.VisibilityGrace, DefaultVisibilityGrace)
+	c.AuthRetryDelay = cmp.Or(c.AuthRetryDelay, DefaultAuthRetryDelay)
 	return nil
 }
 
@@ -100,8 +123,12 @@ type Controller struct {
 	// waits spaces out the looks at a PoolService that can only wait (an
 	// ELB not Active, perhaps stopped by its owner): RequeueDelay doubling
 	// up to ResyncPeriod, reset as soon as a sync makes progress.
-	waits   workqueue.TypedRateLimiter[string]
-	orphans *orphanTracker
+	waits workqueue.TypedRateLimiter[string]
+	// authWaits spaces out the retries after authorization errors.
+	authWaits workqueue.TypedRateLimiter[string]
+	orphans   *orphanTracker
+	owned     *ownership.Store
+	names     *nameLocks
 }
 
 // NewController wires the informers. nodePoolInformer's store holds
@@ -125,7 +152,10 @@ func NewController(ctx context.Context, cfg Config, kubeClient kubernetes.Interf
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "elb"}),
 		waits:   workqueue.NewTypedItemExponentialFailureRateLimiter[string](cfg.RequeueDelay, cfg.ResyncPeriod),
-		orphans: newOrphanTracker(),
+		authWaits: workqueue.NewTypedItemExponentialFailureRateLimiter[string](cfg.AuthRetryDelay, cfg.ResyncPeriod),
+		orphans:   newOrphanTracker(),
+		owned:     ownership.NewStore(kubeClient, cfg.OwnershipNamespace),
+		names:     &nameLocks{},
 	}
 	if err := addIndexers(poolServiceInformer.Informer(), nodeInformer.Informer()); err != nil {
 		return nil, err
@@ -145,7 +175,8 @@ func (c *Controller) Run(ctx context.Context, workers int) error {
 	defer c.queue.ShutDown()
 	logger := klog.FromContext(ctx)
 	logger.Info("Starting elb controller", "workers", workers)
-	if !cache.WaitForNamedCacheSyncWithContext(ctx, c.synced...) {
+	go c.owned.Run(ctx)
+	if !cache.WaitForNamedCacheSyncWithContext(ctx, append(c.synced, c.owned.HasSynced)...) {
 		return fmt.Errorf("elb: caches did not sync")
 	}
 	c.loop().Start(ctx, workers)

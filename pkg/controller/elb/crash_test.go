@@ -34,11 +34,12 @@ func TestCrashSafetyCreate(t *testing.T) {
 				if f := h.emu.Faults()[action]; f.FailNext != 0 {
 					t.Errorf("the %s fault did not fire", action)
 				}
-				// A lost answer must not make the step run twice.
-				if got := h.emu.Calls()[action]; applied && got != 1 {
-					t.Errorf("%s called %d times after its answer was lost, want 1", action, got)
+				// A lost answer is repeated once with the recorded token, and
+				// ENS answers with what the first call made: one of each.
+				if got := h.emu.Calls()[action]; applied && got > 2 {
+					t.Errorf("%s called %d times after its answer was lost, want at most 2", action, got)
 				}
-				h.assertManaged(hefeiKey, hefeiName, []string{"i-hefei-1:30081/100", "i-hefei-2:30081/100"})
+				h.assertManaged(hefeiKey, hefeiName, []string{"i-hefei-1:0/100", "i-hefei-2:0/100"})
 			})
 		}
 	}
@@ -99,22 +100,22 @@ func TestStopRightAfterCreateLoadBalancer(t *testing.T) {
 	}
 	wrapper.cancel = nil
 	h.converge(hefeiKey)
-	h.assertManaged(hefeiKey, hefeiName, []string{"i-hefei-1:30081/100", "i-hefei-2:30081/100"})
+	h.assertManaged(hefeiKey, hefeiName, []string{"i-hefei-1:0/100", "i-hefei-2:0/100"})
 	if got := h.emu.Calls()["CreateLoadBalancer"]; got != 1 {
 		t.Errorf("CreateLoadBalancer called %d times, want 1 (found again by name)", got)
 	}
 }
 
-// TestCrashSafetyPortRemoved: a port leaves the Service and the sync stops
-// between removing our backends on it and deleting its listener (or fails
-// before either). On a user ELB the port is known as ours only through our
-// listener, so the backends must go first; the rerun then finishes and the
-// ELB holds nothing of that port.
+// TestCrashSafetyPortRemoved: a port leaves the Service and deleting its
+// listener fails (before or after ENS acted). The rerun finishes: the ELB
+// holds no listener of that port, and the instances stay backends of the
+// port that remains.
 func TestCrashSafetyPortRemoved(t *testing.T) {
 	twoPorts := []corev1.ServicePort{{Name: "cube", Port: 80, NodePort: 30081, Protocol: "TCP"},
 		{Name: "tls", Port: 443, NodePort: 30443, Protocol: "TCP"}}
 	for _, mode := range []string{"user", "managed"} {
-		for _, action := range []string{"DeleteLoadBalancerListener", "RemoveBackendServers"} {
+		// Backends are per instance: the port's listener goes, they stay.
+		for _, action := range []string{"DeleteLoadBalancerListener"} {
 			for _, applied := range []bool{false, true} {
 				t.Run(fmt.Sprintf("%s/%s/applied=%v", mode, action, applied), func(t *testing.T) {
 					var h *harness
@@ -126,8 +127,8 @@ func TestCrashSafetyPortRemoved(t *testing.T) {
 					lbID := h.poolService(hefeiKey).Status.AggregateToAnnotations[apis.AnnotationLoadBalancerID]
 					h.editService(func(s *corev1.Service) { s.Spec.Ports = twoPorts })
 					h.converge(hefeiKey)
-					if n := len(backends(h.lb(lbID))); n != 4 {
-						t.Fatalf("setup: %d backends, want 4", n)
+					if n := len(backends(h.lb(lbID))); n != 2 { // one entry per instance, whatever the ports
+						t.Fatalf("setup: %d backends, want 2", n)
 					}
 					h.editService(func(s *corev1.Service) { s.Spec.Ports = twoPorts[:1] })
 					h.emu.SetFault(action, ensemulator.Fault{Code: "ServiceUnavailable", FailNext: 1, Applied: applied})
@@ -139,7 +140,7 @@ func TestCrashSafetyPortRemoved(t *testing.T) {
 					if d := cmp.Diff([]string{"TCP:80->30081 Running " + hefeiName}, listeners(lb)); d != "" {
 						t.Errorf("listeners (-want +got):\n%s", d)
 					}
-					if d := cmp.Diff([]string{"i-hefei-1:30081/100", "i-hefei-2:30081/100"}, backends(lb)); d != "" {
+					if d := cmp.Diff([]string{"i-hefei-1:0/100", "i-hefei-2:0/100"}, backends(lb)); d != "" {
 						t.Errorf("backends (-want +got):\n%s", d)
 					}
 				})

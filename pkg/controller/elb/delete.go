@@ -2,7 +2,6 @@ package elb
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -17,28 +16,24 @@ import (
 )
 
 // cleanup runs when the PoolService should have no ELB (being deleted, or
-// its Service, pool or match gone). It unassociates and releases the EIPs,
-// then releases the ELBs (which takes their listeners and backends), each
-// found again by exact name; then it drops the finalizer. A user-managed
-// ELB named by the PoolService is never released, nor its EIP, listeners or
-// backends, even when it carries our name; what the controller created
-// under our name (e.g. before the Service became user-managed) is. Every
-// step is resumable.
+// its Service, pool or match gone). It releases what the ownership record
+// of its name holds (EIPs, then ELBs, which takes their listeners and
+// backends), and then drops the finalizer. It releases nothing while
+// another live PoolService serves the same Service and pool (a duplicate
+// the fan-out is removing), nothing the record does not prove ours, and
+// never the user-managed ELB the PoolService names, nor its EIP, listeners
+// or backends. Every step is resumable.
 func (c *Controller) cleanup(ctx context.Context, o objects, why string) (time.Duration, error) {
 	if hasFinalizer(o.ps) {
-		keep := c.userLoadBalancer(o)
-		released, wait, err := c.releaseManaged(ctx, o.ps, keep)
+		msg, err := c.releaseFor(ctx, o, why)
+		if n := asNotNow(err); n != nil {
+			klog.FromContext(ctx).V(2).Info("Cleanup waiting", "why", n.why)
+			return c.waits.When(keyOf(o.ps)), nil
+		}
 		if err != nil {
 			return c.cloudError(ctx, o, err)
 		}
-		if wait != "" {
-			klog.FromContext(ctx).V(2).Info("Cleanup waiting", "why", wait)
-			return c.cfg.RequeueDelay, nil
-		}
-		msg := fmt.Sprintf("%s; released %s", why, orNone(released))
-		if keep != "" {
-			msg += fmt.Sprintf("; user-managed ELB %s left as it is", keep)
-		}
+		c.waits.Forget(keyOf(o.ps))
 		c.normal(o, apis.EventCleanedLoadBalancer, msg)
 	}
 	if err := c.removeFinalizer(ctx, o); err != nil {
@@ -49,6 +44,72 @@ func (c *Controller) cleanup(ctx context.Context, o objects, why string) (time.D
 	}
 	return 0, c.writeStatus(ctx, o.ps, clearLoadBalancer, cond{apis.ConditionReady, metav1.ConditionFalse, reasonNotExposed, why},
 		cond{apis.ConditionSynced, metav1.ConditionTrue, reasonNotExposed, why})
+}
+
+// releaseFor releases o's recorded resources and says what it did.
+func (c *Controller) releaseFor(ctx context.Context, o objects, why string) (string, error) {
+	name := o.cloudName(c.cfg.ClusterID)
+	defer c.names.lock(name)()
+	twin, err := c.liveTwin(ctx, o.ps)
+	if err != nil {
+		return "", err
+	}
+	if twin != "" {
+		return fmt.Sprintf("%s; ELB and EIP kept: PoolService %s serves the same Service and pool", why, twin), nil
+	}
+	keep := c.userLoadBalancer(o)
+	released, err := c.releaseRecorded(ctx, name, keepID(keep))
+	if err != nil {
+		return "", err
+	}
+	msg := fmt.Sprintf("%s; released %s", why, orNone(released))
+	if keep != "" {
+		msg += fmt.Sprintf("; user-managed ELB %s left as it is", keep)
+	}
+	c.reportLeftAlone(ctx, o, name, keep)
+	return msg, nil
+}
+
+// liveTwin names another PoolService, not being deleted, that serves the
+// same Service and pool (so the same cloud name). It asks the API server:
+// a cache that lags must not make us release what the twin uses.
+func (c *Controller) liveTwin(ctx context.Context, ps *v1alpha1.PoolService) (string, error) {
+	list, err := c.yurtClient.NetworkV1alpha1().PoolServices(ps.Namespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return "", fmt.Errorf("list PoolServices: %w", err)
+	}
+	mine := v1alpha1.ServedBy(ps)
+	for i := range list.Items {
+		other := &list.Items[i]
+		if other.UID != ps.UID && other.DeletionTimestamp == nil && isELBClass(other) && v1alpha1.ServedBy(other) == mine {
+			return other.Namespace + "/" + other.Name, nil
+		}
+	}
+	return "", nil
+}
+
+// reportLeftAlone warns about resources of our name that cleanup did not
+// release because no record proves them ours.
+func (c *Controller) reportLeftAlone(ctx context.Context, o objects, name, keep string) {
+	lbs, err1 := c.lbIDsByName(ctx, name, "")
+	eips, err2 := c.eipsByName(ctx, name, "")
+	if err1 != nil || err2 != nil {
+		return // a report, not a step: the next cleanup or sweep reports it
+	}
+	var left []string
+	for _, id := range lbs {
+		if id != keep {
+			left = append(left, id)
+		}
+	}
+	for _, e := range eips {
+		if keep == "" || e.AssociatedInstanceID != keep {
+			left = append(left, e.AllocationID)
+		}
+	}
+	if len(left) > 0 {
+		c.warn(o, apis.EventLeftAlone, fmt.Sprintf("%s named %s left alone: this controller did not create them", strings.Join(left, ", "), name))
+	}
 }
 
 // clearLoadBalancer drops the ingress and the ELB id from a status.
@@ -71,71 +132,17 @@ func (c *Controller) userLoadBalancer(o objects) string {
 	return elbmodel.UserLoadBalancerID(o.ps)
 }
 
-// releaseManaged releases our EIPs then our ELBs, all named exactly ours,
-// except the ELB keep and any EIP on it. It returns what it released, or a
-// wait message when an EIP is still changing state.
-func (c *Controller) releaseManaged(ctx context.Context, ps *v1alpha1.PoolService, keep string) ([]string, string, error) {
-	name := elbmodel.Name(serviceName(ps), ps.Namespace, poolName(ps), c.cfg.ClusterID)
-	var released []string
-	eips, err := c.eipsByName(ctx, name, "")
-	if err != nil {
-		return nil, "", err
-	}
-	for _, e := range eips {
-		if keep != "" && e.AssociatedInstanceID == keep {
-			continue
-		}
-		wait, err := c.releaseEIP(ctx, e)
-		if err != nil || wait != "" {
-			return released, wait, err
-		}
-		released = append(released, e.AllocationID)
-	}
-	ids, err := c.lbIDsByName(ctx, name, "")
-	if err != nil {
-		return released, "", err
-	}
-	if id := ps.Status.AggregateToAnnotations[apis.AnnotationLoadBalancerID]; id != "" && !contains(ids, id) {
-		if lb, err := c.describeLB(ctx, id); err != nil {
-			return released, "", err
-		} else if lb != nil && lb.Name == name {
-			ids = append(ids, id)
-		}
-	}
-	for _, id := range ids {
-		if id == keep {
-			continue
-		}
-		if err := ignoreNotFound(c.cloud.ReleaseLoadBalancer(ctx, id)); err != nil {
-			return released, "", err
-		}
-		released = append(released, id)
-	}
-	return released, "", nil
-}
-
 // releaseEIP unassociates (when bound) and releases one EIP.
-func (c *Controller) releaseEIP(ctx context.Context, e ens.EIP) (string, error) {
+func (c *Controller) releaseEIP(ctx context.Context, e ens.EIP) error {
 	if e.AssociatedInstanceID != "" || e.Status == ens.EIPInUse {
 		if err := ignoreNotFound(c.cloud.UnassociateEIP(ctx, e.AllocationID)); err != nil {
 			return waitOnConflict(err, "EIP %s", e.AllocationID)
 		}
 	}
-	err := c.cloud.ReleaseEIP(ctx, e.AllocationID)
-	if errors.Is(err, ens.ErrNotFound) {
-		return "", nil
-	}
-	return waitOnConflict(err, "EIP %s", e.AllocationID)
+	return waitOnConflict(ignoreNotFound(c.cloud.ReleaseEIP(ctx, e.AllocationID)), "EIP %s", e.AllocationID)
 }
 
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
+func keyOf(ps *v1alpha1.PoolService) string { return ps.Namespace + "/" + ps.Name }
 
 func orNone(s []string) string {
 	if len(s) == 0 {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
-	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
 )
 
 func hasFinalizer(ps *v1alpha1.PoolService) bool {
@@ -44,30 +43,6 @@ func (c *Controller) updatePoolService(ctx context.Context, ps, upd *v1alpha1.Po
 		return fmt.Errorf("update PoolService finalizers: %w", err)
 	}
 	*ps = *res
-	return nil
-}
-
-// checkSharing allows several PoolServices on one user-managed ELB only
-// when every Service involved has externalTrafficPolicy Cluster.
-func (c *Controller) checkSharing(o objects, cfg elbmodel.Config) error {
-	if !cfg.ManagedByUser {
-		return nil
-	}
-	id := elbmodel.UserLoadBalancerID(o.ps)
-	for _, other := range c.poolServicesBy(indexByLoadBalancerID, id) {
-		if other.UID == o.ps.UID || other.DeletionTimestamp != nil {
-			continue
-		}
-		otherSvc, _ := c.services.Services(other.Namespace).Get(serviceName(other))
-		if otherSvc == nil || !userManagedService(otherSvc) {
-			continue // the annotation means nothing on a managed Service
-		}
-		if isLocalService(o.svc) || isLocalService(otherSvc) {
-			return &elbmodel.InputError{Reason: apis.EventSyncLoadBalancerFailed, Field: "spec.externalTrafficPolicy",
-				Message: fmt.Sprintf("ELB %s is shared with PoolService %s/%s; sharing an ELB needs externalTrafficPolicy Cluster on every Service",
-					id, other.Namespace, other.Name)}
-		}
-	}
 	return nil
 }
 

@@ -36,6 +36,7 @@ import (
 	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator/emulatortest"
 	yurtfake "github.com/edge-lb/edge-controller-manager/pkg/generated/clientset/versioned/fake"
 	"github.com/edge-lb/edge-controller-manager/pkg/generated/informers/externalversions"
+	"github.com/edge-lb/edge-controller-manager/pkg/ownership"
 )
 
 const (
@@ -88,9 +89,10 @@ func newHarnessWithCloud(t *testing.T, wrap func(ens.Cloud) ens.Cloud, opts ...e
 		t.Fatal(err)
 	}
 	h.c = c
+	go c.owned.Run(ctx)
 	kinf.Start(ctx.Done())
 	yinf.Start(ctx.Done())
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
+	if !cache.WaitForCacheSync(ctx.Done(), append(c.synced, c.owned.HasSynced)...) {
 		t.Fatal("caches did not sync")
 	}
 	return h
@@ -455,4 +457,22 @@ func sortedStrings(s []string) []string {
 	out := append([]string(nil), s...)
 	sort.Strings(out)
 	return out
+}
+
+// record writes an ownership record, as if the controller had created ids
+// (lb- and eip- ids) under name.
+func (h *harness) record(name string, ids ...string) {
+	h.t.Helper()
+	_, err := h.c.owned.Update(h.ctx, name, func(r *ownership.Record) {
+		for _, id := range ids {
+			kind := ownership.LoadBalancer
+			if strings.HasPrefix(id, "eip-") {
+				kind = ownership.EIP
+			}
+			r.Add(kind, ownership.Entry{Token: "test-" + id, ID: id, Since: h.clock.Now()})
+		}
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
 }

@@ -9,8 +9,10 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
+	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
 	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
+	"github.com/edge-lb/edge-controller-manager/pkg/ownership"
 )
 
 // orphanTracker remembers when each orphan was first seen. It lives in
@@ -54,11 +56,58 @@ func (c *Controller) sweepOrphans(ctx context.Context) {
 	}
 }
 
-// sweep releases ELBs and EIPs named k8s/<svc>/<ns>/<pool>/<our cluster id>
-// that no PoolService owns any more, once orphaned for the grace period.
-// The cloud is listed before the PoolServices, so a resource created after
-// the listing of its PoolService can never look orphaned.
+// sweep releases what an ownership record holds for a name no PoolService
+// serves any more, once orphaned for the grace period. Only records are
+// swept: an ELB or EIP that merely carries our naming pattern is reported,
+// never released. An ELB some PoolService names (in its status or its
+// ELB-id annotation) stays, and so does the EIP on it.
 func (c *Controller) sweep(ctx context.Context) error {
+	records, err := c.owned.List(ctx)
+	if err != nil {
+		return err
+	}
+	served, inUse, err := c.servedNames()
+	if err != nil {
+		return err
+	}
+	now, seen := c.cfg.Clock.Now(), map[string]bool{}
+	recorded := map[string]bool{}
+	for _, rec := range records {
+		for _, id := range append(rec.IDs(ownership.LoadBalancer), rec.IDs(ownership.EIP)...) {
+			recorded[id] = true
+		}
+		if served[rec.Name] {
+			continue
+		}
+		key := "record/" + rec.Name
+		seen[key] = true
+		if !c.orphans.due(key, now, c.cfg.OrphanGracePeriod) {
+			continue
+		}
+		if err := c.releaseOrphan(ctx, rec.Name, inUse); err != nil {
+			return err
+		}
+	}
+	c.orphans.keepOnly(seen)
+	return c.reportUnproven(ctx, recorded)
+}
+
+func (c *Controller) releaseOrphan(ctx context.Context, name string, inUse map[string]bool) error {
+	defer c.names.lock(name)()
+	released, err := c.releaseRecorded(ctx, name, func(id string) bool { return inUse[id] })
+	if len(released) > 0 {
+		klog.FromContext(ctx).Info("Released orphaned resources", "name", name, "released", released)
+	}
+	if asNotNow(err) != nil {
+		return nil // next sweep
+	}
+	return err
+}
+
+// reportUnproven logs every ELB and EIP named k8s/*/*/*/<our cluster id>
+// that no record holds: we did not make it (or cannot prove it), so it is
+// left alone, but an operator should know.
+func (c *Controller) reportUnproven(ctx context.Context, recorded map[string]bool) error {
 	lbs, err := c.cloud.ListLoadBalancers(ctx, ens.LoadBalancerFilter{})
 	if err != nil {
 		return err
@@ -67,53 +116,30 @@ func (c *Controller) sweep(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	owned, inUse, err := c.ownedNames()
-	if err != nil {
-		return err
-	}
-	orphaned := func(name, lbID string) bool {
-		_, ours := elbmodel.ParseName(name, c.cfg.ClusterID)
-		return ours && !owned[name] && (lbID == "" || !inUse[lbID])
-	}
-	now, seen := c.cfg.Clock.Now(), map[string]bool{}
 	logger := klog.FromContext(ctx)
-	for _, e := range eips { // EIPs first: an ELB goes after its EIP
-		if key := "eip/" + e.AllocationID; orphaned(e.Name, e.AssociatedInstanceID) {
-			seen[key] = true
-			if c.orphans.due(key, now, c.cfg.OrphanGracePeriod) {
-				logger.Info("Releasing orphaned EIP", "eip", e.AllocationID, "name", e.Name)
-				if _, err := c.releaseEIP(ctx, e); err != nil {
-					return err
-				}
-			}
-		}
-	}
 	for _, lb := range lbs {
-		if key := "lb/" + lb.ID; orphaned(lb.Name, lb.ID) {
-			seen[key] = true
-			if c.orphans.due(key, now, c.cfg.OrphanGracePeriod) {
-				logger.Info("Releasing orphaned ELB", "loadBalancer", lb.ID, "name", lb.Name)
-				if err := ignoreNotFound(c.cloud.ReleaseLoadBalancer(ctx, lb.ID)); err != nil {
-					return err
-				}
-			}
+		if _, ours := elbmodel.ParseName(lb.Name, c.cfg.ClusterID); ours && !recorded[lb.ID] {
+			logger.Info("ELB named like ours was not created by this controller; left alone", "loadBalancer", lb.ID, "name", lb.Name)
 		}
 	}
-	c.orphans.keepOnly(seen)
+	for _, e := range eips {
+		if _, ours := elbmodel.ParseName(e.Name, c.cfg.ClusterID); ours && !recorded[e.AllocationID] {
+			logger.Info("EIP named like ours was not created by this controller; left alone", "eip", e.AllocationID, "name", e.Name)
+		}
+	}
 	return nil
 }
 
-// ownedNames are the ELB/EIP names of every existing PoolService, and the
-// ELB ids any of them names in its status or ELB-id annotation: an ELB in
-// use (and the EIP on it) is never an orphan, whatever its name.
-func (c *Controller) ownedNames() (names, lbIDs map[string]bool, err error) {
+// servedNames are the cloud names of every PoolService, and the ELB ids
+// any of them names in its status or ELB-id annotation.
+func (c *Controller) servedNames() (names, lbIDs map[string]bool, err error) {
 	all, err := c.poolServices.List(labels.Everything())
 	if err != nil {
 		return nil, nil, err
 	}
 	names, lbIDs = make(map[string]bool, len(all)), map[string]bool{}
 	for _, ps := range all {
-		names[elbmodel.Name(serviceName(ps), ps.Namespace, poolName(ps), c.cfg.ClusterID)] = true
+		names[objects{ps: ps, served: v1alpha1.ServedBy(ps)}.cloudName(c.cfg.ClusterID)] = true
 		for _, id := range []string{ps.Status.AggregateToAnnotations[apis.AnnotationLoadBalancerID], elbmodel.UserLoadBalancerID(ps)} {
 			if id != "" {
 				lbIDs[id] = true

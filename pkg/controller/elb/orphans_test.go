@@ -20,6 +20,7 @@ func TestOrphanSweep(t *testing.T) {
 	inv := defaultInventoryWith(func(inv *invT) {
 		inv.LoadBalancers = append(inv.LoadBalancers,
 			lb("lb-orphan", "k8s/gone/default/np-hefei/c-test"),
+			lb("lb-squat", "k8s/squat/default/np-hefei/c-test"),
 			lb("lb-foreign", "k8s/gone/default/np-hefei/other-cluster"),
 			lb("lb-short", "k8s/gone/np-hefei/c-test"),
 			lb("lb-long", "k8s/gone/default/np-hefei/x/c-test"))
@@ -30,6 +31,9 @@ func TestOrphanSweep(t *testing.T) {
 				Address: "47.9.9.8", Bandwidth: 10, Status: "Available", CreateTime: created})
 	})
 	h := newHarness(t, emulatortest.WithInventory(inv))
+	// The controller made lb-orphan and eip-orphan (its records say so);
+	// lb-squat merely carries a name of ours.
+	h.record("k8s/gone/default/np-hefei/c-test", "lb-orphan", "eip-orphan")
 	h.seedWalkthrough(nil, corev1.ServiceExternalTrafficPolicyCluster)
 	h.converge(hefeiKey, chengduKey)
 	ids := func() (lbs, eips []string) {
@@ -64,5 +68,8 @@ func TestOrphanSweep(t *testing.T) {
 	}
 	if len(h.lbsNamed(hefeiName)) != 1 || len(h.eipsNamed(chengName)) != 1 {
 		t.Error("a live PoolService's resources were swept")
+	}
+	if rec, _ := h.c.owned.Get(h.ctx, "k8s/gone/default/np-hefei/c-test"); !rec.Empty() {
+		t.Errorf("record of the released orphan left behind: %+v", rec)
 	}
 }

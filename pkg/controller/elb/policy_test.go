@@ -51,11 +51,8 @@ func TestManagedListenersFollowPorts(t *testing.T) {
 		if d := cmp.Diff(s.want, listeners(lb)); d != "" {
 			t.Errorf("%s: listeners (-want +got):\n%s", s.name, d)
 		}
-		wantB := []string{}
-		for _, p := range s.ports {
-			wantB = append(wantB, "i-hefei-1:"+itoa(int(p.NodePort))+"/100", "i-hefei-2:"+itoa(int(p.NodePort))+"/100")
-		}
-		if d := cmp.Diff(sortedStrings(wantB), backends(lb)); d != "" {
+		// One entry per instance; each listener's backend port routes.
+		if d := cmp.Diff([]string{"i-hefei-1:0/100", "i-hefei-2:0/100"}, backends(lb)); d != "" {
 			t.Errorf("%s: backends (-want +got):\n%s", s.name, d)
 		}
 	}
@@ -75,11 +72,11 @@ func TestManagedBackendsFollowEndpointsAndNodes(t *testing.T) {
 		h.converge(hefeiKey)
 	}
 	moveEndpoints("hefei-1")
-	if d := cmp.Diff([]string{"i-hefei-1:30081/100"}, backends(h.lb(lbID))); d != "" {
+	if d := cmp.Diff([]string{"i-hefei-1:0/100"}, backends(h.lb(lbID))); d != "" {
 		t.Errorf("endpoints on hefei-1 only (-want +got):\n%s", d)
 	}
 	moveEndpoints("hefei-2")
-	if d := cmp.Diff([]string{"i-hefei-2:30081/100"}, backends(h.lb(lbID))); d != "" {
+	if d := cmp.Diff([]string{"i-hefei-2:0/100"}, backends(h.lb(lbID))); d != "" {
 		t.Errorf("endpoints moved to hefei-2 (-want +got):\n%s", d)
 	}
 	// Node NotReady: gone from the backends even with an endpoint.
@@ -93,7 +90,7 @@ func TestManagedBackendsFollowEndpointsAndNodes(t *testing.T) {
 	h.update(newNode("hefei-2", "np-hefei", "i-hefei-2", true))
 	h.editService(func(svc *corev1.Service) { svc.Annotations[apis.AnnotationBackendWeight] = "40" })
 	h.converge(hefeiKey)
-	if d := cmp.Diff([]string{"i-hefei-2:30081/40"}, backends(h.lb(lbID))); d != "" {
+	if d := cmp.Diff([]string{"i-hefei-2:0/40"}, backends(h.lb(lbID))); d != "" {
 		t.Errorf("weights (-want +got):\n%s", d)
 	}
 }
@@ -109,7 +106,7 @@ func TestStoppedInstanceIsNoBackend(t *testing.T) {
 	h := newHarness(t, emulatortest.WithInventory(inv))
 	h.seedWalkthrough(nil, corev1.ServiceExternalTrafficPolicyCluster)
 	h.converge(hefeiKey)
-	if d := cmp.Diff([]string{"i-hefei-1:30081/100"}, backends(h.lbsNamed(hefeiName)[0])); d != "" {
+	if d := cmp.Diff([]string{"i-hefei-1:0/100"}, backends(h.lbsNamed(hefeiName)[0])); d != "" {
 		t.Errorf("backends (-want +got):\n%s", d)
 	}
 }
@@ -207,7 +204,7 @@ func TestDriftRepaired(t *testing.T) {
 		t.Errorf("resync enqueued %d keys, want 2", h.c.queue.Len())
 	}
 	h.converge(hefeiKey)
-	h.assertManaged(hefeiKey, hefeiName, []string{"i-hefei-1:30081/100", "i-hefei-2:30081/100"})
+	h.assertManaged(hefeiKey, hefeiName, []string{"i-hefei-1:0/100", "i-hefei-2:0/100"})
 }
 
 func TestNewELBWaitsForActive(t *testing.T) {
@@ -270,8 +267,8 @@ func TestSharedUserELBWithClusterPolicy(t *testing.T) {
 	if d := cmp.Diff(want, listeners(h.lb("lb-hefei-existing"))); d != "" {
 		t.Errorf("shared ELB listeners (-want +got):\n%s", d)
 	}
-	if n := len(h.lb("lb-hefei-existing").Backends); n != 4 {
-		t.Errorf("shared ELB has %d backends, want 2 nodes x 2 ports", n)
+	if d := cmp.Diff([]string{"i-hefei-1:0/100", "i-hefei-2:0/100"}, backends(h.lb("lb-hefei-existing"))); d != "" {
+		t.Errorf("shared ELB backends, one per instance (-want +got):\n%s", d)
 	}
 }
 

@@ -47,7 +47,7 @@ func (h *harness) assertUserELBIntact(wantEIPName string) {
 	if d := cmp.Diff([]string{"TCP:80->30081 Running " + hefeiName}, listeners(lb)); d != "" {
 		h.t.Errorf("user ELB listeners (-want +got):\n%s", d)
 	}
-	if d := cmp.Diff([]string{"i-hefei-1:30081/100", "i-hefei-2:30081/100"}, backends(lb)); d != "" {
+	if d := cmp.Diff([]string{"i-hefei-1:0/100", "i-hefei-2:0/100"}, backends(lb)); d != "" {
 		h.t.Errorf("user ELB backends (-want +got):\n%s", d)
 	}
 	if e := h.eip("eip-hefei-existing"); e.InstanceID != lb.ID || e.Status != "InUse" || e.Name != wantEIPName {
@@ -151,6 +151,8 @@ func TestSweepKeepsELBsInUse(t *testing.T) {
 			Address: "47.9.9.7", Bandwidth: 10, Status: "InUse", InstanceID: "lb-inuse", InstanceType: "SlbInstance", CreateTime: lb.CreateTime})
 	})
 	h := newHarness(t, emulatortest.WithInventory(inv))
+	h.record(inUseName, "lb-inuse", "eip-inuse") // ours, but someone uses it now
+	h.record("k8s/gone2/default/np-hefei/c-test", "lb-orphan")
 	h.seedWalkthrough(nil, corev1.ServiceExternalTrafficPolicyCluster)
 	h.converge(hefeiKey)
 	h.setLoadBalancerID(hefeiKey, "lb-inuse") // what a user wrote on the PoolService
@@ -235,8 +237,8 @@ func TestIntranetAndUserELBWithoutEIP(t *testing.T) {
 }
 
 // ENS refusing a request (a vSwitch that is not in the pool's network) is
-// reported once and not retried in a loop; a 5xx is retried.
-func TestNonRetryableCloudErrorDoesNotLoop(t *testing.T) {
+// reported and retried with backoff (it may be fixed elsewhere), like a 5xx.
+func TestRefusedCloudRequestRetriedWithBackoff(t *testing.T) {
 	h := newHarness(t)
 	h.seedWalkthrough(nil, corev1.ServiceExternalTrafficPolicyCluster)
 	p := newPool("np-hefei")
@@ -245,8 +247,8 @@ func TestNonRetryableCloudErrorDoesNotLoop(t *testing.T) {
 	h.events()
 	h.c.queue.Add(hefeiKey)
 	h.c.loop().ProcessNextItem(h.ctx)
-	if n := h.c.queue.NumRequeues(hefeiKey); n != 0 {
-		t.Errorf("refused request requeued %d times", n)
+	if n := h.c.queue.NumRequeues(hefeiKey); n != 1 {
+		t.Errorf("refused request requeued %d times, want 1 (rate limited)", n)
 	}
 	if c := h.emu.Calls(); c["CreateLoadBalancer"] != 1 || len(h.lbsNamed(hefeiName)) != 0 {
 		t.Errorf("calls %v", c)
@@ -268,10 +270,11 @@ func TestNonRetryableCloudErrorDoesNotLoop(t *testing.T) {
 	}
 }
 
-// Two Services share a user ELB (Cluster policy). A weight change of one
-// keeps the other's backends and weights, and neither fights the other on
-// later resyncs (ENS weights are per server).
-func TestSharedUserELBWeightsStayPerService(t *testing.T) {
+// Two Services share a user ELB (Cluster policy). ENS keeps one entry, and
+// one weight, per instance: the highest weight any sharer asks wins, so a
+// weight change of one starves neither, and neither fights the other on
+// later resyncs.
+func TestSharedUserELBHighestWeightWins(t *testing.T) {
 	h := userHarness(t)
 	user := map[string]string{apis.AnnotationManagedByUser: "true"}
 	h.create(newService("other-svc", corev1.ServiceExternalTrafficPolicyCluster, user,
@@ -282,7 +285,7 @@ func TestSharedUserELBWeightsStayPerService(t *testing.T) {
 
 	h.editService(func(s *corev1.Service) { s.Annotations[apis.AnnotationBackendWeight] = "50" })
 	h.converge(hefeiKey)
-	want := []string{"i-hefei-1:30081/50", "i-hefei-1:30880/100", "i-hefei-2:30081/50", "i-hefei-2:30880/100"}
+	want := []string{"i-hefei-1:0/100", "i-hefei-2:0/100"}
 	if d := cmp.Diff(want, backends(h.lb("lb-hefei-existing"))); d != "" {
 		t.Errorf("shared backends (-want +got):\n%s", d)
 	}
@@ -295,9 +298,16 @@ func TestSharedUserELBWeightsStayPerService(t *testing.T) {
 	// A port change of one Service leaves the other's backends alone.
 	h.editService(func(s *corev1.Service) { s.Spec.Ports[0].NodePort = 31000 })
 	h.converge(hefeiKey)
-	want = []string{"i-hefei-1:30880/100", "i-hefei-1:31000/50", "i-hefei-2:30880/100", "i-hefei-2:31000/50"}
 	if d := cmp.Diff(want, backends(h.lb("lb-hefei-existing"))); d != "" {
 		t.Errorf("after the port change (-want +got):\n%s", d)
+	}
+	// Once the other Service asks less too, the highest ask is 50.
+	other := h.service("other-svc")
+	other.Annotations[apis.AnnotationBackendWeight] = "20"
+	h.update(other)
+	h.converge(hefeiKey, otherKey)
+	if d := cmp.Diff([]string{"i-hefei-1:0/50", "i-hefei-2:0/50"}, backends(h.lb("lb-hefei-existing"))); d != "" {
+		t.Errorf("after both lowered their weights (-want +got):\n%s", d)
 	}
 }
 
@@ -357,7 +367,7 @@ func TestSparseObjects(t *testing.T) {
 	// Matched: the node's name is its instance id; the unset Ready counts.
 	h.update(newPool("np-hefei"))
 	h.converge(hefeiKey)
-	if d := cmp.Diff([]string{"i-hefei-1:30081/100"}, backends(h.lbsNamed(hefeiName)[0])); d != "" {
+	if d := cmp.Diff([]string{"i-hefei-1:0/100"}, backends(h.lbsNamed(hefeiName)[0])); d != "" {
 		t.Errorf("backends (-want +got):\n%s", d)
 	}
 	// A Service without any annotation is not exposed: released.

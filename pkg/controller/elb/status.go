@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -48,10 +50,7 @@ func (c *Controller) writeStatus(ctx context.Context, ps *v1alpha1.PoolService, 
 		mutate(&st)
 	}
 	for _, x := range conds {
-		msg := x.message
-		if len(msg) > conditionMessageMaxChars {
-			msg = msg[:conditionMessageMaxChars]
-		}
+		msg := boundMessage(x.message, conditionMessageMaxChars)
 		meta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: x.typ, Status: x.status, Reason: x.reason,
 			Message: msg, ObservedGeneration: ps.Generation, LastTransitionTime: metav1.NewTime(time.Now())})
 	}
@@ -76,29 +75,55 @@ func (c *Controller) inputError(ctx context.Context, o objects, err error) (time
 		return c.cloudError(ctx, o, err)
 	}
 	msg := ie.Error()
-	c.warn(o, ie.Reason, msg)
+	c.warnOnce(o, apis.ConditionSynced, ie.Reason, msg)
 	conds := []cond{{apis.ConditionSynced, metav1.ConditionFalse, ie.Reason, msg}}
-	if !meta.IsStatusConditionTrue(o.ps.Status.Conditions, apis.ConditionReady) {
+	var mutate func(*v1alpha1.PoolServiceStatus)
+	switch {
+	case ie.Unusable: // never advertise an ELB we no longer reconcile
+		mutate = clearLoadBalancer
+		conds = append(conds, cond{apis.ConditionReady, metav1.ConditionFalse, ie.Reason, msg})
+	case !meta.IsStatusConditionTrue(o.ps.Status.Conditions, apis.ConditionReady):
 		conds = append(conds, cond{apis.ConditionReady, metav1.ConditionFalse, ie.Reason, msg})
 	}
-	return 0, c.writeStatus(ctx, o.ps, nil, conds...)
+	return 0, c.writeStatus(ctx, o.ps, mutate, conds...)
 }
 
-// cloudError reports a failed cloud call. It is returned for a rate-limited
-// retry unless ENS refused the request itself (invalid parameter, denied):
-// that cannot succeed as is, so it waits for an object change or the
-// periodic resync instead of looping.
+// warnOnce emits a Warning unless the condition already says the same: a
+// problem that lasts is one Event, not one per sync.
+func (c *Controller) warnOnce(o objects, condType, reason, msg string) {
+	was := meta.FindStatusCondition(o.ps.Status.Conditions, condType)
+	if was == nil || was.Reason != reason || was.Message != boundMessage(msg, conditionMessageMaxChars) {
+		c.warn(o, reason, msg)
+	}
+}
+
+// cloudError reports a failed cloud call and retries it with backoff: the
+// workqueue's for most errors (an invalid-input answer included: what ENS
+// refused may be fixed by a change elsewhere), a slower one for
+// authorization errors (credentials and RAM policies get fixed, but not in
+// milliseconds). Nothing is retried on a fixed short delay.
 func (c *Controller) cloudError(ctx context.Context, o objects, err error) (time.Duration, error) {
-	msg := "cloud call failed: " + err.Error()
-	c.warn(o, apis.EventSyncLoadBalancerFailed, msg)
+	msg := "cloud call failed: " + cloudMessage(err)
+	c.warnOnce(o, apis.ConditionSynced, reasonCloudError, msg)
 	if serr := c.writeStatus(ctx, o.ps, nil, cond{apis.ConditionSynced, metav1.ConditionFalse, reasonCloudError, msg}); serr != nil {
 		return 0, fmt.Errorf("%w (and %v)", err, serr)
 	}
-	if errors.Is(err, ens.ErrInvalidInput) || errors.Is(err, ens.ErrAuth) {
-		klog.FromContext(ctx).Error(err, "Cloud refused the request; not retrying until something changes")
-		return 0, nil
+	if errors.Is(err, ens.ErrAuth) {
+		after := c.authWaits.When(keyOf(o.ps))
+		klog.FromContext(ctx).Error(err, "Cloud refused our credentials or permissions; retrying later", "after", after)
+		return after, nil
 	}
 	return 0, err
+}
+
+// cloudMessage is err without the ENS request id, so that a failure that
+// repeats writes the same condition.
+func cloudMessage(err error) string {
+	var apiErr *ens.APIError
+	if errors.As(err, &apiErr) {
+		return strings.Replace(err.Error(), ", request "+apiErr.RequestID, "", 1)
+	}
+	return err.Error()
 }
 
 // waitForLoadBalancerID: a user-managed PoolService naming no ELB (yet, or
@@ -112,7 +137,8 @@ func (c *Controller) waitForLoadBalancerID(ctx context.Context, o objects) error
 
 // reportSynced writes ingress, the ELB id and the conditions after a plan
 // ran, and emits EnsuredLoadBalancer when the ELB first matches.
-func (c *Controller) reportSynced(ctx context.Context, o objects, d elbmodel.Desired, a elbmodel.Actual, plan elbmodel.Plan, r applied) error {
+func (c *Controller) reportSynced(ctx context.Context, o objects, d elbmodel.Desired, a elbmodel.Actual, plan elbmodel.Plan, r applied,
+	skipped []string) error {
 	ingress := ingressOf(d, a)
 	active := a.LoadBalancer != nil && a.LoadBalancer.Status == ens.LoadBalancerActive
 	ready := cond{apis.ConditionReady, metav1.ConditionTrue, reasonReady, fmt.Sprintf("ELB %s serves %v", r.lbID, ingressIPs(ingress))}
@@ -126,9 +152,12 @@ func (c *Controller) reportSynced(ctx context.Context, o objects, d elbmodel.Des
 			joinNonEmpty(fmt.Sprintf("applied %d change(s)", r.done), plan.Wait)}
 	case len(plan.Refused) > 0:
 		synced = cond{apis.ConditionSynced, metav1.ConditionFalse, reasonChangeRefused, plan.Refused[0].Error()}
+	case len(skipped) > 0:
+		synced = cond{apis.ConditionSynced, metav1.ConditionFalse, apis.EventBackendNodeSkipped,
+			"left out of the backends (" + apis.LabelENSInstanceID + " or spec.providerID): " + strings.Join(skipped, "; ")}
 	}
 	wasSynced := meta.FindStatusCondition(o.ps.Status.Conditions, apis.ConditionSynced)
-	changed := wasSynced == nil || wasSynced.Reason != synced.reason || wasSynced.Message != synced.message
+	changed := wasSynced == nil || wasSynced.Reason != synced.reason || wasSynced.Message != boundMessage(synced.message, conditionMessageMaxChars)
 	err := c.writeStatus(ctx, o.ps, func(st *v1alpha1.PoolServiceStatus) {
 		st.LoadBalancer.Ingress = ingress
 		if r.lbID != "" {
@@ -146,6 +175,8 @@ func (c *Controller) reportSynced(ctx context.Context, o objects, d elbmodel.Des
 			for _, ref := range plan.Refused {
 				c.warn(o, ref.Reason, ref.Error())
 			}
+		case apis.EventBackendNodeSkipped:
+			c.warn(o, apis.EventBackendNodeSkipped, synced.message)
 		}
 	}
 	return err
@@ -180,4 +211,18 @@ func ingressIPs(in []corev1.LoadBalancerIngress) []string {
 		out = append(out, i.IP)
 	}
 	return out
+}
+
+// boundMessage cuts s to at most max bytes at a rune boundary, marking the
+// cut.
+func boundMessage(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	const mark = "…"
+	cut := max - len(mark)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + mark
 }

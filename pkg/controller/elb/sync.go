@@ -2,6 +2,8 @@ package elb
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -21,9 +23,10 @@ import (
 
 // objects are what one sync reads from the listers.
 type objects struct {
-	ps   *v1alpha1.PoolService
-	svc  *corev1.Service   // nil when gone
-	pool *v1beta2.NodePool // nil when gone
+	ps     *v1alpha1.PoolService
+	served v1alpha1.Served
+	svc    *corev1.Service   // nil when gone
+	pool   *v1beta2.NodePool // nil when gone
 }
 
 // sync brings one PoolService's ELB in line. A positive duration asks to be
@@ -53,14 +56,19 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 }
 
 func (c *Controller) load(ps *v1alpha1.PoolService) objects {
-	o := objects{ps: ps}
-	if svc, err := c.services.Services(ps.Namespace).Get(serviceName(ps)); err == nil {
+	o := objects{ps: ps, served: v1alpha1.ServedBy(ps)}
+	if svc, err := c.services.Services(ps.Namespace).Get(o.served.Service); err == nil {
 		o.svc = svc
 	}
-	if pool, err := c.pools.Get(poolName(ps)); err == nil {
+	if pool, err := c.pools.Get(o.served.Pool); err == nil {
 		o.pool = pool
 	}
 	return o
+}
+
+// cloudName is the ELB/EIP name of what the PoolService serves.
+func (o objects) cloudName(clusterID string) string {
+	return elbmodel.Name(o.served.Service, o.ps.Namespace, o.served.Pool, clusterID)
 }
 
 // notExposed says why the PoolService should have no ELB, or "".
@@ -94,63 +102,106 @@ func (c *Controller) ensure(ctx context.Context, o objects) (time.Duration, erro
 	if err != nil {
 		return c.inputError(ctx, o, err)
 	}
+	defer c.names.lock(o.cloudName(c.cfg.ClusterID))()
+	if cfg.ManagedByUser {
+		if err := c.releaseManagedLeftovers(ctx, o); err != nil {
+			return c.cloudError(ctx, o, err)
+		}
+		if elbmodel.UserLoadBalancerID(o.ps) == "" {
+			return 0, c.waitForLoadBalancerID(ctx, o)
+		}
+	}
 	in := c.inputs(o, cfg)
-	if cfg.ManagedByUser && elbmodel.UserLoadBalancerID(o.ps) == "" {
-		return 0, c.waitForLoadBalancerID(ctx, o)
-	}
-	if err := c.checkSharing(o, cfg); err != nil {
-		return c.inputError(ctx, o, err)
-	}
-	// Validate everything but the instances before any cloud call; the
-	// backends are filled in once the instances are known.
-	d, err := elbmodel.Build(in, nil)
+	d, err := elbmodel.Build(in, nil) // validated before any cloud call
 	if err != nil {
 		return c.inputError(ctx, o, err)
 	}
-	ids := elbmodel.BackendInstanceIDs(in)
-	instances, err := c.instances(ctx, ids)
+	needs, err := c.backendNeeds(o, in, &d)
+	if err != nil {
+		return c.inputError(ctx, o, err)
+	}
+	instances, err := c.instances(ctx, slices.Sorted(maps.Keys(needs)))
 	if err != nil {
 		return c.cloudError(ctx, o, err)
 	}
-	d.SetBackends(ids, instances, in.Config.Weight)
 	actual, err := c.readActual(ctx, o.ps, d)
 	if err != nil {
-		return c.cloudError(ctx, o, err)
+		return c.readError(ctx, o, err)
 	}
 	followLoadBalancer(&d, actual.LoadBalancer)
+	skipped := d.SetBackends(needs, instances, elbNetwork(d, actual.LoadBalancer))
 	plan, err := elbmodel.Diff(d, actual)
 	if err != nil {
 		return c.inputError(ctx, o, err)
 	}
 	logPlan(ctx, d, actual, plan)
-	return c.applyAndReport(ctx, o, d, actual, plan)
+	return c.applyAndReport(ctx, o, d, actual, plan, c.skippedNodes(in, skipped))
 }
 
-func (c *Controller) applyAndReport(ctx context.Context, o objects, d elbmodel.Desired, a elbmodel.Actual, plan elbmodel.Plan) (time.Duration, error) {
+// releaseManagedLeftovers: a Service switched from managed to user-managed
+// releases what the controller had created for this PoolService (its
+// recorded ELB and EIP), except the user's ELB and the EIP on it.
+func (c *Controller) releaseManagedLeftovers(ctx context.Context, o objects) error {
+	name := o.cloudName(c.cfg.ClusterID)
+	if c.owned.Cached(name).Empty() {
+		return nil
+	}
+	released, err := c.releaseRecorded(ctx, name, keepID(elbmodel.UserLoadBalancerID(o.ps)))
+	if len(released) > 0 {
+		c.normal(o, apis.EventCleanedLoadBalancer, "Service is user-managed now; released "+orNone(released))
+	}
+	return err
+}
+
+// readError: a name someone else's resource holds is the user's to fix
+// (reported like bad input); anything else is a cloud error.
+func (c *Controller) readError(ctx context.Context, o objects, err error) (time.Duration, error) {
+	if asNotNow(err) != nil {
+		return c.waits.When(keyOf(o.ps)), nil
+	}
+	if elbmodel.AsInputError(err) != nil {
+		return c.inputError(ctx, o, err)
+	}
+	return c.cloudError(ctx, o, err)
+}
+
+// elbNetwork is where backends must be: the ELB's region and network once
+// it exists, else the pool's.
+func elbNetwork(d elbmodel.Desired, lb *ens.LoadBalancer) elbmodel.Network {
+	if lb == nil {
+		return d.Network
+	}
+	return elbmodel.Network{RegionID: lb.RegionID, NetworkID: lb.NetworkID}
+}
+
+func (c *Controller) applyAndReport(ctx context.Context, o objects, d elbmodel.Desired, a elbmodel.Actual, plan elbmodel.Plan,
+	skipped []string) (time.Duration, error) {
 	if !plan.Empty() || a.LoadBalancer != nil {
 		if err := c.ensureFinalizer(ctx, o); err != nil {
 			return 0, err
 		}
 	}
 	res, err := c.apply(ctx, o, d, a, plan)
-	if err != nil {
+	n := asNotNow(err)
+	if err != nil && n == nil {
 		return c.cloudError(ctx, o, err)
 	}
-	if res.wait != "" {
-		plan.Wait = joinNonEmpty(plan.Wait, res.wait)
+	if n != nil {
+		plan.Wait = joinNonEmpty(plan.Wait, n.why)
 	}
-	if err := c.reportSynced(ctx, o, d, c.eipsAfter(ctx, a, res), plan, res); err != nil {
+	if err := c.reportSynced(ctx, o, d, c.eipsAfter(ctx, a, res), plan, res, skipped); err != nil {
 		return 0, err
 	}
-	key := o.ps.Namespace + "/" + o.ps.Name
+	key := keyOf(o.ps)
 	switch {
-	case plan.Empty() && plan.Wait != "":
-		return c.waits.When(key), nil
-	case !plan.Empty():
+	case res.done > 0: // progress: look again soon to verify and go on
 		c.waits.Forget(key)
 		return c.cfg.RequeueDelay, nil
+	case plan.Wait != "": // nothing could be done: back off
+		return c.waits.When(key), nil
 	}
 	c.waits.Forget(key)
+	c.authWaits.Forget(key)
 	return 0, nil
 }
 
@@ -159,7 +210,7 @@ func (c *Controller) inputs(o objects, cfg elbmodel.Config) elbmodel.Inputs {
 		ClusterID: c.cfg.ClusterID, PoolService: o.ps, Service: o.svc, Pool: o.pool,
 		Nodes: c.poolNodes(o.pool.Name), Config: cfg,
 	}
-	if o.svc.Spec.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal {
+	if isLocalService(o.svc) {
 		sel := labels.SelectorFromSet(labels.Set{discoveryv1.LabelServiceName: o.svc.Name})
 		in.Slices, _ = c.slices.EndpointSlices(o.svc.Namespace).List(sel)
 	}
@@ -239,24 +290,6 @@ func joinNonEmpty(a, b string) string {
 	return a + "; " + b
 }
 
-func serviceName(ps *v1alpha1.PoolService) string {
-	return labelOrOwner(ps, apis.LabelServiceName, "Service")
-}
+func serviceName(ps *v1alpha1.PoolService) string { return v1alpha1.ServedBy(ps).Service }
 
-func poolName(ps *v1alpha1.PoolService) string {
-	return labelOrOwner(ps, apis.LabelPoolName, "NodePool")
-}
-
-// labelOrOwner names what the PoolService was made for: its label, else its
-// owner of that kind (for PoolServices whose labels were edited away).
-func labelOrOwner(ps *v1alpha1.PoolService, label, kind string) string {
-	if n := ps.Labels[label]; n != "" {
-		return n
-	}
-	for _, r := range ps.OwnerReferences {
-		if r.Kind == kind {
-			return r.Name
-		}
-	}
-	return ""
-}
+func poolName(ps *v1alpha1.PoolService) string { return v1alpha1.ServedBy(ps).Pool }

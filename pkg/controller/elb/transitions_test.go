@@ -17,7 +17,7 @@ import (
 // while it backs the ELB leaves the backends on the next sync and comes
 // back once Running again; the listener and EIP are untouched meanwhile.
 func TestInstanceStopsAndStartsMidway(t *testing.T) {
-	both := []string{"i-hefei-1:30081/100", "i-hefei-2:30081/100"}
+	both := []string{"i-hefei-1:0/100", "i-hefei-2:0/100"}
 	for _, status := range []string{"Stopped", "Expired"} {
 		t.Run(status, func(t *testing.T) {
 			h, lbID := managedHarness(t, corev1.ServiceExternalTrafficPolicyCluster)
@@ -28,13 +28,13 @@ func TestInstanceStopsAndStartsMidway(t *testing.T) {
 				t.Fatal(err)
 			}
 			h.converge(hefeiKey)
-			if d := cmp.Diff([]string{"i-hefei-1:30081/100"}, backends(h.lb(lbID))); d != "" {
+			if d := cmp.Diff([]string{"i-hefei-1:0/100"}, backends(h.lb(lbID))); d != "" {
 				t.Errorf("backends with i-hefei-2 %s (-want +got):\n%s", status, d)
 			}
 			if c := h.emu.Calls(); c["RemoveBackendServers"] != 1 {
 				t.Errorf("RemoveBackendServers called %d times, want 1", c["RemoveBackendServers"])
 			}
-			h.assertManaged(hefeiKey, hefeiName, []string{"i-hefei-1:30081/100"})
+			h.assertManaged(hefeiKey, hefeiName, []string{"i-hefei-1:0/100"})
 
 			if err := h.emu.SetInstanceStatus("i-hefei-2", "Running"); err != nil {
 				t.Fatal(err)
@@ -44,7 +44,7 @@ func TestInstanceStopsAndStartsMidway(t *testing.T) {
 				t.Errorf("ELB %s replaced by %s", lbID, got)
 			}
 			// The other pool never saw any of it.
-			h.assertManaged(chengduKey, chengName, []string{"i-chengdu-1:30081/100", "i-chengdu-2:30081/100"})
+			h.assertManaged(chengduKey, chengName, []string{"i-chengdu-1:0/100", "i-chengdu-2:0/100"})
 		})
 	}
 }
@@ -129,7 +129,7 @@ func TestTransitionalStatesConverge(t *testing.T) {
 	}
 	h.waitEIPSettled(hefeiName)
 	h.converge(hefeiKey)
-	lbID := h.assertManaged(hefeiKey, hefeiName, []string{"i-hefei-1:30081/100", "i-hefei-2:30081/100"})
+	lbID := h.assertManaged(hefeiKey, hefeiName, []string{"i-hefei-1:0/100", "i-hefei-2:0/100"})
 	if lb := h.lb(lbID); lb.Status != "Active" {
 		t.Errorf("ELB status %s, want Active", lb.Status)
 	}
@@ -176,7 +176,7 @@ func checkDeleteThroughTransitions(t *testing.T, h *harness, lbID string) {
 	h.convergeWatching(hefeiKey, hefeiName)
 	h.waitEIPSettled(hefeiName)
 	h.converge(hefeiKey)
-	h.assertManaged(hefeiKey, hefeiName, []string{"i-hefei-1:30081/100", "i-hefei-2:30081/100"})
+	h.assertManaged(hefeiKey, hefeiName, []string{"i-hefei-1:0/100", "i-hefei-2:0/100"})
 
 	h.markDeleted(hefeiKey)
 	seen, requeues := h.convergeWatching(hefeiKey, hefeiName)

@@ -51,8 +51,8 @@ func TestWalkthroughAutomaticELBs(t *testing.T) {
 	h.converge(hefeiKey, chengduKey)
 	createCalls, createMutating := h.emu.Calls(), h.emu.MutatingCalls()
 
-	hefeiLB := h.assertManaged(hefeiKey, hefeiName, []string{"i-hefei-1:30081/100", "i-hefei-2:30081/100"})
-	h.assertManaged(chengduKey, chengName, []string{"i-chengdu-1:30081/100", "i-chengdu-2:30081/100"})
+	hefeiLB := h.assertManaged(hefeiKey, hefeiName, []string{"i-hefei-1:0/100", "i-hefei-2:0/100"})
+	h.assertManaged(chengduKey, chengName, []string{"i-chengdu-1:0/100", "i-chengdu-2:0/100"})
 	lb := h.lb(hefeiLB)
 	if lb.RegionID != "cn-hefei-cmcc-2" || lb.NetworkID != "n-hefei" || lb.VSwitchID != "vsw-hefei-1" || lb.Spec != "elb.s2.small" {
 		t.Errorf("hefei ELB = %+v", lb)
@@ -94,8 +94,8 @@ func TestRunningController(t *testing.T) {
 		return condition(h.poolService(hefeiKey), apis.ConditionSynced) == "True/"+reasonSynced &&
 			condition(h.poolService(chengduKey), apis.ConditionSynced) == "True/"+reasonSynced
 	})
-	h.assertManaged(hefeiKey, hefeiName, []string{"i-hefei-1:30081/100", "i-hefei-2:30081/100"})
-	h.assertManaged(chengduKey, chengName, []string{"i-chengdu-1:30081/100", "i-chengdu-2:30081/100"})
+	h.assertManaged(hefeiKey, hefeiName, []string{"i-hefei-1:0/100", "i-hefei-2:0/100"})
+	h.assertManaged(chengduKey, chengName, []string{"i-chengdu-1:0/100", "i-chengdu-2:0/100"})
 
 	// A node going NotReady reaches the ELB through the Node handler.
 	n, _, _ := h.c.nodeIndexer.GetByKey("hefei-2")
@@ -104,7 +104,7 @@ func TestRunningController(t *testing.T) {
 	h.update(node)
 	lbID := h.lbsNamed(hefeiName)[0].ID
 	h.waitFor("hefei-2 removed", func() bool {
-		return cmp.Equal(backends(h.lb(lbID)), []string{"i-hefei-1:30081/100"})
+		return cmp.Equal(backends(h.lb(lbID)), []string{"i-hefei-1:0/100"})
 	})
 }
 
@@ -197,7 +197,7 @@ func TestAssociationShownInSameSync(t *testing.T) {
 		t.Errorf("after the associating sync: EIP %+v, ingress %v, conditions %+v", eip, ingress(ps), ps.Status.Conditions)
 	}
 	h.converge(hefeiKey)
-	lbID := h.assertManaged(hefeiKey, hefeiName, []string{"i-hefei-1:30081/100", "i-hefei-2:30081/100"})
+	lbID := h.assertManaged(hefeiKey, hefeiName, []string{"i-hefei-1:0/100", "i-hefei-2:0/100"})
 
 	// The EIP is released by hand: the next sync creates and associates a
 	// new one and shows its address, not the old one or none.
@@ -207,6 +207,9 @@ func TestAssociationShownInSameSync(t *testing.T) {
 	if err := h.cloud.ReleaseEIP(h.ctx, eip.ID); err != nil {
 		t.Fatal(err)
 	}
+	// A recorded EIP that is missing counts as gone only once it cannot be
+	// a new one still becoming visible.
+	h.clock.Step(h.c.cfg.VisibilityGrace)
 	h.emu.ResetCalls()
 	if _, err := h.syncOnce(hefeiKey); err != nil {
 		t.Fatal(err)

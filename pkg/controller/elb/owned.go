@@ -1,0 +1,251 @@
+package elb
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"k8s.io/klog/v2"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/ownership"
+)
+
+// Creating: every create writes its ClientToken (and request) to the
+// ownership record first and the id ENS answered after, so that what we
+// created is known even when the answer is lost, the manager restarts, or
+// the PoolService is deleted. A token is new for every creation: ENS
+// remembers one for a while after its resource is gone and would answer a
+// repeat with the released id.
+
+// newToken is a fresh ClientToken (ENS takes at most 64 ASCII characters).
+func newToken(kind string) string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return "ecm-" + kind + "-" + hex.EncodeToString(b)
+}
+
+// freshPending reports whether a create that may have happened can still be
+// repeated with its token: ENS would answer with the resource it made.
+func (c *Controller) freshPending(e ownership.Entry) bool {
+	return e.Pending() && c.cfg.Clock.Since(e.Since) < c.cfg.ClientTokenReuse
+}
+
+// createLoadBalancer creates the ELB under the ownership record of its name:
+// a fresh pending create is repeated exactly (same token, same request),
+// otherwise a new token is recorded before the call.
+func (c *Controller) createLoadBalancer(ctx context.Context, req ens.CreateLoadBalancerRequest) (string, error) {
+	var id string
+	err := c.recordedCreate(ctx, req.Name, ownership.LoadBalancer, &req, &req.ClientToken, func() error {
+		var err error
+		id, err = c.cloud.CreateLoadBalancer(ctx, req)
+		return err
+	}, &id)
+	return id, err
+}
+
+// createEIP is createLoadBalancer for the EIP.
+func (c *Controller) createEIP(ctx context.Context, req ens.CreateEIPRequest) (string, error) {
+	var id string
+	err := c.recordedCreate(ctx, req.Name, ownership.EIP, &req, &req.ClientToken, func() error {
+		var err error
+		id, err = c.cloud.CreateEIP(ctx, req)
+		return err
+	}, &id)
+	return id, err
+}
+
+// recordedCreate runs create with *token set from the record of name: the
+// fresh pending entry's (then *req is replaced by the request stored with
+// it), else a new one recorded before the call. *id is recorded after it.
+func (c *Controller) recordedCreate(ctx context.Context, name string, kind ownership.Kind, req any, token *string,
+	create func() error, id *string) error {
+	rec, err := c.owned.Get(ctx, name)
+	if err != nil {
+		return err
+	}
+	if e, ok := rec.PendingEntry(kind); ok && c.freshPending(e) && json.Unmarshal(e.Request, req) == nil {
+		*token = e.Token
+	} else {
+		*token = newToken(string(kind))
+		raw, _ := json.Marshal(req)
+		now := c.cfg.Clock.Now()
+		if _, err := c.owned.Update(ctx, name, func(r *ownership.Record) {
+			dropStalePending(r, kind, c.freshPending)
+			r.Add(kind, ownership.Entry{Token: *token, Since: now, Request: raw})
+		}); err != nil {
+			return err
+		}
+	}
+	if err := create(); err != nil {
+		return err
+	}
+	_, err = c.owned.Update(ctx, name, func(r *ownership.Record) { r.SetID(kind, *token, *id) })
+	return err
+}
+
+// dropStalePending forgets pending creates too old to repeat.
+func dropStalePending(r *ownership.Record, kind ownership.Kind, fresh func(ownership.Entry) bool) {
+	for _, e := range r.Entries(kind) {
+		if e.Pending() && !fresh(e) {
+			r.Forget(kind, "", e.Token)
+		}
+	}
+}
+
+// resolvePending repeats every fresh pending create of the record so its
+// id becomes known (ENS answers with what the first call made, or makes it
+// now: either way it is ours and recorded). Stale ones are dropped.
+func (c *Controller) resolvePending(ctx context.Context, rec ownership.Record) (ownership.Record, error) {
+	for _, kind := range []ownership.Kind{ownership.LoadBalancer, ownership.EIP} {
+		for _, e := range rec.Entries(kind) {
+			if !e.Pending() {
+				continue
+			}
+			if !c.freshPending(e) {
+				klog.FromContext(ctx).Info("Dropping a create too old to repeat; anything it made stays unproven and untouched",
+					"name", rec.Name, "kind", kind, "token", e.Token)
+				var err error
+				if rec, err = c.owned.Update(ctx, rec.Name, func(r *ownership.Record) { r.Forget(kind, "", e.Token) }); err != nil {
+					return rec, err
+				}
+				continue
+			}
+			id, err := c.repeatCreate(ctx, kind, e)
+			if err != nil {
+				return rec, err
+			}
+			if rec, err = c.owned.Update(ctx, rec.Name, func(r *ownership.Record) { r.SetID(kind, e.Token, id) }); err != nil {
+				return rec, err
+			}
+		}
+	}
+	return rec, nil
+}
+
+func (c *Controller) repeatCreate(ctx context.Context, kind ownership.Kind, e ownership.Entry) (string, error) {
+	if kind == ownership.LoadBalancer {
+		var req ens.CreateLoadBalancerRequest
+		if err := json.Unmarshal(e.Request, &req); err != nil {
+			return "", fmt.Errorf("pending ELB create %s: %w", e.Token, err)
+		}
+		req.ClientToken = e.Token
+		return c.cloud.CreateLoadBalancer(ctx, req)
+	}
+	var req ens.CreateEIPRequest
+	if err := json.Unmarshal(e.Request, &req); err != nil {
+		return "", fmt.Errorf("pending EIP create %s: %w", e.Token, err)
+	}
+	req.ClientToken = e.Token
+	return c.cloud.CreateEIP(ctx, req)
+}
+
+// releaseRecorded releases what the record of name holds: EIPs first
+// (unassociated first), then ELBs, forgetting each once gone. keep says
+// which ELB ids must stay (a user's ELB, one in use); EIPs bound to them
+// stay too. Nothing outside the record is ever released.
+func (c *Controller) releaseRecorded(ctx context.Context, name string, keep func(lbID string) bool) ([]string, error) {
+	rec, err := c.owned.Get(ctx, name)
+	if err != nil || rec.Empty() {
+		return nil, err
+	}
+	if rec, err = c.resolvePending(ctx, rec); err != nil {
+		return nil, err
+	}
+	var released []string
+	for _, id := range rec.IDs(ownership.EIP) {
+		done, err := c.releaseRecordedEIP(ctx, name, id, keep)
+		if err != nil {
+			return released, err
+		}
+		if done {
+			released = append(released, id)
+		}
+	}
+	for _, id := range rec.IDs(ownership.LoadBalancer) {
+		if keep(id) {
+			continue
+		}
+		if err := ignoreNotFound(c.cloud.ReleaseLoadBalancer(ctx, id)); err != nil {
+			return released, err
+		}
+		if err := c.forget(ctx, name, ownership.LoadBalancer, id); err != nil {
+			return released, err
+		}
+		released = append(released, id)
+	}
+	return released, nil
+}
+
+func (c *Controller) releaseRecordedEIP(ctx context.Context, name, id string, keep func(string) bool) (bool, error) {
+	eips, err := c.cloud.ListEIPs(ctx, ens.EIPFilter{AllocationID: id})
+	if err != nil {
+		return false, err
+	}
+	i := slices.IndexFunc(eips, func(e ens.EIP) bool { return e.AllocationID == id })
+	if i < 0 {
+		return true, c.forget(ctx, name, ownership.EIP, id) // gone already
+	}
+	if e := eips[i]; e.AssociatedInstanceID != "" && keep(e.AssociatedInstanceID) {
+		return false, nil
+	}
+	if err := c.releaseEIP(ctx, eips[i]); err != nil {
+		return false, err
+	}
+	return true, c.forget(ctx, name, ownership.EIP, id)
+}
+
+func (c *Controller) forget(ctx context.Context, name string, kind ownership.Kind, id string) error {
+	_, err := c.owned.Update(ctx, name, func(r *ownership.Record) { r.Forget(kind, id, "") })
+	return err
+}
+
+func keepNone(string) bool { return false }
+
+func keepID(id string) func(string) bool {
+	return func(x string) bool { return id != "" && x == id }
+}
+
+// nameLocks serialises the syncs of one cloud name within the process:
+// duplicate PoolServices of one Service and pool share a name, and must
+// neither create two of it nor release what the other is using.
+type nameLocks struct {
+	mu    sync.Mutex
+	locks map[string]*nameLock
+}
+
+type nameLock struct {
+	sync.Mutex
+	users int
+}
+
+func (l *nameLocks) lock(name string) (unlock func()) {
+	l.mu.Lock()
+	if l.locks == nil {
+		l.locks = map[string]*nameLock{}
+	}
+	m := l.locks[name]
+	if m == nil {
+		m = &nameLock{}
+		l.locks[name] = m
+	}
+	m.users++
+	l.mu.Unlock()
+	m.Lock()
+	return func() {
+		m.Unlock()
+		l.mu.Lock()
+		if m.users--; m.users == 0 {
+			delete(l.locks, name)
+		}
+		l.mu.Unlock()
+	}
+}
+
+// errUnproven: a resource is named like ours but no record says we made it.
+var errUnproven = errors.New("not created by this controller")
