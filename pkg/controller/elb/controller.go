@@ -29,10 +29,10 @@ import (
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
 	"github.com/edge-lb/edge-controller-manager/pkg/controller/worker"
 	"github.com/edge-lb/edge-controller-manager/pkg/generated/clientset/versioned"
-	"github.com/edge-lb/edge-controller-manager/pkg/ownership"
 	networkinformers "github.com/edge-lb/edge-controller-manager/pkg/generated/informers/externalversions/network/v1alpha1"
 	appslisters "github.com/edge-lb/edge-controller-manager/pkg/generated/listers/apps/v1beta2"
 	networklisters "github.com/edge-lb/edge-controller-manager/pkg/generated/listers/network/v1alpha1"
+	"github.com/edge-lb/edge-controller-manager/pkg/ownership"
 )
 
 // Config tunes the controller. Zero durations take the defaults below.
@@ -151,7 +151,7 @@ func NewController(ctx context.Context, cfg Config, kubeClient kubernetes.Interf
 		slices:       endpointSliceInformer.Lister(),
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "elb"}),
-		waits:   workqueue.NewTypedItemExponentialFailureRateLimiter[string](cfg.RequeueDelay, cfg.ResyncPeriod),
+		waits:     workqueue.NewTypedItemExponentialFailureRateLimiter[string](cfg.RequeueDelay, cfg.ResyncPeriod),
 		authWaits: workqueue.NewTypedItemExponentialFailureRateLimiter[string](cfg.AuthRetryDelay, cfg.ResyncPeriod),
 		orphans:   newOrphanTracker(),
 		owned:     ownership.NewStore(kubeClient, cfg.OwnershipNamespace),
