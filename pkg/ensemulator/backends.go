@@ -101,7 +101,7 @@ func (e *Emulator) backendFor(lb *LoadBalancer, a backendArg) (Backend, *apiErro
 	id := string(a.ServerID)
 	in := e.store.instances[id]
 	if in == nil {
-		return Backend{}, newError(CodeInstanceNotFound, "The instance %q does not exist.", id)
+		return Backend{}, instanceNotFound(id)
 	}
 	if in.Status != instRunning {
 		return Backend{}, newError(CodeIncorrectInstanceStatus, "The instance %s is %s, not Running.", id, in.Status)

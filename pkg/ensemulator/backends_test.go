@@ -83,7 +83,7 @@ func TestBackendServerRules(t *testing.T) {
 		{"weight -1", []ens.AddBackendServersBackendServers{backend("i-hefei-1", "", "80", "-1")}, "InvalidParameter", 400},
 		{"stopped instance", []ens.AddBackendServersBackendServers{backend("i-hefei-stopped", "", "80", "10")}, "IncorrectInstanceStatus", 400},
 		{"other region", []ens.AddBackendServersBackendServers{backend("i-chengdu-1", "", "80", "10")}, "InvalidParameter", 400},
-		{"unknown instance", []ens.AddBackendServersBackendServers{backend("i-nope", "", "80", "10")}, "InstanceNotFound", 404},
+		{"unknown instance", []ens.AddBackendServersBackendServers{backend("i-nope", "", "80", "10")}, "InstanceNotFound", 400},
 		{"wrong ip", []ens.AddBackendServersBackendServers{backend("i-hefei-1", "10.9.9.9", "80", "10")}, "InvalidParameter", 400},
 		{"port -1", []ens.AddBackendServersBackendServers{backend("i-hefei-1", "", "-1", "10")}, "InvalidParameter", 400},
 		{"port 65536", []ens.AddBackendServersBackendServers{backend("i-hefei-1", "", "65536", "10")}, "InvalidParameter", 400},

@@ -99,7 +99,7 @@ func (e *Emulator) eip(c *call) (*EIP, *apiError) {
 	}
 	eip := e.store.eips[id]
 	if eip == nil {
-		return nil, newError(CodeEipNotFound, "The EIP %q does not exist.", id)
+		return nil, eipNotFound(id)
 	}
 	return eip, nil
 }
@@ -118,7 +118,8 @@ func (e *Emulator) associateEip(c *call) (obj, *apiError) {
 	}
 	lb := e.store.lbs[instID]
 	if lb == nil {
-		return nil, lbNotFound(instID)
+		// ens-openapi.md, EIP: AssociateEnsEipAddress "errors InstanceNotFound, ...".
+		return nil, instanceNotFound(instID)
 	}
 	if aerr := e.checkAssociation(eip, lb); aerr != nil {
 		return nil, aerr
@@ -172,8 +173,21 @@ func (e *Emulator) modifyEip(c *call) (obj, *apiError) {
 	return obj{}, nil
 }
 
+// maxEIPFilterIDs is how many comma-separated values AllocationId and
+// EipAddress take (ens-openapi.md: "DescribeEnsEipAddresses AllocationId and
+// EipAddress take comma lists of up to 50").
+const maxEIPFilterIDs = 50
+
 func (e *Emulator) describeEips(c *call) (obj, *apiError) {
 	pg, aerr := c.p.page()
+	if aerr != nil {
+		return nil, aerr
+	}
+	ids, aerr := c.p.commaList("AllocationId", maxEIPFilterIDs)
+	if aerr != nil {
+		return nil, aerr
+	}
+	addrs, aerr := c.p.commaList("EipAddress", maxEIPFilterIDs)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -181,7 +195,7 @@ func (e *Emulator) describeEips(c *call) (obj, *apiError) {
 	slices.SortFunc(eips, func(a, b *EIP) int { return byCreation(a.CreateTime, b.CreateTime, a.ID, b.ID) })
 	items := []obj{}
 	for _, eip := range eips {
-		if visible(eip.VisibleAt, c.now) && eipMatches(eip, c.p) {
+		if visible(eip.VisibleAt, c.now) && eipMatches(eip, c.p) && inList(ids, eip.ID) && inList(addrs, eip.Address) {
 			items = append(items, eipView(eip))
 		}
 	}
@@ -191,14 +205,15 @@ func (e *Emulator) describeEips(c *call) (obj, *apiError) {
 }
 
 func eipMatches(eip *EIP, p params) bool {
-	return matchField(p.str("AllocationId"), eip.ID) &&
-		matchField(p.str("EipName"), eip.Name) &&
-		matchField(p.str("EipAddress"), eip.Address) &&
+	return matchField(p.str("EipName"), eip.Name) &&
 		matchField(p.str("EnsRegionId"), eip.RegionID) &&
 		matchField(p.str("Status"), eip.Status) &&
 		matchField(p.str("AssociatedInstanceId"), eip.InstanceID) &&
 		matchField(p.str("AssociatedInstanceType"), eip.InstanceType)
 }
+
+// inList matches a value against a filter list; an empty list matches all.
+func inList(list []string, v string) bool { return len(list) == 0 || slices.Contains(list, v) }
 
 func eipView(eip *EIP) obj {
 	return obj{

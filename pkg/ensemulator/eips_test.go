@@ -57,7 +57,7 @@ func TestEIPLifecycle(t *testing.T) {
 		t.Fatal("released EIP still in inventory")
 	}
 	_, err = c.UnAssociateEnsEipAddress(un)
-	wantCode(t, err, "EipNotFound", 404)
+	wantCode(t, err, "EipNotFound", 400)
 }
 
 func TestAssociateRules(t *testing.T) {
@@ -73,7 +73,7 @@ func TestAssociateRules(t *testing.T) {
 	wantCode(t, err, "InvalidParameter", 400)
 	assoc.InstanceId, assoc.InstanceType = "lb-nope", "SlbInstance"
 	_, err = c.AssociateEnsEipAddress(assoc)
-	wantCode(t, err, "InvalidResourceId.NotFound", 404)
+	wantCode(t, err, "InstanceNotFound", 400) // ens-openapi.md: AssociateEnsEipAddress errors InstanceNotFound
 
 	req := eipRequest("", "")
 	req.EnsRegionId = "cn-nowhere"
@@ -99,6 +99,15 @@ func TestDescribeEnsEipAddressesFilters(t *testing.T) {
 			r.AssociatedInstanceId, r.AssociatedInstanceType = "lb-hefei-existing", "SlbInstance"
 		}, []string{"eip-hefei-existing"}},
 		{"by region", func(r *ens.DescribeEnsEipAddressesRequest) { r.EnsRegionId = hefei }, []string{"eip-hefei-existing", free}},
+		// ens-openapi.md: "AllocationId and EipAddress take comma lists of up to 50".
+		{"by id list", func(r *ens.DescribeEnsEipAddressesRequest) {
+			r.AllocationId = "eip-chengdu-existing, eip-hefei-existing,eip-gone"
+		}, []string{"eip-chengdu-existing", "eip-hefei-existing"}},
+		{"by address list", func(r *ens.DescribeEnsEipAddressesRequest) { r.EipAddress = "47.120.1.10,47.110.1.10" },
+			[]string{"eip-chengdu-existing", "eip-hefei-existing"}},
+		{"by id and address", func(r *ens.DescribeEnsEipAddressesRequest) {
+			r.AllocationId, r.EipAddress = "eip-chengdu-existing,eip-hefei-existing", "47.110.1.10"
+		}, []string{"eip-hefei-existing"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -113,6 +122,24 @@ func TestDescribeEnsEipAddressesFilters(t *testing.T) {
 				t.Fatalf("got %v, want %v", got, tc.want)
 			}
 		})
+	}
+	lists := map[string]func(*ens.DescribeEnsEipAddressesRequest, string){
+		"AllocationId": func(r *ens.DescribeEnsEipAddressesRequest, v string) { r.AllocationId = v },
+		"EipAddress":   func(r *ens.DescribeEnsEipAddressesRequest, v string) { r.EipAddress = v },
+	}
+	fifty := map[string]string{
+		"AllocationId": strings.Repeat("eip-x,", 49) + "eip-hefei-existing",
+		"EipAddress":   strings.Repeat("47.1.1.1,", 49) + "47.110.1.10",
+	}
+	for name, set := range lists {
+		req := ens.CreateDescribeEnsEipAddressesRequest()
+		set(req, fifty[name])
+		if n := len(must[*ens.DescribeEnsEipAddressesResponse](t)(c.DescribeEnsEipAddresses(req)).EipAddresses.EipAddress); n != 1 {
+			t.Fatalf("%s list of 50: %d EIPs, want 1", name, n)
+		}
+		set(req, fifty[name]+",one-more")
+		_, err := c.DescribeEnsEipAddresses(req)
+		wantCode(t, err, "InvalidParameter."+name, 400)
 	}
 	req := ens.CreateDescribeEnsEipAddressesRequest()
 	req.AllocationId = "eip-hefei-existing"

@@ -20,6 +20,7 @@ const (
 	CodeTimestampFormat         = "InvalidTimeStamp.Format"
 	CodeUnsupportedSignature    = "InvalidSignatureMethod"
 	CodeResourceNotFound        = "InvalidResourceId.NotFound"
+	CodeLoadBalancerNotFound    = "LoadBalancerNotFound"
 	CodeInstanceNotFound        = "InstanceNotFound"
 	CodeEipNotFound             = "EipNotFound"
 	CodeIncorrectEipStatus      = "IncorrectEipStatus"
@@ -59,21 +60,44 @@ func missingParam(name string) *apiError {
 		"The input parameter %q that is mandatory for processing this request is not supplied.", name)
 }
 
+// Not-found answers per resource kind, HTTP 400 as on real ENS
+// (ens-openapi.md, "Not found: HTTP 400 with LoadBalancerNotFound,
+// InstanceNotFound, EipNotFound (not 404)").
 func lbNotFound(id string) *apiError {
-	return newError(CodeResourceNotFound, "The specified load balancer %q does not exist.", id)
+	return newError(CodeLoadBalancerNotFound, "The specified load balancer %q does not exist.", id)
+}
+
+func instanceNotFound(id string) *apiError {
+	return newError(CodeInstanceNotFound, "The specified instance %q does not exist.", id)
+}
+
+func eipNotFound(id string) *apiError {
+	return newError(CodeEipNotFound, "The specified EIP %q does not exist.", id)
+}
+
+// notFoundByID is the not-found answer for an id of unknown kind
+// (ReleaseInstance takes every kind): by its prefix.
+func notFoundByID(id string) *apiError {
+	switch {
+	case strings.HasPrefix(id, "lb-"):
+		return lbNotFound(id)
+	case strings.HasPrefix(id, "eip-"):
+		return eipNotFound(id)
+	}
+	return instanceNotFound(id)
 }
 
 // StatusForCode is the HTTP status ENS answers a code with: 404 for the
-// not-found family, 503/500 for service faults, 400 for everything else
-// (throttling included, as Alibaba Cloud does).
+// gateway's not-found codes (unknown action, access key, resource id),
+// 503/500 for service faults, 400 for everything else (ENS's own
+// not-found codes and throttling included, as Alibaba Cloud does).
 func StatusForCode(code string) int {
 	switch {
 	case code == CodeServiceUnavailable:
 		return http.StatusServiceUnavailable
 	case code == CodeInternalError || strings.HasPrefix(code, "InternalError."):
 		return http.StatusInternalServerError
-	case code == CodeInvalidAction, code == CodeInvalidAccessKeyID, code == CodeResourceNotFound,
-		code == CodeInstanceNotFound, code == CodeEipNotFound:
+	case code == CodeInvalidAction, code == CodeInvalidAccessKeyID, code == CodeResourceNotFound:
 		return http.StatusNotFound
 	case code == "Forbidden" || strings.HasPrefix(code, "Forbidden.") || code == "NoPermission":
 		return http.StatusForbidden

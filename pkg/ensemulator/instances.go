@@ -16,7 +16,8 @@ func (e *Emulator) describeInstances(c *call) (obj, *apiError) {
 		return nil, aerr
 	}
 	var ids []string
-	if _, aerr := c.p.jsonParam("InstanceIds", &ids); aerr != nil {
+	idsGiven, aerr := c.p.jsonParam("InstanceIds", &ids)
+	if aerr != nil {
 		return nil, aerr
 	}
 	if len(ids) > maxInstanceIDs {
@@ -24,7 +25,9 @@ func (e *Emulator) describeInstances(c *call) (obj, *apiError) {
 	}
 	items := []obj{}
 	for _, in := range sortedByID(e.store.instances) {
-		if instanceMatches(in, c.p, ids) {
+		// InstanceIds "[]" asks for no instance (ens-openapi.md: "DescribeInstances
+		// with InstanceIds [] returns an empty result"), not for all.
+		if instanceMatches(in, c.p) && (!idsGiven || slices.Contains(ids, in.ID)) {
 			items = append(items, instanceView(in))
 		}
 	}
@@ -34,14 +37,13 @@ func (e *Emulator) describeInstances(c *call) (obj, *apiError) {
 	return body, nil
 }
 
-func instanceMatches(in *Instance, p params, ids []string) bool {
+func instanceMatches(in *Instance, p params) bool {
 	return matchField(p.str("EnsRegionId"), in.RegionID) &&
 		matchField(p.str("NetworkId"), in.NetworkID) &&
 		matchField(p.str("VSwitchId"), in.VSwitchID) &&
 		matchField(p.str("InstanceId"), in.ID) &&
 		matchField(p.str("Status"), in.Status) &&
-		matchField(p.str("IntranetIp"), in.PrivateIP) &&
-		(len(ids) == 0 || slices.Contains(ids, in.ID))
+		matchField(p.str("IntranetIp"), in.PrivateIP)
 }
 
 func instanceView(in *Instance) obj {
@@ -55,8 +57,12 @@ func instanceView(in *Instance) obj {
 	}
 }
 
+// maxNetworksPageSize is DescribeNetworks' smaller page limit
+// (ens-openapi.md: "DescribeNetworks PageSize 1–50").
+const maxNetworksPageSize = 50
+
 func (e *Emulator) describeNetworks(c *call) (obj, *apiError) {
-	pg, aerr := c.p.page()
+	pg, aerr := c.p.pageUpTo(maxNetworksPageSize)
 	if aerr != nil {
 		return nil, aerr
 	}

@@ -37,6 +37,9 @@ func TestDescribeInstances(t *testing.T) {
 		{"by vswitch", func(r *ens.DescribeInstancesRequest) { r.VSwitchId = "vsw-hefei-2" }, ""},
 		{"by ids", func(r *ens.DescribeInstancesRequest) { r.InstanceIds = `["i-hefei-2","i-chengdu-1","i-gone"]` }, "i-chengdu-1,i-hefei-2"},
 		{"ids null", func(r *ens.DescribeInstancesRequest) { r.InstanceIds = "null" }, "i-chengdu-1,i-chengdu-2,i-hefei-1,i-hefei-2"},
+		// ens-openapi.md: "DescribeInstances with InstanceIds [] returns an empty result".
+		{"ids empty", func(r *ens.DescribeInstancesRequest) { r.InstanceIds = "[]" }, ""},
+		{"ids empty in a region", func(r *ens.DescribeInstancesRequest) { r.InstanceIds, r.EnsRegionId = "[]", hefei }, ""},
 		{"page size as string", func(r *ens.DescribeInstancesRequest) { r.PageSize = "1" }, "i-chengdu-1"},
 	}
 	for _, tc := range tests {
@@ -206,5 +209,14 @@ func TestPageParameterLimits(t *testing.T) {
 	resp := must[*ens.DescribeLoadBalancersResponse](t)(c.DescribeLoadBalancers(ens.CreateDescribeLoadBalancersRequest()))
 	if resp.PageNumber != 1 || resp.PageSize != 10 || resp.TotalCount != 2 {
 		t.Fatalf("defaults: page %d size %d total %d", resp.PageNumber, resp.PageSize, resp.TotalCount)
+	}
+	// ens-openapi.md: "DescribeNetworks PageSize 1–50".
+	nets := ens.CreateDescribeNetworksRequest()
+	nets.PageSize = requests.NewInteger(51)
+	_, err := c.DescribeNetworks(nets)
+	wantCode(t, err, "InvalidParameter", 400)
+	nets.PageSize = requests.NewInteger(50)
+	if got := must[*ens.DescribeNetworksResponse](t)(c.DescribeNetworks(nets)); got.PageSize != 50 || got.TotalCount != 2 {
+		t.Fatalf("DescribeNetworks with PageSize 50: size %d total %d", got.PageSize, got.TotalCount)
 	}
 }

@@ -258,16 +258,16 @@ func (e *Emulator) describeListeners(c *call) (obj, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	lbs, aerr := e.listenerScope(c)
+	// ens-openapi.md, Listeners: "DescribeLoadBalancerListeners needs
+	// LoadBalancerId".
+	lb, aerr := e.visibleLB(c)
 	if aerr != nil {
 		return nil, aerr
 	}
 	items := []obj{}
-	for _, lb := range lbs {
-		for _, l := range sortedListeners(lb) {
-			if matchField(c.p.str("ListenerPort"), itoa(l.Port)) && matchField(c.p.str("Description"), l.Description) {
-				items = append(items, listenerSummary(lb.ID, &l))
-			}
+	for _, l := range sortedListeners(lb) {
+		if matchField(c.p.str("ListenerPort"), itoa(l.Port)) && matchField(c.p.str("Description"), l.Description) {
+			items = append(items, listenerSummary(lb.ID, &l))
 		}
 	}
 	body := pageAnswer(pg, len(items))
@@ -275,22 +275,12 @@ func (e *Emulator) describeListeners(c *call) (obj, *apiError) {
 	return body, nil
 }
 
-// listenerScope is the one ELB a DescribeLoadBalancerListeners call names,
-// or every visible ELB.
-func (e *Emulator) listenerScope(c *call) ([]*LoadBalancer, *apiError) {
-	if c.p.str("LoadBalancerId") == "" {
-		return slices.DeleteFunc(e.sortedLBs(), func(lb *LoadBalancer) bool { return !visible(lb.VisibleAt, c.now) }), nil
-	}
-	lb, aerr := e.visibleLB(c)
-	if aerr != nil {
-		return nil, aerr
-	}
-	return []*LoadBalancer{lb}, nil
-}
-
+// listenerSummary is one DescribeLoadBalancerListeners item. Its Status is
+// lower case (ens-openapi.md, Listeners: "its Status is lower case
+// (running, stopped)"), unlike the per-protocol Describe answers.
 func listenerSummary(lbID string, l *Listener) obj {
 	return obj{"LoadBalancerId": lbID, "ListenerPort": itoa(l.Port), "Protocol": strings.ToLower(l.Protocol),
-		"Description": l.Description, "Status": l.Status, "ListenerForward": cmp.Or(l.ListenerForward, "off"),
+		"Description": l.Description, "Status": strings.ToLower(l.Status), "ListenerForward": cmp.Or(l.ListenerForward, "off"),
 		"ForwardPort": itoa(l.ForwardPort), "CreateTime": l.CreateTime.UTC().Format(timestampLayout),
 		"BackendServerPort": l.BackendServerPort}
 }

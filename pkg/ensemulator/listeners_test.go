@@ -142,7 +142,7 @@ func TestListenerValidation(t *testing.T) {
 			}
 		})
 	}
-	wantCode(t, createTCP(c, "lb-missing", 80, 80), "InvalidResourceId.NotFound", 404)
+	wantCode(t, createTCP(c, "lb-missing", 80, 80), "LoadBalancerNotFound", 400)
 }
 
 func TestHTTPAndHTTPSListeners(t *testing.T) {

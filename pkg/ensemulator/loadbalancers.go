@@ -219,7 +219,7 @@ func (e *Emulator) releaseInstance(c *call) (obj, *apiError) {
 	case e.store.instances[id] != nil:
 		return nil, invalidParam("The emulator does not release ENS instances (%s).", id)
 	}
-	return nil, newError(CodeResourceNotFound, "The specified instance %q does not exist.", id)
+	return nil, notFoundByID(id)
 }
 
 // recordRelease appends to Inventory.Released. Callers hold mu.

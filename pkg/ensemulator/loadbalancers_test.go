@@ -48,11 +48,11 @@ func TestLoadBalancerLifecycle(t *testing.T) {
 		t.Fatal("released ELB still in inventory")
 	}
 	_, err = c.ReleaseInstance(rel)
-	wantCode(t, err, "InvalidResourceId.NotFound", 404)
+	wantCode(t, err, "LoadBalancerNotFound", 400)
 	req := ens.CreateDescribeLoadBalancerAttributeRequest()
 	req.LoadBalancerId = id
 	_, err = c.DescribeLoadBalancerAttribute(req)
-	wantCode(t, err, "InvalidResourceId.NotFound", 404)
+	wantCode(t, err, "LoadBalancerNotFound", 400)
 }
 
 func TestReleaseLoadBalancerFreesItsEIP(t *testing.T) {
@@ -175,7 +175,7 @@ func TestVisibilityFault(t *testing.T) {
 	attr := ens.CreateDescribeLoadBalancerAttributeRequest()
 	attr.LoadBalancerId = id
 	_, err := c.DescribeLoadBalancerAttribute(attr)
-	wantCode(t, err, "InvalidResourceId.NotFound", 404)
+	wantCode(t, err, "LoadBalancerNotFound", 400)
 	eips := ens.CreateDescribeEnsEipAddressesRequest()
 	eips.AllocationId = eipID
 	if n := len(must[*ens.DescribeEnsEipAddressesResponse](t)(c.DescribeEnsEipAddresses(eips)).EipAddresses.EipAddress); n != 0 {

@@ -193,6 +193,21 @@ func (p params) jsonParam(name string, out any) (bool, *apiError) {
 	return true, nil
 }
 
+// commaList reads a parameter that takes a comma-separated list of at most
+// maxItems values (InvalidParameter.<Name> beyond); empty items are dropped.
+func (p params) commaList(name string, maxItems int) ([]string, *apiError) {
+	var out []string
+	for item := range strings.SplitSeq(p.str(name), ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	if len(out) > maxItems {
+		return nil, invalidParamOf(name, "The parameter %s takes at most %d values, got %d.", name, maxItems, len(out))
+	}
+	return out, nil
+}
+
 // repeated returns Name.1, Name.2, ... until the first gap.
 func (p params) repeated(name string) []string {
 	var out []string
@@ -213,12 +228,15 @@ const (
 	maxPageSize     = 100
 )
 
-func (p params) page() (page, *apiError) {
+func (p params) page() (page, *apiError) { return p.pageUpTo(maxPageSize) }
+
+// pageUpTo reads the paging parameters of an action with its own page limit.
+func (p params) pageUpTo(maxSize int) (page, *apiError) {
 	n, err := p.integer("PageNumber", 1, 1, 1<<30)
 	if err != nil {
 		return page{}, err
 	}
-	size, err := p.integer("PageSize", defaultPageSize, 1, maxPageSize)
+	size, err := p.integer("PageSize", defaultPageSize, 1, maxSize)
 	if err != nil {
 		return page{}, err
 	}

@@ -3,6 +3,7 @@ package ensemulator_test
 import (
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,7 +113,8 @@ func listenerStatuses(t *testing.T, c *ens.Client, env *emulatortest.Env, lb str
 
 func wantListenerStatus(t *testing.T, c *ens.Client, env *emulatortest.Env, lb string, port int, want string) {
 	t.Helper()
-	if api, summary, inv := listenerStatuses(t, c, env, lb, port); api != want || summary != want || inv != want {
+	// DescribeLoadBalancerListeners answers lower case (ens-openapi.md).
+	if api, summary, inv := listenerStatuses(t, c, env, lb, port); api != want || summary != strings.ToLower(want) || inv != want {
 		t.Fatalf("listener %d status: attribute %q, list %q, inventory %q; want %s", port, api, summary, inv, want)
 	}
 }

@@ -67,7 +67,9 @@ const (
 	LoadBalancerInActive = "InActive"
 )
 
-// Listener statuses; compare with strings.EqualFold.
+// Listener statuses. ENS answers them in mixed case (DescribeLoadBalancerListeners
+// in lower case); the client hands out these canonical forms for every status
+// it knows, so callers may compare with ==.
 const (
 	ListenerRunning     = "Running"
 	ListenerStopped     = "Stopped"
@@ -147,7 +149,8 @@ type Listener struct {
 	Protocol    string
 	BackendPort int
 	Description string
-	// Status is filled when read; compare with strings.EqualFold.
+	// Status is filled when read: one of the Listener* constants, or
+	// what ENS answered when it is none of them.
 	Status                    string
 	Scheduler                 string
 	PersistenceTimeout        int

@@ -27,6 +27,21 @@ func optInt(n int) requests.Integer {
 	return requests.NewInteger(n)
 }
 
+// listenerStatuses are the canonical listener statuses.
+var listenerStatuses = []string{ListenerRunning, ListenerStopped, ListenerStarting, ListenerConfiguring, ListenerStopping}
+
+// canonicalStatus maps a listener status as ENS answers it ("running" in
+// DescribeLoadBalancerListeners, "Running" elsewhere) to its constant; an
+// unknown status is kept as it is.
+func canonicalStatus(s string) string {
+	for _, c := range listenerStatuses {
+		if strings.EqualFold(s, c) {
+			return c
+		}
+	}
+	return s
+}
+
 // wireProtocol is the ListenerProtocol parameter of Start/Stop/Delete.
 func wireProtocol(p string) string { return strings.ToLower(p) }
 
@@ -175,7 +190,7 @@ func (c *Client) describeTCPListener(ctx context.Context, lbID string, port int)
 	}
 	return &Listener{
 		Port: r.ListenerPort, Protocol: ProtocolTCP, BackendPort: r.BackendServerPort, Description: r.Description,
-		Status: r.Status, Scheduler: r.Scheduler, PersistenceTimeout: r.PersistenceTimeout, EstablishedTimeout: r.EstablishedTimeout,
+		Status: canonicalStatus(r.Status), Scheduler: r.Scheduler, PersistenceTimeout: r.PersistenceTimeout, EstablishedTimeout: r.EstablishedTimeout,
 		HealthyThreshold: r.HealthyThreshold, UnhealthyThreshold: r.UnhealthyThreshold,
 		HealthCheckInterval: r.HealthCheckInterval, HealthCheckConnectTimeout: r.HealthCheckConnectTimeout,
 	}, nil
@@ -190,7 +205,7 @@ func (c *Client) describeUDPListener(ctx context.Context, lbID string, port int)
 	}
 	return &Listener{
 		Port: r.ListenerPort, Protocol: ProtocolUDP, BackendPort: r.BackendServerPort, Description: r.Description,
-		Status: r.Status, Scheduler: r.Scheduler, EstablishedTimeout: r.EstablishedTimeout,
+		Status: canonicalStatus(r.Status), Scheduler: r.Scheduler, EstablishedTimeout: r.EstablishedTimeout,
 		HealthyThreshold: r.HealthyThreshold, UnhealthyThreshold: r.UnhealthyThreshold,
 		HealthCheckInterval: r.HealthCheckInterval, HealthCheckConnectTimeout: r.HealthCheckConnectTimeout,
 	}, nil
@@ -205,7 +220,7 @@ func (c *Client) describeHTTPListener(ctx context.Context, lbID string, port int
 	}
 	return &Listener{
 		Port: r.ListenerPort, Protocol: ProtocolHTTP, BackendPort: r.BackendServerPort, Description: r.Description,
-		Status: r.Status, Scheduler: r.Scheduler, ServerCertificateID: r.ServerCertificateId,
+		Status: canonicalStatus(r.Status), Scheduler: r.Scheduler, ServerCertificateID: r.ServerCertificateId,
 		HealthyThreshold: r.HealthyThreshold, UnhealthyThreshold: r.UnhealthyThreshold,
 		HealthCheckInterval: r.HealthCheckInterval, HealthCheckConnectTimeout: r.HealthCheckTimeout,
 	}, nil
@@ -220,7 +235,7 @@ func (c *Client) describeHTTPSListener(ctx context.Context, lbID string, port in
 	}
 	return &Listener{
 		Port: r.ListenerPort, Protocol: ProtocolHTTPS, BackendPort: r.BackendServerPort, Description: r.Description,
-		Status: r.Status, Scheduler: r.Scheduler, ServerCertificateID: r.ServerCertificateId,
+		Status: canonicalStatus(r.Status), Scheduler: r.Scheduler, ServerCertificateID: r.ServerCertificateId,
 		HealthyThreshold: r.HealthyThreshold, UnhealthyThreshold: r.UnhealthyThreshold,
 		HealthCheckInterval: r.HealthCheckInterval, HealthCheckConnectTimeout: r.HealthCheckTimeout,
 	}, nil
@@ -245,7 +260,7 @@ func (c *Client) ListListeners(ctx context.Context, lbID string) ([]Listener, er
 			}
 			out = append(out, Listener{
 				Port: port, Protocol: strings.ToUpper(l.Protocol), BackendPort: l.BackendServerPort,
-				Description: l.Description, Status: l.Status,
+				Description: l.Description, Status: canonicalStatus(l.Status),
 			})
 		}
 		return out, resp.TotalCount, nil
