@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
@@ -23,6 +24,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/controller/worker"
 	"github.com/edge-lb/edge-controller-manager/pkg/generated/clientset/versioned"
 	yurtscheme "github.com/edge-lb/edge-controller-manager/pkg/generated/clientset/versioned/scheme"
 	yurtinformers "github.com/edge-lb/edge-controller-manager/pkg/generated/informers/externalversions"
@@ -43,10 +45,17 @@ type Manager struct {
 	watchdog *leaderelection.HealthzAdaptor
 	ready    atomic.Bool
 
-	// initializers and newCloud are swapped by tests.
+	// initializers, newCloud and drainTimeout are swapped by tests.
 	initializers map[string]InitFunc
 	newCloud     func() (ens.Cloud, error)
+	drainTimeout time.Duration
 }
+
+// DrainTimeout bounds how long the manager waits, once it stops leading or
+// is stopped, for the syncs its controllers are in to finish before it
+// releases the lease and returns. The syncs see their context cancelled,
+// so they normally end within one API or ENS call.
+const DrainTimeout = 30 * time.Second
 
 // New returns a Manager on the given clients; opts must be valid.
 func New(opts *Options, kube kubernetes.Interface, yurt versioned.Interface) (*Manager, error) {
@@ -59,6 +68,7 @@ func New(opts *Options, kube kubernetes.Interface, yurt versioned.Interface) (*M
 		registry: reg, metrics: mm,
 		watchdog:     leaderelection.NewLeaderHealthzAdaptor(opts.LeaderElection.RenewDeadline),
 		initializers: controllerInitializers(),
+		drainTimeout: DrainTimeout,
 	}
 	m.newCloud = func() (ens.Cloud, error) { return newCloud(opts, reg) }
 	return m, nil
@@ -190,7 +200,7 @@ func (m *Manager) runControllers(ctx context.Context, runs map[string]RunFunc) e
 	lease := m.opts.LeaderElection.ResourceNamespace + "/" + m.opts.LeaderElection.ResourceName
 	if !m.opts.LeaderElection.Enabled {
 		m.metrics.leader.WithLabelValues("").Set(1)
-		return runAll(ctx, runs)
+		return m.runAll(ctx, runs)
 	}
 	var runErr error
 	le := &leaderElected{
@@ -204,7 +214,8 @@ func (m *Manager) runControllers(ctx context.Context, runs map[string]RunFunc) e
 		},
 	}
 	m.metrics.leader.WithLabelValues(lease).Set(0)
-	err := le.run(ctx, func(ctx context.Context) { runErr = runAll(ctx, runs) })
+	// le.run releases the lease only after runAll, and so every sync, ended.
+	err := le.run(ctx, func(ctx context.Context) { runErr = m.runAll(ctx, runs) })
 	if runErr != nil {
 		return runErr // a failed controller gave the lease up; say why
 	}
@@ -212,10 +223,14 @@ func (m *Manager) runControllers(ctx context.Context, runs map[string]RunFunc) e
 }
 
 // runAll runs the controllers until ctx is done; the first one to fail
-// stops the others and its error is returned.
-func runAll(ctx context.Context, runs map[string]RunFunc) error {
+// stops the others and its error is returned. It returns only once the
+// controllers' workers have finished the syncs they were in, or
+// m.drainTimeout has passed (logged).
+func (m *Manager) runAll(ctx context.Context, runs map[string]RunFunc) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	workers := &worker.Group{}
+	ctx = worker.WithGroup(ctx, workers)
 	var wg sync.WaitGroup
 	for name, run := range runs {
 		wg.Add(1)
@@ -229,8 +244,23 @@ func runAll(ctx context.Context, runs map[string]RunFunc) error {
 		}()
 	}
 	wg.Wait()
-	if err := context.Cause(ctx); err != nil && err != context.Canceled {
+	err := context.Cause(ctx)
+	cancel(nil) // a controller that returned early leaves its workers running
+	m.drain(ctx, workers)
+	if err != nil && err != context.Canceled {
 		return err
 	}
 	return nil
+}
+
+// drain waits for the workers after the controllers returned (their queues
+// are shut down, their context is done).
+func (m *Manager) drain(ctx context.Context, workers *worker.Group) {
+	logger := klog.FromContext(ctx)
+	start := time.Now()
+	if !workers.Wait(m.drainTimeout) {
+		logger.Error(nil, "Syncs still running after the drain timeout; stopping anyway", "timeout", m.drainTimeout)
+		return
+	}
+	logger.Info("Controller workers stopped", "waited", time.Since(start).Round(time.Millisecond))
 }

@@ -33,10 +33,21 @@ type Loop struct {
 // Start runs workers goroutines until ctx is done and returns at once.
 // The caller shuts the queue down when ctx is done; that ends the workers'
 // blocking Get (wait.Until would otherwise re-enter the loop every second).
+// When ctx carries a Group (WithGroup), the workers are counted in it until
+// they have returned.
 func (l Loop) Start(ctx context.Context, workers int) {
 	initMetrics(l.Controller)
+	g := groupFrom(ctx)
 	for range workers {
-		go wait.UntilWithContext(ctx, l.runWorker, time.Second)
+		if g == nil {
+			go wait.UntilWithContext(ctx, l.runWorker, time.Second)
+			continue
+		}
+		g.wg.Add(1)
+		go func() {
+			defer g.wg.Done()
+			wait.UntilWithContext(ctx, l.runWorker, time.Second)
+		}()
 	}
 }
 
@@ -46,13 +57,19 @@ func (l Loop) runWorker(ctx context.Context) {
 }
 
 // ProcessNextItem syncs one key. It blocks until a key is ready and
-// returns false once the queue is shut down.
+// returns false once the queue is shut down or ctx is done. A shut-down
+// queue still hands out what it holds; once ctx is done those keys are
+// dropped unsynced (the next leader lists everything anew), so stopping
+// waits only for the syncs already running.
 func (l Loop) ProcessNextItem(ctx context.Context) bool {
 	key, shutdown := l.Queue.Get()
 	if shutdown {
 		return false
 	}
 	defer l.Queue.Done(key)
+	if ctx.Err() != nil {
+		return false
+	}
 
 	logger := klog.LoggerWithValues(klog.FromContext(ctx), l.KeyName, key)
 	start := time.Now()
