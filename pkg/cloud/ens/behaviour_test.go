@@ -115,8 +115,9 @@ func TestAuthFailures(t *testing.T) {
 	late := emulatortest.Start(t, emulatortest.WithClock(func() time.Time { return time.Now().Add(time.Hour) }))
 	_, err := enstest.NewClient(t, late).ListLoadBalancers(ctx, ens.LoadBalancerFilter{})
 	var apiErr *ens.APIError
-	if !errors.Is(err, ens.ErrAuth) || !errors.As(err, &apiErr) || apiErr.Code != "InvalidTimeStamp.Expired" {
-		t.Errorf("stale timestamp: %v, want ErrAuth InvalidTimeStamp.Expired", err)
+	if errors.Is(err, ens.ErrAuth) || !errors.Is(err, ens.ErrTransient) || !ens.IsRetryable(err) ||
+		!errors.As(err, &apiErr) || apiErr.Code != "InvalidTimeStamp.Expired" {
+		t.Errorf("stale timestamp: %v, want a retryable ErrTransient InvalidTimeStamp.Expired", err)
 	}
 	if calls := env.Emulator.Calls(); len(calls) != 0 {
 		t.Errorf("rejected calls were executed: %v", calls)
@@ -202,10 +203,12 @@ func TestFaults(t *testing.T) {
 	}{
 		{"Throttling", ens.ErrThrottled}, {"Throttling.User", ens.ErrThrottled}, {"Rejected.Throttling", ens.ErrThrottled},
 		{"ServiceUnavailable", ens.ErrUnavailable}, {"InternalError", ens.ErrUnavailable},
+		// A gateway that saw a retry's nonce twice: retryable, not ErrAuth.
+		{"SignatureNonceUsed", ens.ErrTransient},
 	} {
 		env.Emulator.SetFault("DescribeLoadBalancers", ensemulator.Fault{Code: tc.code, FailNext: 1})
 		_, err := c.ListLoadBalancers(ctx, ens.LoadBalancerFilter{})
-		if !errors.Is(err, tc.kind) || !ens.IsRetryable(err) {
+		if !errors.Is(err, tc.kind) || !ens.IsRetryable(err) || errors.Is(err, ens.ErrAuth) {
 			t.Errorf("fault %s: %v, want retryable %v", tc.code, err, tc.kind)
 		}
 		if lbs, err := c.ListLoadBalancers(ctx, ens.LoadBalancerFilter{}); err != nil || len(lbs) != 2 {
@@ -221,7 +224,7 @@ func TestFaults(t *testing.T) {
 		t.Errorf("status = %s, want the write applied", s)
 	}
 	assertCounter(t, reg, "DescribeLoadBalancers", "Throttling", 1)
-	assertCounter(t, reg, "DescribeLoadBalancers", "OK", 5)
+	assertCounter(t, reg, "DescribeLoadBalancers", "OK", 6)
 	assertCounter(t, reg, "SetLoadBalancerStatus", "ServiceUnavailable", 1)
 }
 

@@ -39,14 +39,20 @@ var codeKinds = map[string]error{
 	"OperationConflict":           ErrConflict,
 	"IdempotentParameterMismatch": ErrConflict,
 
-	"NoPermission":             ErrAuth,
-	"SignatureDoesNotMatch":    ErrAuth,
-	"IncompleteSignature":      ErrAuth,
-	"RegionAccessDenied":       ErrAuth,
-	"SignatureNonceUsed":       ErrAuth,
-	"InvalidTimeStamp.Expired": ErrAuth,
-	"InvalidTimeStamp.Format":  ErrAuth,
-	"InvalidSignatureMethod":   ErrAuth,
+	"NoPermission":            ErrAuth,
+	"SignatureDoesNotMatch":   ErrAuth,
+	"IncompleteSignature":     ErrAuth,
+	"RegionAccessDenied":      ErrAuth,
+	"InvalidTimeStamp.Format": ErrAuth,
+	"InvalidSignatureMethod":  ErrAuth,
+
+	// A reused nonce (a retry the gateway saw twice) or a timestamp out of
+	// the window (a request delayed in a queue, a clock step) say nothing
+	// about the credentials: the next attempt has a new nonce and time.
+	// With a clock that stays wrong it keeps failing, but with backoff and
+	// not as ErrAuth, which would send operators after the wrong cause.
+	"SignatureNonceUsed":       ErrTransient,
+	"InvalidTimeStamp.Expired": ErrTransient,
 }
 
 // Code shapes by kind, tried in order after the exact codes: auth first so

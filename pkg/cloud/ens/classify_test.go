@@ -50,7 +50,9 @@ func TestKindOf(t *testing.T) {
 		{"InvalidAccessKeyId.NotFound", 404, ErrAuth},
 		{"InvalidAccessKeyId.Inactive", 400, ErrAuth},
 		{"RegionAccessDenied", 400, ErrAuth},
-		{"InvalidTimeStamp.Expired", 400, ErrAuth},
+		{"InvalidTimeStamp.Expired", 400, ErrTransient},
+		{"SignatureNonceUsed", 400, ErrTransient},
+		{"InvalidTimeStamp.Format", 400, ErrAuth},
 		{"", 401, ErrAuth},
 		{"", 429, ErrThrottled},
 		{"", 404, ErrNotFound},
@@ -58,6 +60,31 @@ func TestKindOf(t *testing.T) {
 	} {
 		if got := kindOf(tc.code, tc.status); got != tc.want {
 			t.Errorf("kindOf(%q, %d) = %v, want %v", tc.code, tc.status, got, tc.want)
+		}
+	}
+}
+
+// TestAuthOrTransient: of the gateway's signature answers only the ones a
+// new attempt cannot change are ErrAuth; a reused nonce and an expired
+// timestamp are retryable and not ErrAuth.
+func TestAuthOrTransient(t *testing.T) {
+	for _, tc := range []struct {
+		code      string
+		status    int
+		auth      bool
+		retryable bool
+	}{
+		{"SignatureNonceUsed", 400, false, true},
+		{"InvalidTimeStamp.Expired", 400, false, true},
+		{"SignatureDoesNotMatch", 400, true, false},
+		{"InvalidAccessKeyId.NotFound", 404, true, false},
+		{"InvalidAccessKeyId.Inactive", 400, true, false},
+		{"NoPermission", 403, true, false},
+	} {
+		body := `{"RequestId":"r","Code":"` + tc.code + `","Message":"m"}`
+		err := classify("DescribeLoadBalancers", sdkerrors.NewServerError(tc.status, body, ""))
+		if errors.Is(err, ErrAuth) != tc.auth || IsRetryable(err) != tc.retryable {
+			t.Errorf("%s: ErrAuth %v, retryable %v; want %v, %v", tc.code, errors.Is(err, ErrAuth), IsRetryable(err), tc.auth, tc.retryable)
 		}
 	}
 }

@@ -14,6 +14,11 @@ var (
 	ErrInvalidInput = errors.New("invalid input")
 	ErrAuth         = errors.New("not authorized")
 	ErrUnavailable  = errors.New("service unavailable")
+	// ErrTransient is a request refused for something a new attempt
+	// changes: a signature nonce seen before or a timestamp outside the
+	// accepted window (every attempt signs with a new nonce and the current
+	// time). It is retryable, not an authorization failure.
+	ErrTransient = errors.New("transient request failure")
 )
 
 // APIError is a failed ENS call. It never carries credentials.
@@ -35,12 +40,13 @@ func (e *APIError) Error() string {
 func (e *APIError) Is(target error) bool { return e.Kind != nil && e.Kind == target }
 
 // IsRetryable reports whether a failed call may succeed when tried again
-// later: throttling, 5xx, timeouts and transport errors.
+// later: throttling, 5xx, transient request failures, timeouts and
+// transport errors.
 func IsRetryable(err error) bool {
 	if err == nil {
 		return false
 	}
-	if errors.Is(err, ErrThrottled) || errors.Is(err, ErrUnavailable) {
+	if errors.Is(err, ErrThrottled) || errors.Is(err, ErrUnavailable) || errors.Is(err, ErrTransient) {
 		return true
 	}
 	var apiErr *APIError
