@@ -224,4 +224,3 @@ func TestUserELBForeignBackendsUntouched(t *testing.T) {
 		t.Errorf("after hefei-2 went NotReady (-want +got):\n%s", d)
 	}
 }
-
