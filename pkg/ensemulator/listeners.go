@@ -50,7 +50,9 @@ var listenerStrAttrs = map[string]func(*Listener) *string{
 	"ServerCertificateId": func(l *Listener) *string { return &l.ServerCertificateID },
 }
 
-var schedulers = []string{"wrr", "rr", "wlc", "sch", "qch", "iqch"}
+// schedulers ENS accepts (ens-openapi.md, Listeners: "schedulers also
+// include tch").
+var schedulers = []string{"wrr", "rr", "wlc", "sch", "tch", "qch", "iqch"}
 
 // maxListenerDescriptionLen is the ENS limit (ens-openapi.md, Listeners:
 // "Description 1–80 chars").

@@ -119,7 +119,8 @@ func TestCreateLoadBalancerPayType(t *testing.T) {
 }
 
 // TestListenerDescriptionAndReservedPorts checks ens-openapi.md, Listeners:
-// "Description 1–80 chars" and "UDP ports 250, 4789, 4790 reserved".
+// "Description 1–80 chars", "schedulers also include tch" and "UDP ports
+// 250, 4789, 4790 reserved".
 func TestListenerDescriptionAndReservedPorts(t *testing.T) {
 	env := emulatortest.Start(t)
 	c := newClient(t, env)
@@ -135,6 +136,9 @@ func TestListenerDescriptionAndReservedPorts(t *testing.T) {
 	if err := tcp(80, strings.Repeat("d", 80)); err != nil {
 		t.Fatalf("Description of 80: %v", err)
 	}
+	tch := ens.CreateCreateLoadBalancerTCPListenerRequest()
+	tch.LoadBalancerId, tch.ListenerPort, tch.BackendServerPort, tch.Scheduler = lb, requests.NewInteger(82), requests.NewInteger(30082), "tch"
+	must[*ens.CreateLoadBalancerTCPListenerResponse](t)(c.CreateLoadBalancerTCPListener(tch)) // "schedulers also include tch"
 	set := ens.CreateSetLoadBalancerTCPListenerAttributeRequest()
 	set.LoadBalancerId, set.ListenerPort, set.Description = lb, requests.NewInteger(80), strings.Repeat("e", 81)
 	_, err := c.SetLoadBalancerTCPListenerAttribute(set)
@@ -152,7 +156,7 @@ func TestListenerDescriptionAndReservedPorts(t *testing.T) {
 	if err := tcp(4789, "tcp may"); err != nil { // only UDP is reserved
 		t.Fatalf("TCP on 4789: %v", err)
 	}
-	if n := len(findLB(env.Emulator.Inventory(), lb).Listeners); n != 2 {
-		t.Fatalf("listeners = %d, want TCP 80 and TCP 4789", n)
+	if n := len(findLB(env.Emulator.Inventory(), lb).Listeners); n != 3 {
+		t.Fatalf("listeners = %d, want TCP 80, 82 and 4789", n)
 	}
 }
