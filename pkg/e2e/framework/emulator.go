@@ -67,6 +67,16 @@ func (e *Emulator) Calls() (ensemulator.CallStats, error) {
 	return st, e.admin(http.MethodGet, "/admin/calls", nil, &st)
 }
 
+// ResetCalls sets every call counter back to zero (POST /admin/calls/reset),
+// so a test can count the calls of one phase.
+func (e *Emulator) ResetCalls() error {
+	return e.admin(http.MethodPost, "/admin/calls/reset", nil, nil)
+}
+
+// AccessKeyArg is the StartEmulator argument that makes the emulator accept
+// one more AccessKey, e.g. a user's beside the controller's.
+func AccessKeyArg(id, secret string) string { return "--access-key=" + id + ":" + secret }
+
 // SetFaults replaces every fault (PUT /admin/faults).
 func (e *Emulator) SetFaults(faults map[string]ensemulator.Fault) error {
 	raw, err := json.Marshal(faults)
@@ -154,4 +164,50 @@ func DescribeLB(lb ensemulator.LoadBalancer) string {
 		bs = append(bs, fmt.Sprintf("%s:%d", b.ServerID, b.Port))
 	}
 	return fmt.Sprintf("%s %q %s listeners=%v backends=%v", lb.ID, lb.Name, lb.Status, ls, bs)
+}
+
+// LoadBalancersCreatedBy returns the ELBs created with the AccessKey.
+func LoadBalancersCreatedBy(inv ensemulator.Inventory, accessKeyID string) []ensemulator.LoadBalancer {
+	var out []ensemulator.LoadBalancer
+	for _, lb := range inv.LoadBalancers {
+		if lb.CreatedBy == accessKeyID {
+			out = append(out, lb)
+		}
+	}
+	return out
+}
+
+// EIPsCreatedBy returns the EIPs created with the AccessKey.
+func EIPsCreatedBy(inv ensemulator.Inventory, accessKeyID string) []ensemulator.EIP {
+	var out []ensemulator.EIP
+	for _, eip := range inv.EIPs {
+		if eip.CreatedBy == accessKeyID {
+			out = append(out, eip)
+		}
+	}
+	return out
+}
+
+// ReleasedBy returns the releases made with the AccessKey, oldest first.
+func ReleasedBy(inv ensemulator.Inventory, accessKeyID string) []ensemulator.Released {
+	var out []ensemulator.Released
+	for _, r := range inv.Released {
+		if r.ReleasedBy == accessKeyID {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// ReleasedForeign returns what the AccessKey released but did not create:
+// a controller run with its own key must leave this empty, since it may
+// only release what it made.
+func ReleasedForeign(inv ensemulator.Inventory, accessKeyID string) []ensemulator.Released {
+	var out []ensemulator.Released
+	for _, r := range ReleasedBy(inv, accessKeyID) {
+		if r.CreatedBy != accessKeyID {
+			out = append(out, r)
+		}
+	}
+	return out
 }
