@@ -54,6 +54,7 @@ type ListenerConfig struct {
 var (
 	specPattern         = regexp.MustCompile(`^elb\.s[0-9]+\.[a-z0-9]+$`)
 	payTypes            = []string{"PostPaid", "PrePaid"}
+	lbPayTypes          = []string{"PostPaid"} // CreateLoadBalancer takes PostPaid only
 	addressTypes        = []string{AddressInternet, AddressIntranet}
 	isps                = []string{"cmcc", "unicom", "telecom"}
 	internetChargeTypes = []string{"95BandwidthByMonth", "BandwidthByDay", "PayByBandwidth", "PayByBandwidth4thMonth", "PayByTraffic"}
@@ -88,7 +89,7 @@ func ParseConfig(ann map[string]string) (Config, error) {
 }
 
 func parseStrings(ann map[string]string, c *Config) error {
-	if err := oneOf(ann, apis.AnnotationPayType, "PostPaid", payTypes, &c.PayType); err != nil {
+	if err := oneOf(ann, apis.AnnotationPayType, "PostPaid", lbPayTypes, &c.PayType); err != nil {
 		return err
 	}
 	if err := oneOf(ann, apis.AnnotationAddressType, AddressInternet, addressTypes, &c.AddressType); err != nil {

@@ -34,5 +34,9 @@ func RequiredPermissions() []Permission {
 		{Group: "events.k8s.io", Resource: "events", Verbs: []string{"create", "patch"}},
 		// Leader election (client-go LeaseLock).
 		{Group: "coordination.k8s.io", Resource: "leases", Verbs: []string{"get", "create", "update"}, InNamespace: true},
+		// Ownership records of the ELB controller (pkg/ownership): watched,
+		// read before each create or release, written around each create,
+		// deleted once empty.
+		{Group: "", Resource: "configmaps", Verbs: []string{"get", "list", "watch", "create", "update", "delete"}, InNamespace: true},
 	}
 }
