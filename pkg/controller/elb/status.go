@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -31,7 +30,7 @@ const (
 	reasonChangeRefused      = "ChangeRefused"
 	reasonCloudError         = apis.EventSyncLoadBalancerFailed
 	msgWaitingForID          = "managed-by-user Service: annotate the PoolService with " + apis.AnnotationLoadBalancerID
-	conditionMessageMaxChars = 1024
+	conditionMessageMaxChars = apis.MaxMessageLength
 )
 
 // cond is one condition to set.
@@ -50,7 +49,7 @@ func (c *Controller) writeStatus(ctx context.Context, ps *v1alpha1.PoolService, 
 		mutate(&st)
 	}
 	for _, x := range conds {
-		msg := boundMessage(x.message, conditionMessageMaxChars)
+		msg := apis.BoundMessage(x.message, conditionMessageMaxChars)
 		meta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: x.typ, Status: x.status, Reason: x.reason,
 			Message: msg, ObservedGeneration: ps.Generation, LastTransitionTime: metav1.NewTime(time.Now())})
 	}
@@ -92,7 +91,7 @@ func (c *Controller) inputError(ctx context.Context, o objects, err error) (time
 // problem that lasts is one Event, not one per sync.
 func (c *Controller) warnOnce(o objects, condType, reason, msg string) {
 	was := meta.FindStatusCondition(o.ps.Status.Conditions, condType)
-	if was == nil || was.Reason != reason || was.Message != boundMessage(msg, conditionMessageMaxChars) {
+	if was == nil || was.Reason != reason || was.Message != apis.BoundMessage(msg, conditionMessageMaxChars) {
 		c.warn(o, reason, msg)
 	}
 }
@@ -157,7 +156,7 @@ func (c *Controller) reportSynced(ctx context.Context, o objects, d elbmodel.Des
 			"left out of the backends (" + apis.LabelENSInstanceID + " or spec.providerID): " + strings.Join(skipped, "; ")}
 	}
 	wasSynced := meta.FindStatusCondition(o.ps.Status.Conditions, apis.ConditionSynced)
-	changed := wasSynced == nil || wasSynced.Reason != synced.reason || wasSynced.Message != boundMessage(synced.message, conditionMessageMaxChars)
+	changed := wasSynced == nil || wasSynced.Reason != synced.reason || wasSynced.Message != apis.BoundMessage(synced.message, conditionMessageMaxChars)
 	err := c.writeStatus(ctx, o.ps, func(st *v1alpha1.PoolServiceStatus) {
 		st.LoadBalancer.Ingress = ingress
 		if r.lbID != "" {
@@ -213,16 +212,3 @@ func ingressIPs(in []corev1.LoadBalancerIngress) []string {
 	return out
 }
 
-// boundMessage cuts s to at most max bytes at a rune boundary, marking the
-// cut.
-func boundMessage(s string, max int) string {
-	if len(s) <= max {
-		return s
-	}
-	const mark = "…"
-	cut := max - len(mark)
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + mark
-}
