@@ -211,4 +211,3 @@ func ingressIPs(in []corev1.LoadBalancerIngress) []string {
 	}
 	return out
 }
-
