@@ -5,7 +5,7 @@ BIN_DIR ?= bin
 GO_FILES = $(shell find . -name '*.go' -not -path './.git/*' -not -path './_output/*' \
 	-not -path './pkg/generated/*' -not -name 'zz_generated.*')
 
-.PHONY: all help build test generate verify verify-fmt vet verify-codegen verify-manifests verify-deps demo demo-down e2e bench clean
+.PHONY: all help build test generate verify verify-fmt vet verify-codegen verify-manifests verify-deps demo demo-down e2e soak bench clean
 
 all: build
 
@@ -16,6 +16,7 @@ help:
 	@echo "verify     gofmt, go vet, generated files up to date, manifests build, no controller-runtime"
 	@echo "demo       local cluster + ENS emulator + controller walkthrough; demo-down stops it"
 	@echo "e2e, bench end-to-end tests and benchmarks against the local cluster and emulator"
+	@echo "soak       seeded random workload with faults, leader kills, emulator restarts (SOAK_SEED, SOAK_DURATION)"
 
 build:
 	$(GO) build -o $(BIN_DIR)/edge-controller-manager ./cmd/edge-controller-manager
@@ -69,6 +70,16 @@ demo-down:
 # manager binary as separate processes.
 e2e:
 	$(GO) test -tags e2e ./pkg/e2e/... -v -count=1 -timeout 30m
+
+# A seeded, reproducible random workload against the local cluster, the
+# emulator and two manager replicas under faults, leader kills and emulator
+# restarts; then quiesce and the oracle (pkg/e2e/soak). CI: SOAK_DURATION=90s.
+SOAK_SEED ?= 1
+SOAK_DURATION ?= 10m
+SOAK_TIMEOUT ?= 3h
+soak:
+	$(GO) test -tags soak ./pkg/e2e/soak/ -run TestSoak -v -count=1 -timeout $(SOAK_TIMEOUT) \
+		-args -seed=$(SOAK_SEED) -duration=$(SOAK_DURATION)
 
 bench:
 	hack/bench/run.sh
