@@ -1,6 +1,7 @@
 package elbmodel
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -27,7 +28,8 @@ func TestParseConfigValid(t *testing.T) {
 		{apis.AnnotationManagedByUser, "true", func(c *Config) { c.ManagedByUser = true }},
 		{apis.AnnotationForceOverrideListeners, "true", func(c *Config) { c.ForceOverride = true }},
 		{apis.AnnotationSpec, "elb.s3.medium", func(c *Config) { c.Spec = "elb.s3.medium" }},
-		{apis.AnnotationPayType, "PrePaid", func(c *Config) { c.PayType = "PrePaid" }},
+		// CreateLoadBalancer takes PostPaid only (PrePaid is refused below).
+		{apis.AnnotationPayType, "PostPaid", func(*Config) {}},
 		{apis.AnnotationAddressType, "intranet", func(c *Config) { c.AddressType = AddressIntranet }},
 		{apis.AnnotationEIPBandwidth, "200", func(c *Config) { c.EIP.Bandwidth = 200 }},
 		{apis.AnnotationEIPISP, "cmcc", func(c *Config) { c.EIP.ISP = "cmcc" }},
@@ -68,11 +70,13 @@ func TestParseConfigInvalid(t *testing.T) {
 		{apis.AnnotationForceOverrideListeners, "maybe"},
 		{apis.AnnotationSpec, "big"},
 		{apis.AnnotationPayType, "Free"},
+		{apis.AnnotationPayType, "PrePaid"},
 		{apis.AnnotationAddressType, "public"},
 		{apis.AnnotationEIPBandwidth, "ten"},
 		{apis.AnnotationEIPBandwidth, "0"},
 		{apis.AnnotationEIPBandwidth, "10001"},
 		{apis.AnnotationEIPISP, "att"},
+		{apis.AnnotationEIPISP, "elecom"},
 		{apis.AnnotationEIPInstanceChargeType, "Monthly"},
 		{apis.AnnotationEIPInternetChargeType, "Free"},
 		{apis.AnnotationBackendLabel, "novalue"},
@@ -105,6 +109,40 @@ func TestParseConfigInvalid(t *testing.T) {
 	}
 }
 
+// TestParseConfigENSRanges: the EIP annotations take exactly what ENS
+// CreateEipInstance takes: Bandwidth 5-10000 Mbit/s, Isp cmcc|unicom|telecom.
+func TestParseConfigENSRanges(t *testing.T) {
+	tests := []struct {
+		key, value string
+		want       func(EIPConfig) bool // nil: refused
+		refusal    string
+	}{
+		{apis.AnnotationEIPBandwidth, "4", nil, "out of range [5, 10000]"},
+		{apis.AnnotationEIPBandwidth, "5", func(e EIPConfig) bool { return e.Bandwidth == 5 }, ""},
+		{apis.AnnotationEIPBandwidth, "10000", func(e EIPConfig) bool { return e.Bandwidth == 10000 }, ""},
+		{apis.AnnotationEIPBandwidth, "10001", nil, "out of range [5, 10000]"},
+		{apis.AnnotationEIPISP, "cmcc", func(e EIPConfig) bool { return e.ISP == "cmcc" }, ""},
+		{apis.AnnotationEIPISP, "unicom", func(e EIPConfig) bool { return e.ISP == "unicom" }, ""},
+		{apis.AnnotationEIPISP, "telecom", func(e EIPConfig) bool { return e.ISP == "telecom" }, ""},
+		{apis.AnnotationEIPISP, "elecom", nil, "want one of cmcc|unicom|telecom"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
+			c, err := ParseConfig(map[string]string{tt.key: tt.value})
+			if tt.want != nil {
+				if err != nil || !tt.want(c.EIP) {
+					t.Errorf("EIP config %+v err %v, want %s accepted", c.EIP, err, tt.value)
+				}
+				return
+			}
+			ie := AsInputError(err)
+			if ie == nil || ie.Field != tt.key || ie.Reason != apis.EventInvalidAnnotation || !strings.Contains(ie.Message, tt.refusal) {
+				t.Errorf("err %#v, want an InputError on %s saying %q", err, tt.key, tt.refusal)
+			}
+		})
+	}
+}
+
 func TestNames(t *testing.T) {
 	n := Name("cube-svc", "default", "np-hefei", "c1")
 	if n != "k8s/cube-svc/default/np-hefei/c1" {
@@ -130,8 +168,29 @@ func TestNames(t *testing.T) {
 	if p, _ := ParseName(n, "c1"); p != (NameParts{"cube-svc", "default", "np-hefei", "c1"}) {
 		t.Errorf("parts = %+v", p)
 	}
-	if LoadBalancerClientToken("u") == EIPClientToken("u") || LoadBalancerClientToken("u") != LoadBalancerClientToken("u") {
-		t.Error("client tokens must be deterministic and distinct per kind")
+}
+
+func TestNamedForOtherCluster(t *testing.T) {
+	for name, want := range map[string]bool{
+		"k8s/cube-svc/default/np-hefei/other": true,
+		"k8s/cube-svc/default/np-hefei/c1":    false, // ours
+		"k8s/cube-svc/default/other":          false,
+		"k8s//default/np-hefei/other":         false,
+		"user-elb-hefei":                      false,
+	} {
+		if got := NamedForOtherCluster(name, "c1"); got != want {
+			t.Errorf("NamedForOtherCluster(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestEIPDescriptionBounded(t *testing.T) {
+	long := strings.Repeat("p", 253)
+	if d := EIPDescription("default", long); len(d) != MaxEIPDescriptionLen || !strings.HasPrefix(d, "managed by edge-controller-manager for default/") {
+		t.Errorf("EIPDescription of a 253-character name: %d characters %q", len(d), d)
+	}
+	if d := EIPDescription("ns", "ps"); d != "managed by edge-controller-manager for ns/ps" {
+		t.Errorf("short description %q", d)
 	}
 }
 

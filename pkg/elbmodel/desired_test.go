@@ -27,9 +27,11 @@ func TestBuildManaged(t *testing.T) {
 		Spec:    "elb.s2.small", PayType: "PostPaid", AddressType: AddressInternet,
 		Listeners: []ens.Listener{{Port: 80, Protocol: "TCP", BackendPort: 30080, Description: testName, Scheduler: "rr",
 			EstablishedTimeout: 500, HealthyThreshold: 3, UnhealthyThreshold: 3, HealthCheckInterval: 2, HealthCheckConnectTimeout: 5}},
+		// One entry per instance, Port 0: the listener's BackendServerPort
+		// routes (the per-port entries of the old model are gone).
 		Backends: []ens.Backend{
-			{ServerID: "i-a", Type: "ens", IP: "10.1.0.1", Port: 30080, Weight: 100},
-			{ServerID: "i-b", Type: "ens", IP: "10.1.0.2", Port: 30080, Weight: 100},
+			{ServerID: "i-a", Type: "ens", IP: "10.1.0.1", Weight: 100},
+			{ServerID: "i-b", Type: "ens", IP: "10.1.0.2", Weight: 100},
 		},
 		EIP: &DesiredEIP{Name: testName, RegionID: "cn-hefei-cmcc-2", Bandwidth: 10, InstanceChargeType: "PostPaid",
 			InternetChargeType: "95BandwidthByMonth"},
@@ -69,25 +71,32 @@ func TestBuildBackends(t *testing.T) {
 		want      []ens.Backend
 	}{
 		{"cluster: every ready node", svc(cluster, nil), []*corev1.Node{node("a", true, nil), node("b", false, nil), deleting},
-			nil, running("i-a", "i-b", "i-d"), []ens.Backend{backend("i-a", 30080, 100)}},
+			nil, running("i-a", "i-b", "i-d"), []ens.Backend{backend("i-a", 0, 100)}},
 		{"local: only ready endpoints", svc(local, nil), []*corev1.Node{node("a", true, nil), node("b", true, nil), node("c", true, nil)},
 			[]*discoveryv1.EndpointSlice{slice(map[string]bool{"b": true, "c": false})}, running("i-a", "i-b", "i-c"),
-			[]ens.Backend{backend("i-b", 30080, 100)}},
+			[]ens.Backend{backend("i-b", 0, 100)}},
 		{"local: unset Ready counts as ready, no node name is skipped", svc(local, nil),
 			[]*corev1.Node{node("a", true, nil), node("b", true, nil)},
 			[]*discoveryv1.EndpointSlice{{Endpoints: []discoveryv1.Endpoint{{NodeName: ptr.To("a")}, {Addresses: []string{"172.16.0.9"}}}}},
-			running("i-a", "i-b"), []ens.Backend{backend("i-a", 30080, 100)}},
+			running("i-a", "i-b"), []ens.Backend{backend("i-a", 0, 100)}},
 		{"local: no endpoints, no backends", svc(local, nil), []*corev1.Node{node("a", true, nil)}, nil, running("i-a"), nil},
 		{"running instances only", svc(cluster, nil), []*corev1.Node{node("a", true, nil), node("b", true, nil), node("c", true, nil)}, nil,
 			map[string]ens.Instance{"i-a": {ID: "i-a", Status: "Stopped"}, "i-b": {ID: "i-b", Status: "Running"}},
-			[]ens.Backend{backend("i-b", 30080, 100)}},
+			[]ens.Backend{backend("i-b", 0, 100)}},
 		{"label filter", svc(cluster, map[string]string{apis.AnnotationBackendLabel: "role=edge,zone=z1"}),
 			[]*corev1.Node{node("a", true, map[string]string{"role": "edge", "zone": "z1"}), node("b", true, map[string]string{"role": "edge"})},
-			nil, running("i-a", "i-b"), []ens.Backend{backend("i-a", 30080, 100)}},
+			nil, running("i-a", "i-b"), []ens.Backend{backend("i-a", 0, 100)}},
 		{"excluded node", svc(cluster, nil), []*corev1.Node{node("a", true, map[string]string{labelExcludeFromLB: ""})}, nil, running("i-a"), nil},
+		// Two ports still give one entry per instance (the old model had one
+		// entry per instance and port).
 		{"weight and two ports", svc(cluster, map[string]string{apis.AnnotationBackendWeight: "30"},
 			corev1.ServicePort{Port: 80, NodePort: 30080, Protocol: "TCP"}, corev1.ServicePort{Port: 53, NodePort: 30053, Protocol: "UDP"}),
-			[]*corev1.Node{node("a", true, nil)}, nil, running("i-a"), []ens.Backend{backend("i-a", 30053, 30), backend("i-a", 30080, 30)}},
+			[]*corev1.Node{node("a", true, nil)}, nil, running("i-a"), []ens.Backend{backend("i-a", 0, 30)}},
+		// Selector semantics: "k=" selects only nodes whose label k is
+		// present and empty.
+		{"label filter k= wants the label present and empty", svc(cluster, map[string]string{apis.AnnotationBackendLabel: "edge="}),
+			[]*corev1.Node{node("a", true, map[string]string{"edge": ""}), node("b", true, map[string]string{"edge": "yes"}), node("c", true, nil)},
+			nil, running("i-a", "i-b", "i-c"), []ens.Backend{backend("i-a", 0, 100)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,7 +114,7 @@ func TestBuildBackends(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			twoStep.SetBackends(BackendInstanceIDs(in), tt.instances, in.Config.Weight)
+			twoStep.SetBackends(Needs(BackendInstanceIDs(in), in.Config.Weight), tt.instances, twoStep.Network)
 			if diff := cmp.Diff(d, twoStep); diff != "" {
 				t.Errorf("Build then SetBackends (-Build with instances +two steps):\n%s", diff)
 			}
@@ -199,14 +208,36 @@ func withPoolName(in Inputs, name string) Inputs {
 }
 
 func TestBuildNameLengthLimits(t *testing.T) {
-	// 80 characters is still a valid ELB name; a user-managed ELB only
-	// needs the name to fit a listener Description.
-	in := withServiceName(inputs(svc("", nil)), strings.Repeat("a", 56))
-	if d, err := Build(in, nil); err != nil || len(d.Name) != MaxLoadBalancerNameLen {
-		t.Errorf("80-character name: %q, %v", d.Name, err)
-	}
-	user := inputs(svc("", map[string]string{apis.AnnotationManagedByUser: "true"}))
-	if _, err := Build(withServiceName(user, strings.Repeat("a", 63)), nil); err != nil {
-		t.Errorf("user-managed name of 87 characters rejected: %v", err)
+	// 80 characters is still a valid ELB name. A user-managed ELB needs the
+	// name to fit a listener Description, which ENS also bounds at 80 (the
+	// old model allowed longer user-managed names): 81 is refused for both.
+	user := map[string]string{apis.AnnotationManagedByUser: "true"}
+	for _, tt := range []struct {
+		name string
+		ann  map[string]string
+		svc  int // Service name length; k8s/<svc>/default/np-hefei/c1 adds 24
+		ok   bool
+	}{
+		{"managed 80", nil, 56, true},
+		{"managed 81", nil, 57, false},
+		{"user-managed 80", user, 56, true},
+		{"user-managed 81", user, 57, false},
+		{"user-managed 87", user, 63, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			in := withServiceName(inputs(svc("", tt.ann)), strings.Repeat("a", tt.svc))
+			d, err := Build(in, nil)
+			if tt.ok {
+				if err != nil || len(d.Name) != MaxListenerDescriptionLen || MaxListenerDescriptionLen != MaxLoadBalancerNameLen {
+					t.Errorf("name %q (%d): %v, want accepted", d.Name, len(d.Name), err)
+				}
+				return
+			}
+			ie := AsInputError(err)
+			if ie == nil || ie.Field != "metadata.name" || ie.Reason != apis.EventSyncLoadBalancerFailed ||
+				!strings.Contains(ie.Message, "at most 80") || ie.Unusable {
+				t.Errorf("name of %d characters: err %#v, want a metadata.name InputError naming the limit 80", len(d.Name), err)
+			}
+		})
 	}
 }

@@ -90,14 +90,18 @@ func TestDiff(t *testing.T) {
 			a.LoadBalancer.Listeners[0].Status = ens.ListenerConfiguring
 			return a
 		}, nil, true},
+		// Backends are one port-0 entry per instance, routed by each
+		// listener's BackendServerPort: adding, re-porting or removing a
+		// listener no longer adds or removes backends (the old per-port
+		// model did).
 		{"port added", func(t *testing.T) Desired {
 			return desiredFor(t, nil, tcp80, corev1.ServicePort{Port: 443, NodePort: 30443, Protocol: "TCP"})
 		}, func(Desired) Actual { return converged(base(t)) },
-			[]string{"CreateListener TCP:443->30443", "AddBackends 2", "StartListener TCP:443->30443"}, false},
+			[]string{"CreateListener TCP:443->30443", "StartListener TCP:443->30443"}, false},
 		{"node port changed", func(t *testing.T) Desired {
 			return desiredFor(t, nil, corev1.ServicePort{Port: 80, NodePort: 31000, Protocol: "TCP"})
 		}, func(Desired) Actual { return converged(base(t)) },
-			[]string{"RemoveBackends 2", "DeleteListener TCP:80->30080", "CreateListener TCP:80->31000", "AddBackends 2", "StartListener TCP:80->31000"}, false},
+			[]string{"DeleteListener TCP:80->30080", "CreateListener TCP:80->31000", "StartListener TCP:80->31000"}, false},
 		{"attributes changed", func(t *testing.T) Desired {
 			return desiredFor(t, map[string]string{apis.AnnotationScheduler: "wlc"})
 		}, func(Desired) Actual { return converged(base(t)) }, []string{"UpdateListener TCP:80->30080"}, false},
@@ -108,12 +112,19 @@ func TestDiff(t *testing.T) {
 		{"port removed", func(t *testing.T) Desired { return base(t) }, func(d Desired) Actual {
 			a := converged(desiredFor(t, nil, tcp80, corev1.ServicePort{Port: 443, NodePort: 30443, Protocol: "TCP"}))
 			return a
-		}, []string{"RemoveBackends 2", "DeleteListener TCP:443->30443"}, false},
+		}, []string{"DeleteListener TCP:443->30443"}, false},
 		{"backends moving", base, func(d Desired) Actual {
 			a := converged(d)
-			a.LoadBalancer.Backends = []ens.Backend{backend("i-a", 30080, 100), backend("i-old", 30080, 100), backend("i-b", 30080, 50)}
+			a.LoadBalancer.Backends = []ens.Backend{backend("i-a", 0, 100), backend("i-old", 0, 100), backend("i-b", 0, 50)}
 			return a
 		}, []string{"RemoveBackends 1", "SetBackendWeights 1"}, false},
+		// An older controller's per-port entries on a managed ELB are
+		// replaced by the port-0 entry.
+		{"per-port backends replaced", base, func(d Desired) Actual {
+			a := converged(d)
+			a.LoadBalancer.Backends = []ens.Backend{backend("i-a", 30080, 100), backend("i-b", 0, 100)}
+			return a
+		}, []string{"RemoveBackends 1", "AddBackends 1"}, false},
 		{"bandwidth up", func(t *testing.T) Desired { return desiredFor(t, map[string]string{apis.AnnotationEIPBandwidth: "50"}) },
 			func(Desired) Actual { return converged(base(t)) }, []string{"ModifyEIPBandwidth eip-1 50"}, false},
 		{"bandwidth down", base, func(Desired) Actual {
@@ -163,9 +174,13 @@ func TestDiff(t *testing.T) {
 }
 
 func TestDiffSpecChangeRefused(t *testing.T) {
-	old := desiredFor(t, nil)
-	d := desiredFor(t, map[string]string{apis.AnnotationSpec: "elb.s3.large", apis.AnnotationPayType: "PrePaid"})
-	p, err := Diff(d, converged(old))
+	// The pay-type annotation takes PostPaid only now, so the pay type
+	// differs because the ELB has another one (made elsewhere, or by an
+	// older controller), not because the annotation asks another.
+	a := converged(desiredFor(t, nil))
+	a.LoadBalancer.PayType = "PrePaid"
+	d := desiredFor(t, map[string]string{apis.AnnotationSpec: "elb.s3.large"})
+	p, err := Diff(d, a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,20 +198,25 @@ func TestDiffInputErrors(t *testing.T) {
 	}
 	otherRegion := converged(user)
 	otherRegion.LoadBalancer.RegionID = "cn-chengdu-telecom-4"
+	named := func(name string) Actual {
+		a := converged(user)
+		a.LoadBalancer.Name = name
+		return a
+	}
+	// Unusable: the ELB cannot serve the PoolService at all (its address
+	// must leave the status); a listener conflict leaves the ELB usable.
 	tests := []struct {
-		name   string
-		actual Actual
-		reason string
+		name     string
+		actual   Actual
+		reason   string
+		unusable bool
 	}{
-		{"user ELB missing", Actual{}, apis.EventLoadBalancerNotFound},
-		{"user ELB in another region", otherRegion, apis.EventSyncLoadBalancerFailed},
-		{"ELB managed for another PoolService", func() Actual {
-			a := converged(user)
-			a.LoadBalancer.Name = "k8s/other/default/np-hefei/c1"
-			return a
-		}(), apis.EventSyncLoadBalancerFailed},
-		{"listener of another Service", foreign("k8s/other/default/np-hefei/c1"), apis.EventListenerConflict},
-		{"listener made by hand", foreign(""), apis.EventListenerConflict},
+		{"user ELB missing", Actual{}, apis.EventLoadBalancerNotFound, true},
+		{"user ELB in another region", otherRegion, apis.EventSyncLoadBalancerFailed, true},
+		{"ELB managed for another PoolService", named("k8s/other/default/np-hefei/c1"), apis.EventSyncLoadBalancerFailed, true},
+		{"ELB managed by another cluster", named("k8s/cube-svc/default/np-hefei/c2"), apis.EventSyncLoadBalancerFailed, true},
+		{"listener of another Service", foreign("k8s/other/default/np-hefei/c1"), apis.EventListenerConflict, false},
+		{"listener made by hand", foreign(""), apis.EventListenerConflict, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -205,28 +225,38 @@ func TestDiffInputErrors(t *testing.T) {
 			if ie == nil || ie.Reason != tt.reason || !p.Empty() {
 				t.Fatalf("plan %v err %v, want reason %s and no plan", types(p), err, tt.reason)
 			}
+			if ie.Unusable != tt.unusable {
+				t.Errorf("Unusable = %v, want %v (%v)", ie.Unusable, tt.unusable, err)
+			}
 		})
 	}
 }
 
 func TestDiffUserManagedSharedELB(t *testing.T) {
 	d := desiredFor(t, map[string]string{apis.AnnotationManagedByUser: "true"})
+	// This cluster's nodes are i-a and i-b; i-z is another cluster's (or a
+	// person's) instance. In the per-instance model a backend is kept from
+	// removal by not being this cluster's, not by its port.
+	d.Removable = map[string]bool{"i-a": true, "i-b": true}
 	a := converged(d)
 	// Another Service's listener and backends on the same ELB stay untouched.
 	a.LoadBalancer.Listeners = append(a.LoadBalancer.Listeners,
 		ens.Listener{Port: 8080, Protocol: "TCP", BackendPort: 31080, Description: "k8s/other/default/np-hefei/c1", Status: "Running"})
-	a.LoadBalancer.Backends = append(a.LoadBalancer.Backends, backend("i-z", 31080, 100))
+	a.LoadBalancer.Backends = append(a.LoadBalancer.Backends, backend("i-z", 0, 100))
 	a.EIPs = []ens.EIP{{AllocationID: "eip-user", IP: "47.0.0.9", Status: ens.EIPInUse, AssociatedInstanceID: "lb-1"}}
 	p, err := Diff(d, a)
 	if err != nil || !p.Empty() {
 		t.Fatalf("plan %v err %v, want nothing to do", types(p), err)
 	}
-	// Our own listener is removed with its backends, backends first; the
-	// other's are not.
+	// Our own listener is removed with the instances no one needs any
+	// more, backends first; the other's are not.
 	d.Listeners, d.Backends = nil, nil
 	p, _ = Diff(d, a)
 	if got := strings.Join(types(p), ","); got != "RemoveBackends 2,DeleteListener TCP:80->30080" {
 		t.Errorf("plan = %s", got)
+	}
+	if got := p.Actions[0].Backends; !cmp.Equal(stripIPs(got), []ens.Backend{backend("i-a", 0, 100), backend("i-b", 0, 100)}) {
+		t.Errorf("removed %v, want i-a and i-b only", got)
 	}
 }
 
@@ -250,16 +280,27 @@ func TestDiffPoolNetworkChangeRefused(t *testing.T) {
 	}
 }
 
-// TestDiffWeightOnSharedServer: ENS weights are per server, so on a user
-// ELB whose servers also back another Service, our weight change must not
-// go through SetBackendWeights (it would rewrite the other's weights too).
+// TestDiffWeightOnSharedServer: ENS weights are per server. The old model
+// removed and re-added our entry so as not to rewrite another Service's
+// weight; now the backends are per instance and the sharers' needs are
+// merged first (highest weight wins), so a weight change is one
+// SetBackendWeights of the merged weight and never a remove+re-add.
 func TestDiffWeightOnSharedServer(t *testing.T) {
+	user := map[string]string{apis.AnnotationManagedByUser: "true"}
 	d := desiredFor(t, map[string]string{apis.AnnotationManagedByUser: "true", apis.AnnotationBackendWeight: "50"})
-	a := converged(desiredFor(t, map[string]string{apis.AnnotationManagedByUser: "true"}))
-	// i-a also backs another Service's listener (port 31080) at weight 100.
+	d.Removable = map[string]bool{"i-a": true, "i-b": true}
+	a := converged(desiredFor(t, user))
+	// i-a also backs another Service's listener (port 31080) at weight 100;
+	// the older controller wrote that one per port.
 	a.LoadBalancer.Listeners = append(a.LoadBalancer.Listeners,
 		ens.Listener{Port: 8080, Protocol: "TCP", BackendPort: 31080, Description: "k8s/other/default/np-hefei/c1", Status: "Running"})
 	a.LoadBalancer.Backends = append(a.LoadBalancer.Backends, backend("i-a", 31080, 100))
+	d.Protected = []string{"k8s/other/default/np-hefei/c1"}
+	needs := Needs([]string{"i-a", "i-b"}, 50)
+	MergeNeeds(needs, Needs([]string{"i-a"}, 100)) // the other Service's
+	if skipped := d.SetBackends(needs, running("i-a", "i-b"), d.Network); skipped != nil {
+		t.Fatalf("skipped %v", skipped)
+	}
 	p, err := Diff(d, a)
 	if err != nil {
 		t.Fatal(err)
@@ -270,9 +311,9 @@ func TestDiffWeightOnSharedServer(t *testing.T) {
 			got = append(got, fmt.Sprintf("%s %s:%d/%d", act.Type, b.ServerID, b.Port, b.Weight))
 		}
 	}
-	want := []string{"RemoveBackends i-a:30080/100", "AddBackends i-a:30080/50", "SetBackendWeights i-b:30080/50"}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("plan (-want +got):\n%s", diff)
+	want := []string{"SetBackendWeights i-b:0/50"}
+	if diff := cmp.Diff(want, got); diff != "" || len(p.Actions) != 1 {
+		t.Errorf("plan %v (-want +got):\n%s", types(p), diff)
 	}
 }
 
@@ -323,23 +364,29 @@ func TestDiffEIPChangeRefused(t *testing.T) {
 
 // TestDiffBackendsMatchesSetSemantics checks the sorted walk of
 // diffBackends against a plain set comparison on random ELBs, managed and
-// user-managed, with actual backends sorted and not.
+// user-managed, with actual backends sorted and not. Actual backends mix
+// port-0 entries and an older controller's per-port entries.
 func TestDiffBackendsMatchesSetSemantics(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for round := range 500 {
 		managed := round%2 == 0
 		d := Desired{Name: testName, Managed: managed,
 			Listeners: []ens.Listener{{Port: 80, Protocol: "TCP", BackendPort: 30080, Description: testName}}}
+		if !managed {
+			d.Removable = map[string]bool{} // this cluster's instances
+		}
 		lb := &ens.LoadBalancer{Listeners: []ens.Listener{
 			{Port: 80, Protocol: "TCP", BackendPort: 30080, Description: testName},
-			{Port: 81, Protocol: "TCP", BackendPort: 30081, Description: testName}, // ours, going away
 			{Port: 82, Protocol: "TCP", BackendPort: 30082, Description: "k8s/other/default/np-hefei/c1"}}}
 		for s := range 12 {
 			id := fmt.Sprintf("i-%02d", s)
-			if rng.IntN(2) == 0 {
-				d.Backends = append(d.Backends, backend(id, 30080, 50+50*rng.IntN(2)))
+			if !managed && rng.IntN(3) > 0 {
+				d.Removable[id] = true
 			}
-			for _, port := range []int{30080, 30081, 30082} {
+			if rng.IntN(2) == 0 {
+				d.Backends = append(d.Backends, backend(id, 0, 50+50*rng.IntN(2)))
+			}
+			for _, port := range []int{0, 30080, 30082} {
 				if rng.IntN(2) == 0 {
 					lb.Backends = append(lb.Backends, backend(id, port, 50+50*rng.IntN(2)))
 				}
@@ -363,60 +410,163 @@ func TestDiffBackendsMatchesSetSemantics(t *testing.T) {
 	}
 }
 
-// setDiffBackends is diffBackends written with maps, as a reference.
+// setDiffBackends is diffBackends written with maps, as a reference: one
+// port-0 entry per needed instance; on a managed ELB everything else goes,
+// on a user ELB only this cluster's instances that are not needed.
 func setDiffBackends(d Desired, lb *ens.LoadBalancer) backendDiff {
-	type key struct {
-		s string
-		p int
-	}
-	ours := func(p int) bool {
-		if d.Managed {
-			return true
-		}
-		for _, l := range lb.Listeners {
-			if l.Description == d.Name && l.BackendPort == p {
-				return true
-			}
-		}
-		for _, l := range d.Listeners {
-			if l.BackendPort == p {
-				return true
-			}
-		}
-		return false
-	}
-	want, have, shared := map[key]ens.Backend{}, map[key]bool{}, map[string]bool{}
+	want := map[string]ens.Backend{}
 	for _, b := range d.Backends {
-		want[key{b.ServerID, b.Port}] = b
+		want[b.ServerID] = b
 	}
-	for _, b := range lb.Backends {
-		if !ours(b.Port) {
-			shared[b.ServerID] = true
-		}
-	}
+	portZero := map[string]ens.Backend{}
 	var out backendDiff
 	for _, b := range lb.Backends {
-		if !ours(b.Port) {
-			continue
-		}
-		have[key{b.ServerID, b.Port}] = true
-		w, ok := want[key{b.ServerID, b.Port}]
+		_, needed := want[b.ServerID]
 		switch {
-		case !ok:
+		case d.Managed && (!needed || b.Port != 0):
 			out.remove = append(out.remove, b)
-		case w.Weight != b.Weight && shared[b.ServerID]:
-			out.remove, out.add = append(out.remove, b), append(out.add, w)
-		case w.Weight != b.Weight:
-			out.weights = append(out.weights, w)
+		case !d.Managed && !needed && d.Removable[b.ServerID]:
+			out.remove = append(out.remove, b)
+		case needed && b.Port == 0:
+			portZero[b.ServerID] = b
 		}
 	}
-	for _, b := range d.Backends {
-		if !have[key{b.ServerID, b.Port}] {
-			out.add = append(out.add, b)
+	for id, w := range want {
+		switch have, ok := portZero[id]; {
+		case !ok:
+			out.add = append(out.add, w)
+		case have.Weight != w.Weight:
+			out.weights = append(out.weights, w)
 		}
 	}
 	for _, l := range [][]ens.Backend{out.remove, out.add, out.weights} {
 		SortBackends(l)
 	}
 	return out
+}
+
+// TestDiffForceOverrideProtected: force-override takes over listeners made
+// by hand or by another cluster, never one a live PoolService of this
+// cluster owns (Desired.Protected): that stays a conflict, so two forcing
+// Services never take the port from each other in turn.
+func TestDiffForceOverrideProtected(t *testing.T) {
+	const sibling = "k8s/other/default/np-hefei/c1"
+	tests := []struct {
+		name      string
+		force     bool
+		listener  ens.Listener // replaces our TCP:80 listener on the ELB
+		protected []string
+		want      []string // plan; nil with conflict set means an error
+		conflict  bool
+	}{
+		{"protected listener on our port", true,
+			ens.Listener{Port: 80, Protocol: "TCP", BackendPort: 31080, Description: sibling}, []string{sibling}, nil, true},
+		{"protected HTTP listener on our port", true,
+			ens.Listener{Port: 80, Protocol: "HTTP", BackendPort: 31080, Description: sibling}, []string{sibling}, nil, true},
+		{"protected, no force", false,
+			ens.Listener{Port: 80, Protocol: "TCP", BackendPort: 31080, Description: sibling}, []string{sibling}, nil, true},
+		{"hand-made listener is taken over", true,
+			ens.Listener{Port: 80, Protocol: "TCP", BackendPort: 31080, Description: "hand made"}, []string{sibling},
+			[]string{"DeleteListener TCP:80->31080", "CreateListener TCP:80->30080", "StartListener TCP:80->30080"}, false},
+		{"another cluster's listener is taken over", true,
+			ens.Listener{Port: 80, Protocol: "TCP", BackendPort: 31080, Description: "k8s/cube-svc/default/np-hefei/c2"}, []string{sibling},
+			[]string{"DeleteListener TCP:80->31080", "CreateListener TCP:80->30080", "StartListener TCP:80->30080"}, false},
+		{"protected listener on another port is left alone", true,
+			ens.Listener{Port: 8080, Protocol: "TCP", BackendPort: 31080, Description: sibling}, []string{sibling},
+			[]string{"CreateListener TCP:80->30080", "StartListener TCP:80->30080"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ann := map[string]string{apis.AnnotationManagedByUser: "true"}
+			if tt.force {
+				ann[apis.AnnotationForceOverrideListeners] = "true"
+			}
+			d := desiredFor(t, ann)
+			d.Removable, d.Protected = map[string]bool{"i-a": true, "i-b": true}, tt.protected
+			a := converged(d)
+			l := tt.listener
+			l.Status = ens.ListenerRunning
+			a.LoadBalancer.Listeners = []ens.Listener{l}
+			p, err := Diff(d, a)
+			if tt.conflict {
+				ie := AsInputError(err)
+				if ie == nil || ie.Reason != apis.EventListenerConflict || ie.Unusable || !strings.Contains(ie.Message, l.Description) {
+					t.Fatalf("err %#v, want a usable-ELB listener conflict naming %q", err, l.Description)
+				}
+				if !p.Empty() {
+					t.Errorf("plan %v on a conflict, want none", types(p))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, types(p)); diff != "" {
+				t.Errorf("plan (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestDiffUserLoadBalancerUsable: a user-managed ELB that is missing, in
+// another region, or named for another PoolService or another cluster's
+// controller is refused as Unusable (its address must leave the status);
+// names that only look alike are the user's to use.
+func TestDiffUserLoadBalancerUsable(t *testing.T) {
+	user := desiredFor(t, map[string]string{apis.AnnotationManagedByUser: "true"})
+	user.Removable = map[string]bool{"i-a": true, "i-b": true}
+	tests := []struct {
+		name   string
+		edit   func(*ens.LoadBalancer) *ens.LoadBalancer
+		reason string // empty: usable
+		words  string
+	}{
+		{"missing", func(*ens.LoadBalancer) *ens.LoadBalancer { return nil }, apis.EventLoadBalancerNotFound, "lb-1 does not exist"},
+		{"other region", func(lb *ens.LoadBalancer) *ens.LoadBalancer {
+			lb.RegionID = "cn-chengdu-telecom-4"
+			return lb
+		}, apis.EventSyncLoadBalancerFailed, "region cn-chengdu-telecom-4, the pool is in cn-hefei-cmcc-2"},
+		{"another cluster's", func(lb *ens.LoadBalancer) *ens.LoadBalancer {
+			lb.Name = "k8s/cube-svc/default/np-hefei/c2"
+			return lb
+		}, apis.EventSyncLoadBalancerFailed, "another cluster"},
+		{"another cluster's, other Service", func(lb *ens.LoadBalancer) *ens.LoadBalancer {
+			lb.Name = "k8s/web/prod/np-x/other-cluster"
+			return lb
+		}, apis.EventSyncLoadBalancerFailed, "another cluster"},
+		{"ours for another PoolService", func(lb *ens.LoadBalancer) *ens.LoadBalancer {
+			lb.Name = "k8s/other/default/np-hefei/c1"
+			return lb
+		}, apis.EventSyncLoadBalancerFailed, "another PoolService"},
+		{"named by hand", func(lb *ens.LoadBalancer) *ens.LoadBalancer {
+			lb.Name = "user-elb-hefei"
+			return lb
+		}, "", ""},
+		{"named exactly for this PoolService", func(lb *ens.LoadBalancer) *ens.LoadBalancer { return lb }, "", ""},
+		{"six segments is not a name of ours", func(lb *ens.LoadBalancer) *ens.LoadBalancer {
+			lb.Name = "k8s/cube-svc/default/np-hefei/x/c2"
+			return lb
+		}, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := converged(user)
+			a.LoadBalancer = tt.edit(a.LoadBalancer)
+			p, err := Diff(user, a)
+			if tt.reason == "" {
+				if err != nil || !p.Empty() {
+					t.Fatalf("plan %v err %v, want a usable converged ELB", types(p), err)
+				}
+				return
+			}
+			ie := AsInputError(err)
+			if ie == nil || !ie.Unusable || ie.Reason != tt.reason || ie.Field != apis.AnnotationLoadBalancerID ||
+				!strings.Contains(ie.Message, tt.words) {
+				t.Fatalf("err %#v, want Unusable, reason %s, field %s, message with %q", err, tt.reason, apis.AnnotationLoadBalancerID, tt.words)
+			}
+			if !p.Empty() {
+				t.Errorf("plan %v, want none", types(p))
+			}
+		})
+	}
 }

@@ -87,8 +87,10 @@ func BenchmarkBuild(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if len(d.Backends) != 2*n || len(d.Listeners) != 2 {
-				b.Fatalf("got %d backends and %d listeners, want %d and 2", len(d.Backends), len(d.Listeners), 2*n)
+			// One entry per instance however many ports (the old model had
+			// one per instance and port).
+			if len(d.Backends) != n || len(d.Listeners) != 2 {
+				b.Fatalf("got %d backends and %d listeners, want %d and 2", len(d.Backends), len(d.Listeners), n)
 			}
 			b.ReportAllocs()
 			for b.Loop() {
@@ -113,7 +115,7 @@ func BenchmarkBackendInstanceIDs(b *testing.B) {
 }
 
 // largeDesired is a managed ELB with 10 TCP listeners and `servers`
-// instances behind each (servers*10 backend entries).
+// instances behind them (one port-0 entry each, `servers` entries).
 func largeDesired(servers int) Desired {
 	var ports []corev1.ServicePort
 	for i := range 10 {
@@ -130,7 +132,7 @@ func largeDesired(servers int) Desired {
 	return Desired{
 		Name: testName, Managed: true, Network: Network{RegionID: "cn-hefei-cmcc-2", NetworkID: "n-hefei", VSwitchID: "vsw-hefei-1"},
 		Spec: "elb.s2.small", PayType: "PostPaid", AddressType: AddressInternet, Listeners: ls,
-		Backends: buildBackends(ids, inst, backendPorts(ls), 100),
+		Backends: func() []ens.Backend { b, _ := BuildBackends(Needs(ids, 100), inst, Network{}); return b }(),
 		EIP:      &DesiredEIP{Name: testName, RegionID: "cn-hefei-cmcc-2", Bandwidth: 10},
 	}
 }
@@ -140,8 +142,8 @@ func largeDesired(servers int) Desired {
 func changeTenPercent(a Actual) {
 	lb := a.LoadBalancer
 	for i := range lb.Backends {
-		if srv := i / len(lb.Listeners); srv%10 == 0 {
-			lb.Backends[i].ServerID = fmt.Sprintf("i-old-%05d", srv)
+		if i%10 == 0 { // one entry per server
+			lb.Backends[i].ServerID = fmt.Sprintf("i-old-%05d", i)
 		}
 	}
 	for i := 0; i < len(lb.Listeners); i += 10 {
