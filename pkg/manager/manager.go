@@ -140,7 +140,7 @@ func (m *Manager) Run(ctx context.Context) error {
 		Options: m.opts, KubeClient: m.kube, YurtClient: m.yurt,
 		KubeInformers: kubeFactory, YurtInformers: yurtFactory, NodePoolInformer: npInformer,
 		NodePoolAPIVersion: nodePoolAPIVersion(version),
-		Recorder:           broadcaster.NewRecorder(newScheme(), corev1.EventSource{Component: Component}),
+		Recorder:           newBoundedRecorder(broadcaster.NewRecorder(newScheme(), corev1.EventSource{Component: Component})),
 		MetricsRegistry:    m.registry,
 		newCloud:           m.newCloud,
 	}
