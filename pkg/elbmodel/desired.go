@@ -57,7 +57,8 @@ type Desired struct {
 	Backends []ens.Backend
 	// Removable, on a user-managed ELB, says which instances we may take
 	// off it: this cluster's nodes' (another cluster or a person may share
-	// the ELB). Nil on a managed ELB, where every backend is ours.
+	// the ELB); nil removes nothing. Unused on a managed ELB, where every
+	// backend is ours.
 	Removable map[string]bool
 	// Protected are the listener owners (Descriptions) that force-override
 	// never takes over: live PoolServices of this cluster.

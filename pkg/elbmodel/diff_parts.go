@@ -133,11 +133,11 @@ func diffBackends(d Desired, lb *ens.LoadBalancer) backendDiff {
 		w, needed := want[b.ServerID]
 		switch {
 		case !needed:
-			if d.Removable == nil || d.Removable[b.ServerID] {
+			if d.Managed || d.Removable[b.ServerID] { // a nil Removable removes nothing
 				out.remove = append(out.remove, b)
 			}
 		case b.Port != 0:
-			if d.Removable == nil {
+			if d.Managed {
 				out.remove = append(out.remove, b)
 			}
 		case !have[b.ServerID]:
