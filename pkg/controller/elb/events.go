@@ -2,6 +2,8 @@ package elb
 
 import (
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 )
 
 // warn records a Warning event on the PoolService and on its Service.
@@ -18,8 +20,8 @@ func (c *Controller) event(o objects, typ, reason, msg string) {
 	if c.recorder == nil {
 		return
 	}
-	c.recorder.Event(o.ps, typ, reason, msg)
+	c.recorder.Event(o.ps, typ, reason, apis.BoundMessage(msg, apis.MaxMessageLength))
 	if o.svc != nil {
-		c.recorder.Eventf(o.svc, typ, reason, "pool %s: %s", poolName(o.ps), msg)
+		c.recorder.Event(o.svc, typ, reason, apis.BoundMessage("pool "+o.served.Pool+": "+msg, apis.MaxMessageLength))
 	}
 }
