@@ -124,7 +124,8 @@ func (m *model) genServiceDelete() op {
 }
 
 func (m *model) genPoolRelabel() op {
-	p := poolDefs[m.rng.IntN(len(poolDefs))]
+	pools := m.existingPools()
+	p := poolByName(pools[m.rng.IntN(len(pools))])
 	st := m.pools[p.name]
 	st.tier, st.zone = m.pick(tiers), m.pick(zones)
 	return op{kind: "pool-relabel", slot: -1, pool: p.name, tier: st.tier, zone: st.zone}
@@ -192,14 +193,29 @@ func (m *model) endpointsFor(i int, addOnly bool) op {
 	return o
 }
 
+// liveSlot is a random slot whose Service the model has with a selector
+// (so it likely has PoolServices), else any slot.
+func (m *model) liveSlot() int {
+	var live []int
+	for i, s := range m.services {
+		if s != nil && s.Selector != "" {
+			live = append(live, i)
+		}
+	}
+	if len(live) == 0 {
+		return m.randomSlot()
+	}
+	return live[m.rng.IntN(len(live))]
+}
+
 func (m *model) genPSDuplicate() op {
-	return op{kind: "ps-duplicate", slot: m.randomSlot(), pool: poolDefs[m.rng.IntN(len(poolDefs))].name, n: m.next()}
+	return op{kind: "ps-duplicate", slot: m.liveSlot(), pool: poolDefs[m.rng.IntN(len(poolDefs))].name, n: m.next()}
 }
 
 // genPSLabels: variant 0 points the pool label elsewhere, 1 the Service
 // label, 2 removes managed-by, 3 adds a label of the user's.
 func (m *model) genPSLabels() op {
-	return op{kind: "ps-labels", slot: m.randomSlot(), pool: poolDefs[m.rng.IntN(len(poolDefs))].name,
+	return op{kind: "ps-labels", slot: m.liveSlot(), pool: poolDefs[m.rng.IntN(len(poolDefs))].name,
 		variant: m.rng.IntN(4), n: m.next()}
 }
 

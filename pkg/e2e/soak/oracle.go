@@ -154,12 +154,12 @@ func (ix *index) leaks(exps []expectation) []Violation {
 	var out []Violation
 	for _, name := range sortedKeys(ix.ourLBs) {
 		if !wantLB[name] {
-			out = append(out, Violation{Object: name, Problem: "ELB " + lbIDs(ix.ourLBs[name]) + " backs no live managed PoolService"})
+			out = append(out, Violation{Object: name, Problem: describeLBs(ix.ourLBs[name]) + " backs no live managed PoolService"})
 		}
 	}
 	for _, name := range sortedKeys(ix.ourEIPs) {
 		if !wantEIP[name] {
-			out = append(out, Violation{Object: name, Problem: "EIP " + eipIDs(ix.ourEIPs[name]) + " backs no live managed internet PoolService"})
+			out = append(out, Violation{Object: name, Problem: describeEIPs(ix.ourEIPs[name]) + " backs no live managed internet PoolService"})
 		}
 	}
 	return out
@@ -203,6 +203,26 @@ func eipIDs(eips []*ensemulator.EIP) string {
 		ids = append(ids, e.ID+"("+e.Address+")")
 	}
 	return strings.Join(ids, ",")
+}
+
+// describeLBs and describeEIPs say enough about a leak to find its story
+// in the logs: id, state, when and with which ClientToken it was made.
+func describeLBs(lbs []*ensemulator.LoadBalancer) string {
+	var parts []string
+	for _, lb := range lbs {
+		parts = append(parts, fmt.Sprintf("ELB %s (%s, created %s, token %q, %d listeners)", lb.ID, lb.Status,
+			lb.CreateTime.Format("15:04:05.000"), lb.ClientToken, len(lb.Listeners)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func describeEIPs(eips []*ensemulator.EIP) string {
+	var parts []string
+	for _, e := range eips {
+		parts = append(parts, fmt.Sprintf("EIP %s %s (%s on %q, created %s, token %q)", e.ID, e.Address, e.Status, e.InstanceID,
+			e.CreateTime.Format("15:04:05.000"), e.ClientToken))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func sortedKeys[V any](m map[string]V) []string {

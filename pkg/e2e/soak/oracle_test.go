@@ -219,14 +219,14 @@ func TestCheck(t *testing.T) {
 			mutate: func(w *World) {
 				w.Cloud.LoadBalancers = append(w.Cloud.LoadBalancers, ensemulator.LoadBalancer{ID: "lb-old", Name: "k8s/old/default/np-a/c1", CreatedBy: tCtrl})
 			},
-			want: "leaks=1", wantText: "ELB lb-old backs no live managed PoolService"},
+			want: "leaks=1", wantText: "ELB lb-old (, created 00:00:00.000, token \"\", 0 listeners) backs no live managed PoolService"},
 		{name: "intranet keeps no EIP and shows the ELB address",
 			mutate: func(w *World) {
 				w.Services[0].Annotations[annAddressType] = "intranet"
 				w.Services[0].Status.LoadBalancer.Ingress[0].IP = "10.0.0.1"
 				w.PoolServices[0].Status.LoadBalancer.Ingress[0].IP = "10.0.0.1"
 			},
-			want: "leaks=1 unconverged=0", wantText: "EIP eip-1(1.1.1.1) backs no live managed internet PoolService"},
+			want: "leaks=1 unconverged=0", wantText: "EIP eip-1 1.1.1.1 (InUse on \"lb-1\", created 00:00:00.000, token \"\") backs no live managed internet PoolService"},
 		{name: "a user-managed Service never wants our EIP or ELB",
 			mutate: func(w *World) { w.Services[0].Annotations[annManagedByUser] = "true" },
 			// web's ELB and EIP leak, and its PoolService names no ELB yet
