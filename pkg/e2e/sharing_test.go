@@ -187,15 +187,17 @@ func unchanged(t *testing.T, id string, beforeLB ensemulator.LoadBalancer, befor
 }
 
 // waitListenersRunning waits until the ELB has exactly want (as
-// listenerSet renders them), all Running, and the backends on ports.
+// listenerSet renders them, with their backend ports), all Running, and one
+// backend entry (port 0) per instance: the listeners' backend ports, the
+// nodePorts, route. ports are those nodePorts, for the message.
 func waitListenersRunning(t *testing.T, id string, want []string, instances []string, ports []int) {
 	t.Helper()
-	eventually(t, defaultTimeout, fmt.Sprintf("ELB %s has listeners %v and backends %v on %v", id, want, instances, ports), func() (bool, string) {
+	eventually(t, defaultTimeout, fmt.Sprintf("ELB %s has listeners %v and backends %v routed to %v", id, want, instances, ports), func() (bool, string) {
 		lb, _ := lbState(t, id)
 		running := !slices.ContainsFunc(lb.Listeners, func(l ensemulator.Listener) bool { return l.Status != "Running" })
 		ok := slices.Equal(listenerSet(lb), sorted(want)) && running &&
-			slices.Equal(backendIDs(lb), sorted(instances)) && slices.Equal(backendPorts(lb), ports) &&
-			len(lb.Backends) == len(instances)*len(ports)
+			slices.Equal(backendIDs(lb), sorted(instances)) && slices.Equal(backendPorts(lb), []int{0}) &&
+			len(lb.Backends) == len(instances)
 		return ok, framework.DescribeLB(lb)
 	})
 }
