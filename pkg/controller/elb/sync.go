@@ -105,7 +105,7 @@ func (c *Controller) ensure(ctx context.Context, o objects) (time.Duration, erro
 	defer c.names.lock(o.cloudName(c.cfg.ClusterID))()
 	if cfg.ManagedByUser {
 		if err := c.releaseManagedLeftovers(ctx, o); err != nil {
-			return c.cloudError(ctx, o, err)
+			return c.readError(ctx, o, err)
 		}
 		if elbmodel.UserLoadBalancerID(o.ps) == "" {
 			return 0, c.waitForLoadBalancerID(ctx, o)
@@ -153,8 +153,9 @@ func (c *Controller) releaseManagedLeftovers(ctx context.Context, o objects) err
 	return err
 }
 
-// readError: a name someone else's resource holds is the user's to fix
-// (reported like bad input); anything else is a cloud error.
+// readError: a step that cannot be taken yet waits with backoff; a name
+// someone else's resource holds is the user's to fix (reported like bad
+// input); anything else is a cloud error.
 func (c *Controller) readError(ctx context.Context, o objects, err error) (time.Duration, error) {
 	if asNotNow(err) != nil {
 		return c.waits.When(keyOf(o.ps)), nil
