@@ -46,7 +46,7 @@ type badInput struct {
 	userELB func(t *testing.T, e *badEnv) string
 	// act is the mistake when it is not creating the case's Service.
 	act func(t *testing.T, e *badEnv)
-	// reason is the Warning Event reason ("" = any Warning).
+	// reason is the Warning Event reason (and the Synced condition's).
 	reason string
 	// field is what the Event and the condition message must name: an
 	// annotation key, a field path or an object name.
@@ -151,7 +151,7 @@ var badInputs = []badInput{
 	// A node whose ENS instance is in another region and network joins a
 	// pool that is already served: left out with a Warning naming it.
 	{name: "node of another network", prepare: servedInHefei, act: addForeignNode,
-		field: "e2e-foreign-node", where: servedAnyway, holds: stillServing("web", false)},
+		reason: apis.EventBackendNodeSkipped, field: "e2e-foreign-node", where: servedAnyway, holds: stillServing("web", false)},
 }
 
 // TestBadInput applies each bad input on the real cluster, one at a time,
@@ -457,10 +457,10 @@ func describeConditions(ps *v1alpha1.PoolService) string {
 }
 
 // waitWarning waits for a Warning Event on the object with the reason
-// ("" = any) whose message names field.
+// whose message names field.
 func waitWarning(t *testing.T, ns, kind, name, reason, field string) {
 	t.Helper()
-	what := fmt.Sprintf("Warning %s on %s %s naming %s", cmpOr(reason, "(any reason)"), kind, name, field)
+	what := fmt.Sprintf("Warning %s on %s %s naming %s", reason, kind, name, field)
 	eventually(t, reportTimeout, what, func() (bool, string) {
 		evs, err := s.kube.CoreV1().Events(ns).List(context.Background(), metav1.ListOptions{})
 		if err != nil {
@@ -471,7 +471,7 @@ func waitWarning(t *testing.T, ns, kind, name, reason, field string) {
 			if ev.InvolvedObject.Kind != kind || ev.InvolvedObject.Name != name {
 				continue
 			}
-			if ev.Type == corev1.EventTypeWarning && (reason == "" || ev.Reason == reason) && strings.Contains(ev.Message, field) {
+			if ev.Type == corev1.EventTypeWarning && ev.Reason == reason && strings.Contains(ev.Message, field) {
 				return true, ""
 			}
 			seen = append(seen, ev.Type+"/"+ev.Reason+": "+ev.Message)
