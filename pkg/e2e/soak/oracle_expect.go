@@ -162,7 +162,23 @@ func (ix *index) converged(e expectation, forms map[string]int) []Violation {
 		return nil
 	}
 	return []Violation{{Object: fmt.Sprintf("PoolService %s/%s (%s)", e.ps.Namespace, e.ps.Name, e.name),
-		Problem: strings.Join(problems, "; ")}}
+		Problem: strings.Join(problems, "; ") + conditionsOf(e.ps)}}
+}
+
+// conditionsOf is what the PoolService says about itself, for the report.
+func conditionsOf(ps *networkv1alpha1.PoolService) string {
+	var parts []string
+	for _, c := range ps.Status.Conditions {
+		msg := c.Message
+		if len(msg) > 200 {
+			msg = msg[:200] + "…"
+		}
+		parts = append(parts, fmt.Sprintf("%s=%s %s: %s", c.Type, c.Status, c.Reason, msg))
+	}
+	if len(parts) == 0 {
+		return " [no conditions]"
+	}
+	return " [" + strings.Join(parts, "; ") + "]"
 }
 
 // metaProblems: labels and class repaired (for a PoolService whose owner
