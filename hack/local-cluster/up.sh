@@ -12,6 +12,8 @@
 #   LOCAL_CLUSTER_{ETCD,ETCD_PEER,APISERVER,KCM,SCHEDULER,KWOK}_PORT  pin ports (default: free ports)
 #   LOCAL_CLUSTER_KUBE_ARGS  extra kube-apiserver flags (space separated)
 #   LOCAL_CLUSTER_KCM_CONTROLLERS  replaces the kube-controller-manager --controllers list
+#   LOCAL_CLUSTER_AUDIT_LOG  kube-apiserver audit log (JSON lines) at this path (default: no audit)
+#   LOCAL_CLUSTER_AUDIT_POLICY  audit policy for it (default: every request at Metadata level)
 set -euo pipefail
 # shellcheck source=../lib/local-cluster.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/local-cluster.sh"
@@ -108,9 +110,29 @@ start_etcd() {
   wait_for etcd etcd_ok
 }
 
+# audit_flags prints the kube-apiserver audit flags when LOCAL_CLUSTER_AUDIT_LOG is set.
+audit_flags() {
+  [[ -n "${LOCAL_CLUSTER_AUDIT_LOG:-}" ]] || return 0
+  local policy="${LOCAL_CLUSTER_AUDIT_POLICY:-}"
+  if [[ -z "${policy}" ]]; then
+    policy="${STATE}/audit-policy.yaml"
+    cat >"${policy}" <<'EOT'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: ["RequestReceived"]
+rules:
+  - level: Metadata
+EOT
+  fi
+  [[ -f "${policy}" ]] || lc::die "LOCAL_CLUSTER_AUDIT_POLICY ${policy} does not exist"
+  mkdir -p "$(dirname "${LOCAL_CLUSTER_AUDIT_LOG}")"
+  echo "--audit-policy-file=${policy} --audit-log-path=${LOCAL_CLUSTER_AUDIT_LOG} --audit-log-format=json --audit-log-mode=blocking"
+}
+
 start_apiserver() {
-  local pki="${STATE}/pki"
-  # shellcheck disable=SC2086 # LOCAL_CLUSTER_KUBE_ARGS is a word list on purpose.
+  local pki="${STATE}/pki" audit
+  audit=$(audit_flags) # on its own line, so that its failure stops up.sh
+  # shellcheck disable=SC2086 # LOCAL_CLUSTER_KUBE_ARGS and audit are word lists on purpose.
   start kube-apiserver --etcd-servers="http://127.0.0.1:${ETCD_PORT}" \
     --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="${APISERVER_PORT}" \
     --endpoint-reconciler-type=none --cert-dir="${pki}" \
@@ -123,7 +145,7 @@ start_apiserver() {
     --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
     --requestheader-extra-headers-prefix=X-Remote-Extra- \
     --disable-admission-plugins=TaintNodesByCondition \
-    --allow-privileged=true --profiling=false ${LOCAL_CLUSTER_KUBE_ARGS:-}
+    --allow-privileged=true --profiling=false ${audit} ${LOCAL_CLUSTER_KUBE_ARGS:-}
   wait_for kube-apiserver apiserver_ok
 }
 

@@ -44,6 +44,9 @@ type suite struct {
 	replicas int // names replicas uniquely
 
 	teardownOnce sync.Once
+
+	// audit logs every request of the manager's ServiceAccount (rbac_test.go).
+	audit *framework.AuditLog
 }
 
 var s *suite
@@ -99,7 +102,10 @@ func (s *suite) setup(ctx context.Context) error {
 	}
 	fmt.Printf("e2e: binaries built in %s\n", time.Since(t).Round(time.Millisecond))
 	t = time.Now()
-	s.cluster, err = framework.StartCluster(ctx, s.repo, filepath.Join(s.dir, "cluster"), s.log("local-cluster"))
+	if s.audit, err = framework.NewAuditLog(filepath.Join(s.dir, "audit"), framework.ServiceAccountUser(managerNS, managerSA)); err != nil {
+		return err
+	}
+	s.cluster, err = framework.StartCluster(ctx, s.repo, filepath.Join(s.dir, "cluster"), s.log("local-cluster"), s.audit.Env()...)
 	if err != nil {
 		return err
 	}

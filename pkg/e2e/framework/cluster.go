@@ -52,10 +52,11 @@ type Cluster struct {
 }
 
 // StartCluster runs up.sh with LOCAL_CLUSTER_DIR=dir (which must not
-// exist or be a previous up.sh state dir); its stderr goes to logPath.
-func StartCluster(ctx context.Context, repoRoot, dir, logPath string) (*Cluster, error) {
+// exist or be a previous up.sh state dir) and env (e.g. AuditLog.Env);
+// its stderr goes to logPath.
+func StartCluster(ctx context.Context, repoRoot, dir, logPath string, env ...string) (*Cluster, error) {
 	c := &Cluster{RepoRoot: repoRoot, Dir: dir}
-	out, err := c.script(ctx, logPath, nil, "up.sh")
+	out, err := c.script(ctx, logPath, env, "up.sh")
 	if err != nil {
 		return nil, fmt.Errorf("up.sh: %w; last lines of %s:\n%s", err, logPath, TailFile(logPath, 30))
 	}
