@@ -26,6 +26,22 @@ func groupFrom(ctx context.Context) *Group {
 	return g
 }
 
+// Go runs fn in a goroutine counted in ctx's Group, if it carries one:
+// for periodic work besides the workers that must also finish before the
+// lease is released (e.g. an orphan sweep releasing cloud resources).
+func Go(ctx context.Context, fn func()) {
+	g := groupFrom(ctx)
+	if g == nil {
+		go fn()
+		return
+	}
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		fn()
+	}()
+}
+
 // Wait blocks until every registered worker has returned, or timeout has
 // passed; it reports whether they all returned. Workers return once their
 // context is done and their queue is shut down, after the sync they are

@@ -47,6 +47,25 @@ func TestGroupWaitsForRunningSyncs(t *testing.T) {
 	}
 }
 
+// TestGoIsCounted: Go's goroutines are waited for like workers, and run
+// uncounted without a Group.
+func TestGoIsCounted(t *testing.T) {
+	g := &Group{}
+	release := make(chan struct{})
+	var ran atomic.Int32
+	Go(WithGroup(context.Background(), g), func() { <-release; ran.Add(1) })
+	if g.Wait(50 * time.Millisecond) {
+		t.Fatal("Wait returned true while Go's function ran")
+	}
+	close(release)
+	if !g.Wait(5*time.Second) || ran.Load() != 1 {
+		t.Fatalf("Wait did not see Go's function finish (ran %d)", ran.Load())
+	}
+	done := make(chan struct{})
+	Go(context.Background(), func() { close(done) })
+	<-done
+}
+
 // TestGroupWithoutWorkers returns at once.
 func TestGroupWithoutWorkers(t *testing.T) {
 	if !(&Group{}).Wait(time.Millisecond) {

@@ -37,17 +37,8 @@ type Loop struct {
 // they have returned.
 func (l Loop) Start(ctx context.Context, workers int) {
 	initMetrics(l.Controller)
-	g := groupFrom(ctx)
 	for range workers {
-		if g == nil {
-			go wait.UntilWithContext(ctx, l.runWorker, time.Second)
-			continue
-		}
-		g.wg.Add(1)
-		go func() {
-			defer g.wg.Done()
-			wait.UntilWithContext(ctx, l.runWorker, time.Second)
-		}()
+		Go(ctx, func() { wait.UntilWithContext(ctx, l.runWorker, time.Second) })
 	}
 }
 
