@@ -17,6 +17,8 @@ type Replicas struct {
 	mu      sync.Mutex
 	all     []*Manager
 	started int // names replicas uniquely, failed starts included
+
+	ensureMu sync.Mutex // one Ensure at a time, so two never both start one
 }
 
 // Start starts one more replica, named edge-controller-manager-<n>, and
@@ -86,6 +88,8 @@ func (r *Replicas) WaitLeader(ctx context.Context, timeout time.Duration) (*Mana
 
 // Ensure starts replicas until n are running.
 func (r *Replicas) Ensure(ctx context.Context, n int) error {
+	r.ensureMu.Lock()
+	defer r.ensureMu.Unlock()
 	for len(r.Alive()) < n {
 		if _, err := r.Start(ctx); err != nil {
 			return err

@@ -140,6 +140,12 @@ func (e *env) finish(ctx context.Context, t *testing.T, w *workload, c *chaos, r
 	kills, restarts := c.counts()
 	e.logf("op sequence digest %s (%d ops, %d failed; log %s); backend layouts %v; total %s",
 		w.digest.String(), w.ops, w.errors, e.path("ops.log"), r.BackendForms, time.Since(t0).Round(time.Second))
+	if faults == 0 && time.Since(t0) > time.Minute {
+		// A soak without faults proves little: the emulator log format or
+		// the fault API changed.
+		fmt.Printf("soak: no injected fault found in %s\n", e.emu.LogPath)
+		t.Fail()
+	}
 	if !r.Clean() {
 		fmt.Printf("soak violations (seed %d):\n%s%s\n", e.seed, r.Details(), e.tails(60))
 		t.Fail()

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,7 +49,14 @@ func (e *env) start(ctx context.Context) error {
 		return err
 	}
 	err = e.timed("local cluster up", func() (err error) {
-		e.cluster, err = framework.StartCluster(ctx, e.repo, filepath.Join(e.dir, "cluster"), e.path("local-cluster.log"))
+		// up.sh picks free ports before it binds them; on a busy machine
+		// another process may take one first, so try once more elsewhere.
+		for _, dir := range []string{"cluster", "cluster-retry"} {
+			if e.cluster, err = framework.StartCluster(ctx, e.repo, e.path(dir), e.path("local-cluster.log")); err == nil {
+				return nil
+			}
+			e.logf("local cluster did not come up (%v); retrying", firstLine(err))
+		}
 		return err
 	})
 	if err != nil {
@@ -73,6 +81,11 @@ func (e *env) timed(what string, fn func() error) error {
 	}
 	e.logf("%s in %s", what, time.Since(t).Round(time.Millisecond))
 	return nil
+}
+
+func firstLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
 }
 
 func (e *env) path(name string) string { return filepath.Join(e.dir, name) }
