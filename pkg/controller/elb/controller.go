@@ -181,8 +181,9 @@ func (c *Controller) Run(ctx context.Context, workers int) error {
 	}
 	c.loop().Start(ctx, workers)
 	go wait.UntilWithContext(ctx, c.enqueueAll, c.cfg.ResyncPeriod)
+	// The sweep releases cloud resources: a leader hand-off waits for it.
 	if c.cfg.GCOrphans {
-		go wait.UntilWithContext(ctx, c.sweepOrphans, c.cfg.ResyncPeriod)
+		worker.Go(ctx, func() { wait.UntilWithContext(ctx, c.sweepOrphans, c.cfg.ResyncPeriod) })
 	}
 	<-ctx.Done()
 	logger.Info("Shutting down elb controller")
