@@ -138,8 +138,8 @@ func (e *env) finish(ctx context.Context, t *testing.T, w *workload, c *chaos, r
 		t.Errorf("counting injected faults: %v", err)
 	}
 	kills, restarts := c.counts()
-	e.logf("op sequence digest %s (%d ops, %d failed; log %s); backend layouts %v; total %s",
-		w.digest.String(), w.ops, w.errors, e.path("ops.log"), r.BackendForms, time.Since(t0).Round(time.Second))
+	e.logf("op sequence digest %s over the first %d ops, %s over all %d (%d failed; log %s); backend layouts %v; total %s",
+		w.prefix, digestOps, w.digest.String(), w.ops, w.errors, e.path("ops.log"), r.BackendForms, time.Since(t0).Round(time.Second))
 	if faults == 0 && time.Since(t0) > time.Minute {
 		// A soak without faults proves little: the emulator log format or
 		// the fault API changed.

@@ -22,9 +22,14 @@ type workload struct {
 	// reproducible sequence.
 	pace   *rand.Rand
 	digest hashWriter
+	// prefix is the digest of the first digestOps ops: how many ops fit in
+	// the duration depends on timing, that prefix does not.
+	prefix string
 	ops    int
 	errors int
 }
+
+const digestOps = 200
 
 type hashWriter struct{ h [32]byte }
 
@@ -53,6 +58,9 @@ func (w *workload) run(ctx context.Context, start time.Time) {
 func (w *workload) do(ctx context.Context, o op, start time.Time) {
 	w.ops++
 	w.digest.add(o.String())
+	if w.ops == digestOps {
+		w.prefix = w.digest.String()
+	}
 	opCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()
 	result, err := w.apply(opCtx, o)
