@@ -138,6 +138,9 @@ func (e *env) finish(ctx context.Context, t *testing.T, w *workload, c *chaos, r
 		t.Errorf("counting injected faults: %v", err)
 	}
 	kills, restarts := c.counts()
+	j := r.Judged
+	e.logf("judged %d managed and %d user-managed PoolServices (%d naming no ELB yet), %d ELB names and %d EIP names of ours",
+		j.Managed, j.UserNamed+j.UserUnnamed, j.UserUnnamed, j.OurELBs, j.OurEIPs)
 	e.logf("op sequence digest %s over the first %d ops, %s over all %d (%d failed; log %s); backend layouts %v; total %s",
 		w.prefix, digestOps, w.digest.String(), w.ops, w.errors, e.path("ops.log"), r.BackendForms, time.Since(t0).Round(time.Second))
 	if faults == 0 && time.Since(t0) > time.Minute {

@@ -55,6 +55,10 @@ type Report struct {
 	// and "per-port" (one entry per instance and nodePort, the older form,
 	// still accepted).
 	BackendForms map[string]int
+	// Judged says how much there was to judge: live PoolServices of live
+	// Services (managed, user-managed naming an ELB, user-managed naming
+	// none), and the ELBs and EIPs of ours.
+	Judged struct{ Managed, UserNamed, UserUnnamed, OurELBs, OurEIPs int }
 }
 
 // Clean reports whether every count is zero.
@@ -102,7 +106,16 @@ func Check(w World) Report {
 	}
 	for _, e := range exps {
 		r.Unconverged = append(r.Unconverged, ix.converged(e, r.BackendForms)...)
+		switch {
+		case !e.user:
+			r.Judged.Managed++
+		case e.lbID != "":
+			r.Judged.UserNamed++
+		default:
+			r.Judged.UserUnnamed++
+		}
 	}
+	r.Judged.OurELBs, r.Judged.OurEIPs = len(ix.ourLBs), len(ix.ourEIPs)
 	r.Unconverged = append(r.Unconverged, ix.serviceViolations()...)
 	r.Unconverged = append(r.Unconverged, ix.strayPoolServices()...)
 	for _, l := range [][]Violation{r.ForeignReleases, r.Duplicates, r.Leaks, r.Unconverged, r.Stuck} {
