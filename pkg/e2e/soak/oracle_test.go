@@ -368,3 +368,13 @@ func mapsEqual(a, b map[string]int) bool {
 	}
 	return true
 }
+
+func TestCheckCountsWhatItJudged(t *testing.T) {
+	w := converged()
+	w.PoolServices = append(w.PoolServices, poolService("u", "uid-u", "np-b", "", "", nil))
+	w.Pools = append(w.Pools, pool("np-b", map[string]string{"tier": "gold"}))
+	j := Check(w).Judged
+	if j.Managed != 1 || j.UserNamed != 1 || j.UserUnnamed != 1 || j.OurELBs != 1 || j.OurEIPs != 1 {
+		t.Errorf("judged %+v, want 1 managed, 1 user naming an ELB, 1 naming none, 1 ELB and 1 EIP name of ours", j)
+	}
+}
