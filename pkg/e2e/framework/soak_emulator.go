@@ -22,27 +22,27 @@ func (e *Emulator) SetArg(name, value string) {
 	e.Args = append(e.Args, prefix+value)
 }
 
-// CountLines counts the lines of a file that contain substr (0 when the
+// GrepLines returns the lines of a file that contain substr (none when the
 // file does not exist yet).
-func CountLines(path, substr string) (int, error) {
+func GrepLines(path, substr string) ([]string, error) {
 	f, err := os.Open(path)
 	if os.IsNotExist(err) {
-		return 0, nil
+		return nil, nil
 	}
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer f.Close()
-	n := 0
+	var out []string
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		if strings.Contains(sc.Text(), substr) {
-			n++
+			out = append(out, sc.Text())
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return n, fmt.Errorf("reading %s: %w", path, err)
+		return out, fmt.Errorf("reading %s: %w", path, err)
 	}
-	return n, nil
+	return out, nil
 }

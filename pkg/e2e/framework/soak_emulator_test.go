@@ -17,16 +17,17 @@ func TestEmulatorSetArg(t *testing.T) {
 	}
 }
 
-func TestCountLines(t *testing.T) {
+func TestGrepLines(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "log")
-	if n, err := CountLines(path, "x"); n != 0 || err != nil {
-		t.Errorf("missing file: %d, %v; want 0, nil", n, err)
+	if got, err := GrepLines(path, "x"); len(got) != 0 || err != nil {
+		t.Errorf("missing file: %q, %v; want none, nil", got, err)
 	}
 	body := "a Injected fault for X.\nb\nc Injected fault for Y.\nInjected\n"
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := CountLines(path, "Injected fault for"); n != 2 || err != nil {
-		t.Errorf("got %d, %v; want 2, nil", n, err)
+	got, err := GrepLines(path, "Injected fault for")
+	if want := []string{"a Injected fault for X.", "c Injected fault for Y."}; !slices.Equal(got, want) || err != nil {
+		t.Errorf("got %q, %v; want %q, nil", got, err, want)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/edge-lb/edge-controller-manager/pkg/e2e/framework"
 	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator"
 )
 
@@ -30,6 +31,9 @@ type chaos struct {
 	faults   map[string]ensemulator.Fault // the current set, re-applied after a restart
 	kills    int
 	restarts int
+	// mutating counts the mutating ENS calls under chaos (the emulator's
+	// counters start again at every restart).
+	mutating int
 	replace  sync.WaitGroup // replicas being started after a kill
 }
 
@@ -142,6 +146,7 @@ func (c *chaos) killLeader(ctx context.Context) error {
 // restartEmulator kills the emulator and starts it again from its state
 // file (with a new id seed), then puts the faults back.
 func (c *chaos) restartEmulator(ctx context.Context) error {
+	c.addCalls()
 	if err := c.env.emu.Kill(); err != nil {
 		return err
 	}
@@ -155,6 +160,28 @@ func (c *chaos) restartEmulator(ctx context.Context) error {
 		return err
 	}
 	return c.env.emu.SetFaults(f)
+}
+
+// addCalls adds the emulator's mutating calls since its last start.
+func (c *chaos) addCalls() {
+	if st, err := c.env.emu.Calls(); err == nil {
+		c.mu.Lock()
+		c.mutating += st.MutatingCalls
+		c.mu.Unlock()
+	}
+}
+
+// injectedFaults counts the faults the emulator logged (-v=2), in all and
+// on mutating actions.
+func injectedFaults(logPath string) (all, mutating int, err error) {
+	lines, err := framework.GrepLines(logPath, "Injected fault for")
+	for _, l := range lines {
+		all++
+		if _, rest, ok := strings.Cut(l, `action="`); ok && !strings.HasPrefix(rest, "Describe") {
+			mutating++
+		}
+	}
+	return all, mutating, err
 }
 
 // counts are the leader kills and emulator restarts so far.

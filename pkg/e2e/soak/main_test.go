@@ -13,8 +13,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/edge-lb/edge-controller-manager/pkg/e2e/framework"
 )
 
 // Flags; SOAK_SEED, SOAK_DURATION and SOAK_QUIESCE_TIMEOUT are their defaults.
@@ -124,6 +122,7 @@ func (e *env) runChaosAndWorkload(ctx context.Context, w *workload, d time.Durat
 	wg.Go(func() { w.run(runCtx, start) })
 	wg.Go(func() { c.run(runCtx, start, d) })
 	wg.Wait()
+	c.addCalls()
 	c.replace.Wait()
 	e.logf("workload and chaos done after %s", time.Since(start).Round(100*time.Millisecond))
 	return c
@@ -133,11 +132,16 @@ func (e *env) runChaosAndWorkload(ctx context.Context, w *workload, d time.Durat
 // then prints the line the soak ends with, and fails the test when a count
 // is not zero.
 func (e *env) finish(ctx context.Context, t *testing.T, w *workload, c *chaos, r Report, duration string, t0 time.Time) {
-	faults, err := framework.CountLines(e.emu.LogPath, "Injected fault for")
+	faults, mutatingFaults, err := injectedFaults(e.emu.LogPath)
 	if err != nil {
 		t.Errorf("counting injected faults: %v", err)
 	}
 	kills, restarts := c.counts()
+	c.mu.Lock()
+	mutating := c.mutating
+	c.mu.Unlock()
+	e.logf("injected %d faults, %d of them into the %d mutating ENS calls made under chaos (%.0f%%)",
+		faults, mutatingFaults, mutating, 100*float64(mutatingFaults)/float64(max(mutating, 1)))
 	j := r.Judged
 	e.logf("judged %d managed and %d user-managed PoolServices (%d naming no ELB yet), %d ELB names and %d EIP names of ours",
 		j.Managed, j.UserNamed+j.UserUnnamed, j.UserUnnamed, j.OurELBs, j.OurEIPs)
