@@ -65,7 +65,7 @@ func (c *Controller) findManagedLB(ctx context.Context, ps *v1alpha1.PoolService
 		return nil, rec, err
 	}
 	if needsLiveRecord(rec, ownership.LoadBalancer, ids) {
-		if rec, err = c.owned.Get(ctx, name); err != nil {
+		if rec, err = c.liveRecord(ctx, name); err != nil {
 			return nil, rec, err
 		}
 	}
@@ -113,6 +113,16 @@ func (c *Controller) forgetIfGone(ctx context.Context, name string, kind ownersh
 	}
 	klog.FromContext(ctx).Info("A recorded resource is gone; forgetting it", "name", name, "kind", kind, "id", id)
 	return c.forget(ctx, name, kind, id)
+}
+
+// liveRecord reads the record from the API server and settles its pending
+// creates (the cache of a new leader may not have shown them).
+func (c *Controller) liveRecord(ctx context.Context, name string) (ownership.Record, error) {
+	rec, err := c.owned.Get(ctx, name)
+	if err != nil || !hasPending(rec) {
+		return rec, err
+	}
+	return c.resolvePending(ctx, rec)
 }
 
 // needsLiveRecord: the cached record is enough unless something found is
@@ -224,7 +234,7 @@ func (c *Controller) ourEIPs(ctx context.Context, d elbmodel.Desired, lb *ens.Lo
 		ids = append(ids, e.AllocationID)
 	}
 	if needsLiveRecord(rec, ownership.EIP, ids) || len(missingOwned(rec, ownership.EIP, ids)) > 0 {
-		if rec, err = c.owned.Get(ctx, d.Name); err != nil {
+		if rec, err = c.liveRecord(ctx, d.Name); err != nil {
 			return nil, err
 		}
 	}

@@ -224,3 +224,29 @@ func TestUserELBForeignBackendsUntouched(t *testing.T) {
 		t.Errorf("after hefei-2 went NotReady (-want +got):\n%s", d)
 	}
 }
+
+// A create whose answer was lost is settled before anything is planned: an
+// EIP made by a lost CreateEipInstance is released when the Service turns
+// intranet, not left behind unrecorded (the soak found that leak).
+func TestLostEIPCreateSettledOnIntranetSwitch(t *testing.T) {
+	h := newHarness(t)
+	h.seedWalkthrough(nil, corev1.ServiceExternalTrafficPolicyCluster)
+	h.emu.SetFault("CreateEipInstance", ensemulator.Fault{Code: "ServiceUnavailable", FailNext: 1, Applied: true})
+	if _, err := h.syncOnce(hefeiKey); err == nil {
+		t.Fatal("the sync with the lost EIP answer succeeded")
+	}
+	if n := len(h.eipsNamed(hefeiName)); n != 1 {
+		t.Fatalf("%d EIPs after the lost answer, want the one ENS made", n)
+	}
+	h.editService(func(s *corev1.Service) { s.Annotations[apis.AnnotationAddressType] = "intranet" })
+	h.converge(hefeiKey)
+	if n := len(h.eipsNamed(hefeiName)); n != 0 {
+		t.Errorf("intranet left %d EIPs named ours", n)
+	}
+	if rec, _ := h.c.owned.Get(h.ctx, hefeiName); len(rec.EIPs) != 0 {
+		t.Errorf("record still holds EIPs: %+v", rec.EIPs)
+	}
+	if r := h.emu.Inventory().Released; len(r) != 1 || r[0].Kind != ensemulator.KindEIP {
+		t.Errorf("released %+v, want the one EIP", r)
+	}
+}
