@@ -33,6 +33,9 @@ type Entry struct {
 	// Request is the create request as sent (JSON), so a pending create can
 	// be repeated exactly even when the objects it was made from are gone.
 	Request []byte `json:"request,omitempty"`
+	// Releasing is set before the release call: a resource ENS no longer
+	// knows is then gone by our hand, not one too new to be visible yet.
+	Releasing bool `json:"releasing,omitempty"`
 }
 
 // Pending reports whether the create's answer was never recorded.
@@ -104,6 +107,16 @@ func (r *Record) SetID(k Kind, token, id string) {
 		}
 	}
 	r.Add(k, Entry{Token: token, ID: id, Since: time.Now().UTC()})
+}
+
+// MarkReleasing notes that the entry with this id is being released.
+func (r *Record) MarkReleasing(k Kind, id string) {
+	es := *r.entries(k)
+	for i := range es {
+		if es[i].ID == id {
+			es[i].Releasing = true
+		}
+	}
 }
 
 // Forget drops the entries with this id (released or gone) or, for an

@@ -78,6 +78,10 @@ func TestRecordForget(t *testing.T) {
 	if got := r.IDs(EIP); len(got) != 1 || got[0] != "eip-1" || len(r.EIPs) != 1 {
 		t.Fatalf("after forgetting the pending token: %+v", r)
 	}
+	r.MarkReleasing(EIP, "eip-1")
+	if !r.EIPs[0].Releasing {
+		t.Fatalf("MarkReleasing did not mark: %+v", r)
+	}
 	r.Forget(EIP, "eip-1", "")
 	if !r.Empty() {
 		t.Fatalf("after forgetting eip-1: %+v", r)

@@ -107,7 +107,7 @@ func (c *Controller) forgetIfGone(ctx context.Context, name string, kind ownersh
 		return err
 	}
 	for _, e := range rec.Entries(kind) {
-		if e.ID == id && c.cfg.Clock.Since(e.Since) < c.cfg.VisibilityGrace {
+		if e.ID == id && !e.Releasing && c.cfg.Clock.Since(e.Since) < c.cfg.VisibilityGrace {
 			return &notNow{why: fmt.Sprintf("%s %s was just created and is not visible yet", kind, id)}
 		}
 	}

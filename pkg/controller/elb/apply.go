@@ -108,6 +108,9 @@ func (c *Controller) applyEIP(ctx context.Context, ps *v1alpha1.PoolService, d e
 	case elbmodel.ModifyEIPBandwidth:
 		return c.cloud.ModifyEIPBandwidth(ctx, act.EIPID, act.Bandwidth)
 	case elbmodel.ReleaseEIP: // only recorded EIPs reach a plan
+		if err := c.markReleasing(ctx, d.Name, ownership.EIP, act.EIPID); err != nil {
+			return err
+		}
 		err := eipStep(ignoreNotFound(c.cloud.ReleaseEIP(ctx, act.EIPID)), act.EIPID, func() {
 			if r.eipReleased == nil {
 				r.eipReleased = map[string]bool{}

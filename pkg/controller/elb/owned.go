@@ -193,7 +193,17 @@ func (c *Controller) releaseRecorded(ctx context.Context, name string, keep func
 		if keep(id) {
 			continue
 		}
-		if err := ignoreNotFound(c.cloud.ReleaseLoadBalancer(ctx, id)); err != nil {
+		if err := c.markReleasing(ctx, name, ownership.LoadBalancer, id); err != nil {
+			return released, err
+		}
+		err := c.cloud.ReleaseLoadBalancer(ctx, id)
+		switch {
+		case errors.Is(err, ens.ErrNotFound): // gone, or just made and not visible yet
+			if err := c.forgetIfGone(ctx, name, ownership.LoadBalancer, id); err != nil {
+				return released, err
+			}
+			continue
+		case err != nil:
 			return released, err
 		}
 		if err := c.forget(ctx, name, ownership.LoadBalancer, id); err != nil {
@@ -210,16 +220,28 @@ func (c *Controller) releaseRecordedEIP(ctx context.Context, name, id string, ke
 		return false, err
 	}
 	i := slices.IndexFunc(eips, func(e ens.EIP) bool { return e.AllocationID == id })
-	if i < 0 {
-		return true, c.forget(ctx, name, ownership.EIP, id) // gone already
+	if i < 0 { // gone already, or just made and not visible yet
+		return false, c.forgetIfGone(ctx, name, ownership.EIP, id)
 	}
 	if e := eips[i]; e.AssociatedInstanceID != "" && keep(e.AssociatedInstanceID) {
 		return false, nil
+	}
+	if err := c.markReleasing(ctx, name, ownership.EIP, id); err != nil {
+		return false, err
 	}
 	if err := c.releaseEIP(ctx, eips[i]); err != nil {
 		return false, err
 	}
 	return true, c.forget(ctx, name, ownership.EIP, id)
+}
+
+// markReleasing records, before a release call, that it is being made.
+func (c *Controller) markReleasing(ctx context.Context, name string, kind ownership.Kind, id string) error {
+	if rec := c.owned.Cached(name); slices.ContainsFunc(rec.Entries(kind), func(e ownership.Entry) bool { return e.ID == id && e.Releasing }) {
+		return nil
+	}
+	_, err := c.owned.Update(ctx, name, func(r *ownership.Record) { r.MarkReleasing(kind, id) })
+	return err
 }
 
 func (c *Controller) forget(ctx context.Context, name string, kind ownership.Kind, id string) error {

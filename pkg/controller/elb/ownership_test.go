@@ -3,6 +3,7 @@ package elb
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
@@ -248,5 +249,38 @@ func TestLostEIPCreateSettledOnIntranetSwitch(t *testing.T) {
 	}
 	if r := h.emu.Inventory().Released; len(r) != 1 || r[0].Kind != ensemulator.KindEIP {
 		t.Errorf("released %+v, want the one EIP", r)
+	}
+}
+
+// A recorded resource that ENS does not show yet (just made: eventual
+// consistency) is not forgotten by cleanup: it is released once visible,
+// never left behind unrecorded (the soak found that leak).
+func TestCleanupWaitsForAJustMadeEIPToBecomeVisible(t *testing.T) {
+	h := newHarness(t)
+	h.seedWalkthrough(nil, corev1.ServiceExternalTrafficPolicyCluster)
+	h.emu.SetFault("CreateEipInstance", ensemulator.Fault{Code: "ServiceUnavailable", FailNext: 1, Applied: true,
+		Visibility: 300 * time.Millisecond})
+	if _, err := h.syncOnce(hefeiKey); err == nil {
+		t.Fatal("the sync with the lost EIP answer succeeded")
+	}
+	h.markDeleted(hefeiKey)
+	h.converge(hefeiKey)
+	inv := h.emu.Inventory()
+	for _, e := range inv.EIPs {
+		if e.Name == hefeiName {
+			t.Errorf("EIP %s left behind", e.ID)
+		}
+	}
+	var releasedEIPs int
+	for _, r := range inv.Released {
+		if r.Kind == ensemulator.KindEIP && r.Name == hefeiName {
+			releasedEIPs++
+		}
+	}
+	if releasedEIPs != 1 {
+		t.Errorf("released %+v, want the one EIP", inv.Released)
+	}
+	if rec, _ := h.c.owned.Get(h.ctx, hefeiName); !rec.Empty() {
+		t.Errorf("record left: %+v", rec)
 	}
 }
