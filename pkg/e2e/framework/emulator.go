@@ -114,24 +114,12 @@ func (e *Emulator) admin(method, path string, body []byte, out any) error {
 
 // LoadBalancersNamed returns the ELBs whose name has the prefix.
 func LoadBalancersNamed(inv ensemulator.Inventory, prefix string) []ensemulator.LoadBalancer {
-	var out []ensemulator.LoadBalancer
-	for _, lb := range inv.LoadBalancers {
-		if strings.HasPrefix(lb.Name, prefix) {
-			out = append(out, lb)
-		}
-	}
-	return out
+	return where(inv.LoadBalancers, func(lb ensemulator.LoadBalancer) bool { return strings.HasPrefix(lb.Name, prefix) })
 }
 
 // EIPsNamed returns the EIPs whose name has the prefix.
 func EIPsNamed(inv ensemulator.Inventory, prefix string) []ensemulator.EIP {
-	var out []ensemulator.EIP
-	for _, eip := range inv.EIPs {
-		if strings.HasPrefix(eip.Name, prefix) {
-			out = append(out, eip)
-		}
-	}
-	return out
+	return where(inv.EIPs, func(e ensemulator.EIP) bool { return strings.HasPrefix(e.Name, prefix) })
 }
 
 // FindLoadBalancer returns the ELB with the id, or nil.
@@ -168,45 +156,32 @@ func DescribeLB(lb ensemulator.LoadBalancer) string {
 
 // LoadBalancersCreatedBy returns the ELBs created with the AccessKey.
 func LoadBalancersCreatedBy(inv ensemulator.Inventory, accessKeyID string) []ensemulator.LoadBalancer {
-	var out []ensemulator.LoadBalancer
-	for _, lb := range inv.LoadBalancers {
-		if lb.CreatedBy == accessKeyID {
-			out = append(out, lb)
-		}
-	}
-	return out
+	return where(inv.LoadBalancers, func(lb ensemulator.LoadBalancer) bool { return lb.CreatedBy == accessKeyID })
 }
 
 // EIPsCreatedBy returns the EIPs created with the AccessKey.
 func EIPsCreatedBy(inv ensemulator.Inventory, accessKeyID string) []ensemulator.EIP {
-	var out []ensemulator.EIP
-	for _, eip := range inv.EIPs {
-		if eip.CreatedBy == accessKeyID {
-			out = append(out, eip)
-		}
-	}
-	return out
+	return where(inv.EIPs, func(e ensemulator.EIP) bool { return e.CreatedBy == accessKeyID })
 }
 
 // ReleasedBy returns the releases made with the AccessKey, oldest first.
 func ReleasedBy(inv ensemulator.Inventory, accessKeyID string) []ensemulator.Released {
-	var out []ensemulator.Released
-	for _, r := range inv.Released {
-		if r.ReleasedBy == accessKeyID {
-			out = append(out, r)
-		}
-	}
-	return out
+	return where(inv.Released, func(r ensemulator.Released) bool { return r.ReleasedBy == accessKeyID })
 }
 
 // ReleasedForeign returns what the AccessKey released but did not create:
 // a controller run with its own key must leave this empty, since it may
 // only release what it made.
 func ReleasedForeign(inv ensemulator.Inventory, accessKeyID string) []ensemulator.Released {
-	var out []ensemulator.Released
-	for _, r := range ReleasedBy(inv, accessKeyID) {
-		if r.CreatedBy != accessKeyID {
-			out = append(out, r)
+	return where(ReleasedBy(inv, accessKeyID), func(r ensemulator.Released) bool { return r.CreatedBy != accessKeyID })
+}
+
+// where keeps the items for which keep is true.
+func where[T any](items []T, keep func(T) bool) []T {
+	var out []T
+	for _, x := range items {
+		if keep(x) {
+			out = append(out, x)
 		}
 	}
 	return out
