@@ -234,3 +234,18 @@ func TestDiffBackends(t *testing.T) {
 		})
 	}
 }
+
+func TestSplitReplaced(t *testing.T) {
+	remove := []ens.Backend{{ServerID: "i-a", Port: 30080}, {ServerID: "i-z"}, {ServerID: "i-a", Port: 30443}}
+	add := []ens.Backend{{ServerID: "i-a"}}
+	gone, replaced := splitReplaced(remove, add)
+	if len(gone) != 1 || gone[0].ServerID != "i-z" {
+		t.Errorf("gone = %+v, want only i-z", gone)
+	}
+	if len(replaced) != 2 || replaced[0].Port != 30080 || replaced[1].Port != 30443 {
+		t.Errorf("replaced = %+v, want both per-port entries of i-a", replaced)
+	}
+	if g, r := splitReplaced(nil, add); g != nil || r != nil {
+		t.Errorf("nothing to remove gave %v %v", g, r)
+	}
+}

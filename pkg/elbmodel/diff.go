@@ -12,7 +12,8 @@ import (
 // ActionType names one cloud mutation.
 type ActionType string
 
-// Action types, in the order a Plan runs them.
+// Action types, in the order a Plan runs them (RemoveBackends also runs
+// after SetBackendWeights, for per-port entries replaced by port-0 ones).
 const (
 	CreateLoadBalancer ActionType = "CreateLoadBalancer"
 	RemoveBackends     ActionType = "RemoveBackends"
@@ -107,14 +108,33 @@ func Diff(d Desired, a Actual) (Plan, error) {
 	bs := diffBackends(d, lb)
 	eipActions, eipWait := diffEIP(d, lb.ID, a.EIPs)
 	p.Refused = append(p.Refused, refusedEIPChanges(d, pickEIP(a.EIPs, lb.ID))...)
-	// Our backends go before the listener they serve: a stop between the
-	// two must not leave them behind on a user ELB, where a port is known
-	// as ours only through our listener. A listener starts once its
-	// backends are on.
-	p.Actions = slices.Concat(backendAction(RemoveBackends, bs.remove), ls.del, ls.create, ls.update,
-		backendAction(AddBackends, bs.add), backendAction(SetBackendWeights, bs.weights), ls.start, eipActions)
+	// Backends that go leave first, except an older controller's per-port
+	// entries of an instance that stays: those go only once its port-0
+	// entry is on, so the instance never leaves the ELB on the way. A
+	// listener starts once its backends are on.
+	gone, replaced := splitReplaced(bs.remove, bs.add)
+	p.Actions = slices.Concat(backendAction(RemoveBackends, gone), ls.del, ls.create, ls.update,
+		backendAction(AddBackends, bs.add), backendAction(SetBackendWeights, bs.weights),
+		backendAction(RemoveBackends, replaced), ls.start, eipActions)
 	p.Wait = strings.Join(nonEmpty(ls.wait, eipWait), "; ")
 	return p, nil
+}
+
+// splitReplaced splits removals into those of instances that leave and
+// those of instances that are being added again (in the port-0 form).
+func splitReplaced(remove, add []ens.Backend) (gone, replaced []ens.Backend) {
+	adding := make(map[string]bool, len(add))
+	for _, b := range add {
+		adding[b.ServerID] = true
+	}
+	for _, b := range remove {
+		if adding[b.ServerID] {
+			replaced = append(replaced, b)
+		} else {
+			gone = append(gone, b)
+		}
+	}
+	return gone, replaced
 }
 
 // checkUserLoadBalancer refuses a user-managed ELB this controller must

@@ -119,12 +119,19 @@ func TestDiff(t *testing.T) {
 			return a
 		}, []string{"RemoveBackends 1", "SetBackendWeights 1"}, false},
 		// An older controller's per-port entries on a managed ELB are
-		// replaced by the port-0 entry.
+		// replaced by the port-0 entry, added first so that the instance
+		// never leaves the ELB on the way.
 		{"per-port backends replaced", base, func(d Desired) Actual {
 			a := converged(d)
 			a.LoadBalancer.Backends = []ens.Backend{backend("i-a", 30080, 100), backend("i-b", 0, 100)}
 			return a
-		}, []string{"RemoveBackends 1", "AddBackends 1"}, false},
+		}, []string{"AddBackends 1", "RemoveBackends 1"}, false},
+		// An instance that leaves goes before anything is added.
+		{"instance leaves while another is replaced", base, func(d Desired) Actual {
+			a := converged(d)
+			a.LoadBalancer.Backends = []ens.Backend{backend("i-a", 30080, 100), backend("i-b", 0, 100), backend("i-z", 0, 100)}
+			return a
+		}, []string{"RemoveBackends 1", "AddBackends 1", "RemoveBackends 1"}, false},
 		{"bandwidth up", func(t *testing.T) Desired { return desiredFor(t, map[string]string{apis.AnnotationEIPBandwidth: "50"}) },
 			func(Desired) Actual { return converged(base(t)) }, []string{"ModifyEIPBandwidth eip-1 50"}, false},
 		{"bandwidth down", base, func(Desired) Actual {
