@@ -1,6 +1,7 @@
 package elb
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -198,5 +199,23 @@ func TestHandlersLookUpOncePerValue(t *testing.T) {
 		if got := count(tc.event); got != tc.want {
 			t.Errorf("%s enqueued %d keys, want %d", tc.name, got, tc.want)
 		}
+	}
+}
+
+// The indexers read what a PoolService serves the one way the controllers
+// do: owner references first, so an edited label does not hide it from
+// its own Service's and pool's events.
+func TestIndexersFollowOwnerReferences(t *testing.T) {
+	ps := newPoolService("cube-svc", "np-hefei", nil)
+	ps.Labels[apis.LabelServiceName], ps.Labels[apis.LabelPoolName] = "edited", "np-chengdu"
+	ps.OwnerReferences = []metav1.OwnerReference{
+		{APIVersion: "v1", Kind: "Service", Name: "cube-svc", Controller: ptr.To(true)},
+		{APIVersion: "apps.openyurt.io/v1beta2", Kind: "NodePool", Name: "np-hefei"},
+	}
+	if got, _ := poolServiceByService(ps); !slices.Equal(got, []string{"default/cube-svc"}) {
+		t.Errorf("by service = %v", got)
+	}
+	if got, _ := poolServiceByPool(ps); !slices.Equal(got, []string{"np-hefei"}) {
+		t.Errorf("by pool = %v", got)
 	}
 }

@@ -14,9 +14,9 @@ import (
 // Index names carry an "elb/" prefix so they never clash with indexers other
 // controllers add to the same shared informers.
 const (
-	// indexByService: PoolService → "<ns>/<service>" (label openyurt.io/service-name).
+	// indexByService: PoolService → "<ns>/<service>" it serves (v1alpha1.ServedBy).
 	indexByService = "elb/byService"
-	// indexByPool: PoolService → pool (label openyurt.io/pool-name).
+	// indexByPool: PoolService → pool it serves (v1alpha1.ServedBy).
 	indexByPool = "elb/byPool"
 	// indexByLoadBalancerID: PoolService → its ELB-id annotation (finds the
 	// PoolServices sharing one user-managed ELB).
@@ -41,18 +41,24 @@ func addIndexers(poolServices, nodes cache.SharedIndexInformer) error {
 
 func poolServiceByService(obj any) ([]string, error) {
 	ps, ok := obj.(*v1alpha1.PoolService)
-	if !ok || ps.Labels[apis.LabelServiceName] == "" {
+	if !ok {
 		return nil, nil
 	}
-	return []string{ps.Namespace + "/" + ps.Labels[apis.LabelServiceName]}, nil
+	if svc := v1alpha1.ServedBy(ps).Service; svc != "" {
+		return []string{ps.Namespace + "/" + svc}, nil
+	}
+	return nil, nil
 }
 
 func poolServiceByPool(obj any) ([]string, error) {
 	ps, ok := obj.(*v1alpha1.PoolService)
-	if !ok || ps.Labels[apis.LabelPoolName] == "" {
+	if !ok {
 		return nil, nil
 	}
-	return []string{ps.Labels[apis.LabelPoolName]}, nil
+	if pool := v1alpha1.ServedBy(ps).Pool; pool != "" {
+		return []string{pool}, nil
+	}
+	return nil, nil
 }
 
 func poolServiceByLoadBalancerID(obj any) ([]string, error) {
