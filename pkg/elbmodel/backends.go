@@ -174,9 +174,7 @@ func SortBackends(b []ens.Backend) {
 }
 
 // CompareBackends orders backends by server id, then port.
-func CompareBackends(a, b ens.Backend) int { return compareBackends(&a, &b) }
-
-func compareBackends(a, b *ens.Backend) int {
+func CompareBackends(a, b ens.Backend) int {
 	if c := strings.Compare(a.ServerID, b.ServerID); c != 0 {
 		return c
 	}

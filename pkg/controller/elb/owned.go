@@ -249,8 +249,6 @@ func (c *Controller) forget(ctx context.Context, name string, kind ownership.Kin
 	return err
 }
 
-func keepNone(string) bool { return false }
-
 func keepID(id string) func(string) bool {
 	return func(x string) bool { return id != "" && x == id }
 }
@@ -290,6 +288,3 @@ func (l *nameLocks) lock(name string) (unlock func()) {
 		l.mu.Unlock()
 	}
 }
-
-// errUnproven: a resource is named like ours but no record says we made it.
-var errUnproven = errors.New("not created by this controller")

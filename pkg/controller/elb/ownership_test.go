@@ -21,18 +21,7 @@ import (
 // user-managed PoolService that then goes, survives cleanup and every
 // orphan sweep after the grace period: nothing records it as ours.
 func TestUserELBNamedLikeOursSurvivesTheSweep(t *testing.T) {
-	inv := defaultInventoryWith(func(inv *invT) {
-		for i := range inv.LoadBalancers {
-			if inv.LoadBalancers[i].ID == "lb-hefei-existing" {
-				inv.LoadBalancers[i].Name = hefeiName
-			}
-		}
-		for i := range inv.EIPs {
-			if inv.EIPs[i].ID == "eip-hefei-existing" {
-				inv.EIPs[i].Name = hefeiName
-			}
-		}
-	})
+	inv := userELBNamedLikeOurs()
 	h := userHarness(t, emulatortest.WithInventory(inv))
 	h.markDeleted(hefeiKey)
 	h.converge(hefeiKey)

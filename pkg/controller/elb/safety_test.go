@@ -82,18 +82,7 @@ func TestUserManagedServiceGoneLeavesELB(t *testing.T) {
 // never released while the PoolService names it: neither when the
 // PoolService goes, nor when its Service does.
 func TestUserELBNamedLikeOursNeverReleased(t *testing.T) {
-	inv := defaultInventoryWith(func(inv *invT) {
-		for i := range inv.LoadBalancers {
-			if inv.LoadBalancers[i].ID == "lb-hefei-existing" {
-				inv.LoadBalancers[i].Name = hefeiName
-			}
-		}
-		for i := range inv.EIPs {
-			if inv.EIPs[i].ID == "eip-hefei-existing" {
-				inv.EIPs[i].Name = hefeiName
-			}
-		}
-	})
+	inv := userELBNamedLikeOurs()
 	for name, trigger := range map[string]func(h *harness){
 		"PoolService deleted": func(h *harness) { h.markDeleted(hefeiKey) },
 		"Service deleted":     func(h *harness) { h.deleteService("cube-svc") },
@@ -485,4 +474,21 @@ func TestUserServiceOnAnotherManagedELBRefused(t *testing.T) {
 	if d := cmp.Diff([]string{"TCP:80->30081 Running " + hefeiName}, listeners(h.lb(managedID))); d != "" {
 		t.Errorf("managed ELB listeners (-want +got):\n%s", d)
 	}
+}
+
+// userELBNamedLikeOurs is the default inventory with the user's hefei ELB
+// and its EIP named exactly like the hefei PoolService's managed ones.
+func userELBNamedLikeOurs() invT {
+	return defaultInventoryWith(func(inv *invT) {
+		for i := range inv.LoadBalancers {
+			if inv.LoadBalancers[i].ID == "lb-hefei-existing" {
+				inv.LoadBalancers[i].Name = hefeiName
+			}
+		}
+		for i := range inv.EIPs {
+			if inv.EIPs[i].ID == "eip-hefei-existing" {
+				inv.EIPs[i].Name = hefeiName
+			}
+		}
+	})
 }

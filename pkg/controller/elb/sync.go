@@ -293,7 +293,3 @@ func joinNonEmpty(a, b string) string {
 	}
 	return a + "; " + b
 }
-
-func serviceName(ps *v1alpha1.PoolService) string { return v1alpha1.ServedBy(ps).Service }
-
-func poolName(ps *v1alpha1.PoolService) string { return v1alpha1.ServedBy(ps).Pool }
