@@ -17,9 +17,11 @@ import (
 	"github.com/edge-lb/edge-controller-manager/pkg/ownership"
 )
 
-// readActual reads what the cloud holds for d. Only Describe/List calls.
-// For a managed ELB only what the ownership record proves ours is actual;
-// a resource merely named like ours is never used, changed or released.
+// readActual reads what the cloud holds for d. For a managed ELB only what
+// the ownership record proves ours is actual; a resource merely named like
+// ours is never used, changed or released. Its only writes settle the
+// record: a create whose answer was lost is repeated (liveRecord), and a
+// recorded resource that is gone is forgotten.
 func (c *Controller) readActual(ctx context.Context, ps *v1alpha1.PoolService, d elbmodel.Desired) (elbmodel.Actual, error) {
 	var a elbmodel.Actual
 	var err error
@@ -50,9 +52,9 @@ func (c *Controller) readActual(ctx context.Context, ps *v1alpha1.PoolService, d
 
 // findManagedLB finds our ELB: the recorded id in status first, then the
 // recorded ELBs named exactly ours in any region (the pool's region
-// annotation may have changed since). An unrecorded ELB of our name is ours
-// only through a fresh pending create, which the plan repeats; otherwise
-// it is reported and nothing is created beside it.
+// annotation may have changed since). An unrecorded ELB of our name is
+// reported and nothing is created beside it, unless a fresh pending create
+// (settled here, or repeated by the plan) may have made it.
 func (c *Controller) findManagedLB(ctx context.Context, ps *v1alpha1.PoolService, name string, rec ownership.Record) (*ens.LoadBalancer, ownership.Record, error) {
 	if id := ps.Status.AggregateToAnnotations[apis.AnnotationLoadBalancerID]; id != "" && rec.Owns(ownership.LoadBalancer, id) {
 		lb, err := c.describeLB(ctx, id)
@@ -233,10 +235,12 @@ func (c *Controller) ourEIPs(ctx context.Context, d elbmodel.Desired, lb *ens.Lo
 	for _, e := range named {
 		ids = append(ids, e.AllocationID)
 	}
-	if needsLiveRecord(rec, ownership.EIP, ids) || len(missingOwned(rec, ownership.EIP, ids)) > 0 {
+	missing := missingOwned(rec, ownership.EIP, ids)
+	if needsLiveRecord(rec, ownership.EIP, ids) || len(missing) > 0 {
 		if rec, err = c.liveRecord(ctx, d.Name); err != nil {
 			return nil, err
 		}
+		missing = missingOwned(rec, ownership.EIP, ids)
 	}
 	var ours []ens.EIP
 	var unproven []string
@@ -247,7 +251,7 @@ func (c *Controller) ourEIPs(ctx context.Context, d elbmodel.Desired, lb *ens.Lo
 			unproven = append(unproven, e.AllocationID)
 		}
 	}
-	for _, id := range missingOwned(rec, ownership.EIP, ids) {
+	for _, id := range missing {
 		found, err := c.cloud.ListEIPs(ctx, ens.EIPFilter{AllocationID: id})
 		if err != nil {
 			return nil, err

@@ -145,22 +145,6 @@ func (c *Controller) repeatCreate(ctx context.Context, kind ownership.Kind, e ow
 	return c.cloud.CreateEIP(ctx, req)
 }
 
-// settlePendingCreates learns the id of every create of name whose answer
-// was lost, before anything is planned: whatever the PoolService wants now
-// (an intranet switch no longer wants the EIP), what such a create made is
-// ours and must be known as ours, or it would leak once too old to repeat.
-func (c *Controller) settlePendingCreates(ctx context.Context, name string) error {
-	if !hasPending(c.owned.Cached(name)) {
-		return nil
-	}
-	rec, err := c.owned.Get(ctx, name)
-	if err != nil || !hasPending(rec) {
-		return err
-	}
-	_, err = c.resolvePending(ctx, rec)
-	return err
-}
-
 func hasPending(rec ownership.Record) bool {
 	_, lb := rec.PendingEntry(ownership.LoadBalancer)
 	_, eip := rec.PendingEntry(ownership.EIP)

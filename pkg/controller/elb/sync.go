@@ -124,9 +124,6 @@ func (c *Controller) ensure(ctx context.Context, o objects) (time.Duration, erro
 	if err != nil {
 		return c.cloudError(ctx, o, err)
 	}
-	if err := c.settlePendingCreates(ctx, d.Name); err != nil {
-		return c.readError(ctx, o, err)
-	}
 	actual, err := c.readActual(ctx, o.ps, d)
 	if err != nil {
 		return c.readError(ctx, o, err)
