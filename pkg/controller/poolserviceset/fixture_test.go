@@ -9,7 +9,9 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	kubeinformers "k8s.io/client-go/informers"
@@ -129,11 +131,54 @@ func (q *trackingQueue) Done(key string) {
 	q.inFlight.Add(-1)
 }
 
-// waitIdle waits until no key is queued or being synced, so that no sync
-// that read the cache earlier is still about to write.
+// waitIdle waits until the informer caches hold what the API holds and no
+// key is queued or being synced, and that stays so for a few polls: an event
+// the cache has taken may still be on its way to a handler, and a sync that
+// read a stale cache would write again.
 func (f *fixture) waitIdle() {
 	f.t.Helper()
-	f.waitFor("idle workers", func() bool { return f.queue.Len() == 0 && f.queue.inFlight.Load() == 0 })
+	quiet := 0
+	f.waitFor("idle workers and caught-up caches", func() bool {
+		if f.queue.Len() != 0 || f.queue.inFlight.Load() != 0 || !f.cachesCaughtUp() {
+			quiet = 0
+			return false
+		}
+		quiet++
+		return quiet >= 5
+	})
+}
+
+// cachesCaughtUp tells whether the Service and PoolService listers hold
+// exactly the objects the fake API server holds.
+func (f *fixture) cachesCaughtUp() bool {
+	svcs, err := f.kube.CoreV1().Services(ns).List(f.ctx, metav1.ListOptions{})
+	if err != nil {
+		return false
+	}
+	cachedSvcs, _ := f.c.serviceLister.Services(ns).List(labels.Everything())
+	pss, err := f.yurt.NetworkV1alpha1().PoolServices(ns).List(f.ctx, metav1.ListOptions{})
+	if err != nil {
+		return false
+	}
+	cachedPSs, _ := f.c.poolServiceLister.PoolServices(ns).List(labels.Everything())
+	return sameObjects(svcs.Items, cachedSvcs) && sameObjects(pss.Items, cachedPSs)
+}
+
+func sameObjects[T any](api []T, cached []*T) bool {
+	if len(api) != len(cached) {
+		return false
+	}
+	byName := map[string]*T{}
+	for _, o := range cached {
+		byName[any(o).(metav1.Object).GetName()] = o
+	}
+	for i := range api {
+		o, ok := byName[any(&api[i]).(metav1.Object).GetName()]
+		if !ok || !equality.Semantic.DeepEqual(&api[i], o) {
+			return false
+		}
+	}
+	return true
 }
 
 // newFixture starts informers and two workers.
