@@ -56,11 +56,17 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.inventoryFile, "inventory-file", "", "YAML or JSON inventory to start from (default: the built-in inventory)")
 	fs.StringVar(&o.cfg.StateFile, "state-file", "", "persist the inventory here; loaded at start when present")
 	fs.BoolVar(&o.tls, "tls", false, "serve HTTPS with a self-signed certificate")
-	fs.DurationVar(&o.cfg.ActiveDelay, "active-delay", 0, "how long a new ELB reads as Creating before Active")
-	fs.DurationVar(&o.cfg.ListenerTransitionDelay, "listener-transition-delay", 0,
+	// Real ENS's timing and rules by default: what passes here passes there.
+	fs.DurationVar(&o.cfg.ActiveDelay, "active-delay", ensemulator.RealisticActiveDelay,
+		"how long a new ELB reads as Creating before Active (0: at once)")
+	fs.DurationVar(&o.cfg.ListenerTransitionDelay, "listener-transition-delay", ensemulator.RealisticListenerTransitionDelay,
 		"how long a listener reads Starting/Stopping/Configuring after Start/Stop/Set (0: at once)")
-	fs.DurationVar(&o.cfg.EIPTransitionDelay, "eip-transition-delay", 0,
+	fs.DurationVar(&o.cfg.EIPTransitionDelay, "eip-transition-delay", ensemulator.RealisticEIPTransitionDelay,
 		"how long an EIP reads Associating/Unassociating after those calls (0: at once)")
+	fs.DurationVar(&o.cfg.ListenerReleaseDelay, "listener-release-delay", ensemulator.RealisticListenerReleaseDelay,
+		"how long a deleted listener's port refuses a new listener with ListenerAlreadyExists (0: freed at once)")
+	fs.BoolVar(&o.cfg.SetRequiresStoppedListener, "set-requires-stopped-listener", true,
+		"refuse Set...ListenerAttribute on a running listener with IncorrectListenerStatus (documented for HTTP)")
 	fs.DurationVar(&o.cfg.ClientTokenWindow, "client-token-window", ensemulator.DefaultClientTokenWindow,
 		"how long a ClientToken of CreateLoadBalancer/CreateEipInstance is remembered, also after its resource was released")
 	fs.Uint64Var(&o.cfg.Seed, "seed", 1, "seed of generated ids, addresses and random faults")

@@ -42,6 +42,15 @@ type Config struct {
 	// EIPTransitionDelay is how long an EIP reads Associating or
 	// Unassociating after those calls; 0 settles at once.
 	EIPTransitionDelay time.Duration
+	// ListenerReleaseDelay is how long a deleted listener's port stays
+	// releasing: creating the listener again answers ListenerAlreadyExists
+	// meanwhile, as on real ENS; 0 frees it at once.
+	ListenerReleaseDelay time.Duration
+	// SetRequiresStoppedListener refuses Set…ListenerAttribute on a
+	// running listener (IncorrectListenerStatus). Real ENS documents this
+	// for HTTP listeners only, so it is a switch, applied to every
+	// protocol when on; controller tests run both ways.
+	SetRequiresStoppedListener bool
 	// ClientTokenWindow is how long a ClientToken of CreateLoadBalancer or
 	// CreateEipInstance is remembered, also after its resource was
 	// released; default DefaultClientTokenWindow.

@@ -101,6 +101,16 @@ type LoadBalancer struct {
 	CreatedBy string     `json:"createdBy,omitempty"`
 	Listeners []Listener `json:"listeners,omitempty"`
 	Backends  []Backend  `json:"backends,omitempty"`
+	// Releasing are the ports of deleted listeners that cannot carry a
+	// listener of that protocol again yet (Config.ListenerReleaseDelay).
+	Releasing []ReleasingPort `json:"releasing,omitempty"`
+}
+
+// ReleasingPort is a deleted listener's port, not free again until Until.
+type ReleasingPort struct {
+	Port     int       `json:"port"`
+	Protocol string    `json:"protocol"`
+	Until    time.Time `json:"until"`
 }
 
 // Listener is one ELB listener. Protocol is upper case (TCP, UDP, HTTP,

@@ -144,6 +144,11 @@ func checkPortFree(lb *LoadBalancer, port int, proto string) *apiError {
 			return newError(CodeListenerPortConflict, "Port %d of %s is used by a %s listener.", port, lb.ID, l.Protocol)
 		}
 	}
+	for _, r := range lb.Releasing {
+		if r.Port == port && (r.Protocol == proto || !isTCPUDPPair(r.Protocol, proto)) {
+			return newError(CodeListenerAlreadyExists, "Port %d of %s is still being released.", port, lb.ID)
+		}
+	}
 	return nil
 }
 
@@ -192,7 +197,11 @@ func listenerSet(proto string) handlerFunc {
 			return nil, aerr
 		}
 		l := lb.Listeners[i]
-		if aerr := checkListenerSettled(lb, &l); aerr != nil {
+		check := checkListenerSettled
+		if e.cfg.SetRequiresStoppedListener {
+			check = checkListenerStopped
+		}
+		if aerr := check(lb, &l); aerr != nil {
 			return nil, aerr
 		}
 		if aerr := applyListenerParams(&l, c.p); aerr != nil {
@@ -227,6 +236,12 @@ func (e *Emulator) deleteListener(c *call) (obj, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
+	// Real ENS deletes only a stopped listener, and its port stays
+	// releasing for a while.
+	if aerr := checkListenerStopped(lb, &lb.Listeners[i]); aerr != nil {
+		return nil, aerr
+	}
+	e.releasePort(lb, lb.Listeners[i], c.now)
 	lb.Listeners = slices.Delete(lb.Listeners, i, i+1)
 	return obj{}, nil
 }

@@ -128,6 +128,7 @@ func (s *store) addLoadBalancers(inv *Inventory) error {
 				s.transitions++
 			}
 		}
+		s.transitions += len(lb.Releasing)
 		s.lbs[lb.ID] = lb
 	}
 	return nil

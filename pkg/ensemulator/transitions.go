@@ -51,6 +51,8 @@ func (s *store) settle(now time.Time) {
 	}
 	s.transitions = 0
 	for _, lb := range s.lbs {
+		lb.Releasing = slices.DeleteFunc(lb.Releasing, func(r ReleasingPort) bool { return !now.Before(r.Until) })
+		s.transitions += len(lb.Releasing)
 		for i := range lb.Listeners {
 			l := &lb.Listeners[i]
 			switch {
@@ -113,4 +115,76 @@ func checkListenerSettled(lb *LoadBalancer, l *Listener) *apiError {
 	}
 	return newError(CodeIncorrectListenerStatus, "The listener %s/%d of %s is %s; try again later.",
 		l.Protocol, l.Port, lb.ID, l.Status)
+}
+
+// checkListenerStopped refuses a change that real ENS takes only on a
+// stopped listener (delete; set, under Config.SetRequiresStoppedListener).
+func checkListenerStopped(lb *LoadBalancer, l *Listener) *apiError {
+	if aerr := checkListenerSettled(lb, l); aerr != nil {
+		return aerr
+	}
+	if l.Status == listenerStop {
+		return nil
+	}
+	return newError(CodeIncorrectListenerStatus, "The listener %s/%d of %s is %s; stop it first.",
+		l.Protocol, l.Port, lb.ID, l.Status)
+}
+
+// releasePort keeps a deleted listener's port releasing for the
+// configured delay. Callers hold mu.
+func (e *Emulator) releasePort(lb *LoadBalancer, l Listener, now time.Time) {
+	if d := e.cfg.ListenerReleaseDelay; d > 0 {
+		lb.Releasing = append(lb.Releasing, ReleasingPort{Port: l.Port, Protocol: l.Protocol, Until: now.Add(d)})
+		e.store.transitions++
+	}
+}
+
+// Realistic delays: how long real ENS shows each transition. They are the
+// order of magnitude Terraform's alicloud provider polls for (seconds), not
+// measurements, which no public source gives. The emulator binary, and so
+// the e2e suite, the demo, the soak and the benchmarks, run with them; the
+// Config zero value settles at once, for unit tests that ask for it.
+const (
+	RealisticActiveDelay             = 3 * time.Second
+	RealisticListenerTransitionDelay = time.Second
+	RealisticEIPTransitionDelay      = 2 * time.Second
+	RealisticListenerReleaseDelay    = 3 * time.Second
+)
+
+// Realistic gives cfg real ENS's timing and its stricter listener rule:
+// every delay is the realistic one times scale (1 outside unit tests, a
+// fraction inside them, which cannot wait seconds per step), and
+// Set…ListenerAttribute needs a stopped listener.
+func Realistic(cfg *Config, scale float64) {
+	scaled := func(d time.Duration) time.Duration { return time.Duration(float64(d) * scale) }
+	cfg.ActiveDelay = scaled(RealisticActiveDelay)
+	cfg.ListenerTransitionDelay = scaled(RealisticListenerTransitionDelay)
+	cfg.EIPTransitionDelay = scaled(RealisticEIPTransitionDelay)
+	cfg.ListenerReleaseDelay = scaled(RealisticListenerReleaseDelay)
+	cfg.SetRequiresStoppedListener = true
+}
+
+// Settled reports whether nothing is in transition now: no ELB Creating,
+// no listener or EIP changing state, no port releasing, nothing created
+// but not yet visible. Tests wait for it to judge the state the cloud comes
+// to rest in.
+func (e *Emulator) Settled() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.cfg.Now()
+	e.store.settle(now)
+	if e.store.transitions > 0 {
+		return false
+	}
+	for _, lb := range e.store.lbs {
+		if (lb.ActiveAt != nil && now.Before(*lb.ActiveAt)) || (lb.VisibleAt != nil && now.Before(*lb.VisibleAt)) {
+			return false
+		}
+	}
+	for _, eip := range e.store.eips {
+		if eip.VisibleAt != nil && now.Before(*eip.VisibleAt) {
+			return false
+		}
+	}
+	return true
 }

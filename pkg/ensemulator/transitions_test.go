@@ -173,10 +173,18 @@ func TestListenerTransitions(t *testing.T) {
 	clock.Advance(transition)
 	wantListenerStatus(t, c, env, lb, 80, "Stopped")
 
-	// A listener in transition can still be deleted.
+	// Real ENS deletes a stopped listener only: one in transition or
+	// running is refused.
 	must[*ens.StartLoadBalancerListenerResponse](t)(c.StartLoadBalancerListener(start))
 	del := ens.CreateDeleteLoadBalancerListenerRequest()
 	del.LoadBalancerId, del.ListenerPort, del.ListenerProtocol = lb, requests.NewInteger(80), "TCP"
+	_, err = c.DeleteLoadBalancerListener(del)
+	wantCode(t, err, ensemulator.CodeIncorrectListenerStatus, 400)
+	clock.Advance(transition)
+	_, err = c.DeleteLoadBalancerListener(del)
+	wantCode(t, err, ensemulator.CodeIncorrectListenerStatus, 400)
+	must[*ens.StopLoadBalancerListenerResponse](t)(c.StopLoadBalancerListener(stop))
+	clock.Advance(transition)
 	must[*ens.DeleteLoadBalancerListenerResponse](t)(c.DeleteLoadBalancerListener(del))
 	if l := listenerOf(t, env, lb, 80, "TCP"); l != nil {
 		t.Fatalf("deleted listener still there: %+v", l)

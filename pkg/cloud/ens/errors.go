@@ -3,6 +3,7 @@ package ens
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Error kinds. Callers test with errors.Is; an *APIError Is the kind its
@@ -68,3 +69,12 @@ func (e *TransportError) Error() string { return fmt.Sprintf("ens %s: %v", e.Act
 
 // Unwrap lets errors.Is see context.DeadlineExceeded and friends.
 func (e *TransportError) Unwrap() error { return e.Err }
+
+// IsIncorrectStatus reports whether ENS refused a call because of the
+// object's state (IncorrectListenerStatus, IncorrectInstanceStatus,
+// IncorrectEipStatus, …): the change may succeed once the object is in
+// another state, e.g. a listener set only while stopped.
+func IsIncorrectStatus(err error) bool {
+	var apiErr *APIError
+	return errors.As(err, &apiErr) && strings.HasPrefix(apiErr.Code, "Incorrect") && strings.HasSuffix(apiErr.Code, "Status")
+}

@@ -82,6 +82,12 @@ func WithCredentials(creds ...ensemulator.Credential) Option {
 	return func(s *settings) { s.cfg.Credentials = append(s.cfg.Credentials, creds...) }
 }
 
+// WithRealisticTiming gives the emulator real ENS's transition delays,
+// times scale, and its stricter listener rules (ensemulator.Realistic).
+func WithRealisticTiming(scale float64) Option {
+	return func(s *settings) { ensemulator.Realistic(&s.cfg, scale) }
+}
+
 // WithTLS serves HTTPS with a self-signed certificate.
 func WithTLS() Option {
 	return func(s *settings) { s.tls = true }
