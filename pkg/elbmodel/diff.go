@@ -17,6 +17,7 @@ type ActionType string
 const (
 	CreateLoadBalancer ActionType = "CreateLoadBalancer"
 	RemoveBackends     ActionType = "RemoveBackends"
+	StopListener       ActionType = "StopListener"
 	DeleteListener     ActionType = "DeleteListener"
 	CreateListener     ActionType = "CreateListener"
 	UpdateListener     ActionType = "UpdateListener"
@@ -43,7 +44,7 @@ type Action struct {
 
 func (a Action) String() string {
 	switch a.Type {
-	case DeleteListener, CreateListener, UpdateListener, StartListener:
+	case StopListener, DeleteListener, CreateListener, UpdateListener, StartListener:
 		return fmt.Sprintf("%s %s:%d->%d", a.Type, a.Listener.Protocol, a.Listener.Port, a.Listener.BackendPort)
 	case RemoveBackends, AddBackends, SetBackendWeights:
 		return fmt.Sprintf("%s %d", a.Type, len(a.Backends))

@@ -28,15 +28,26 @@ type listenerDiff struct {
 // Description is d.Name; others are never touched unless they clash with a
 // wanted listener and ForceOverride is set (then they are replaced). ENS
 // creates listeners Stopped, so every create is followed by a start in the
-// same plan.
+// same plan, and deletes only stopped ones (see retire). An update is
+// planned for a running listener too: ENS may take it as it is, and the
+// apply step stops the listener only when ENS refuses.
 func diffListeners(d Desired, actual []ens.Listener) (listenerDiff, error) {
 	want := make(map[listenerKey]ens.Listener, len(d.Listeners))
 	for _, l := range d.Listeners {
 		want[keyOf(l)] = l
 	}
-	kept := make(map[listenerKey]bool, len(d.Listeners))
+	// taken are wanted keys not to create now: kept, or still being removed.
+	taken := make(map[listenerKey]bool, len(d.Listeners))
 	var conflicts, waits []string
 	var del, upd, start []Action
+	retireOne := func(l ens.Listener) {
+		acts, wait := retire(l)
+		del = append(del, acts...)
+		if wait != "" {
+			waits = append(waits, wait)
+			taken[keyOf(l)] = true
+		}
+	}
 	for _, l := range actual {
 		w, wanted := want[keyOf(l)]
 		switch {
@@ -50,14 +61,14 @@ func diffListeners(d Desired, actual []ens.Listener) (listenerDiff, error) {
 				conflicts = append(conflicts, fmt.Sprintf("%s:%d (description %q)", l.Protocol, l.Port, l.Description))
 				continue
 			}
-			del = append(del, Action{Type: DeleteListener, Listener: l})
+			retireOne(l)
 		case !wanted || l.BackendPort != w.BackendPort:
-			del = append(del, Action{Type: DeleteListener, Listener: l})
+			retireOne(l)
 		default:
-			kept[keyOf(l)] = true
-			switch st := strings.ToLower(l.Status); st {
-			case "", strings.ToLower(ens.ListenerRunning):
-			case strings.ToLower(ens.ListenerStopped):
+			taken[keyOf(l)] = true
+			switch listenerState(l) {
+			case ens.ListenerRunning:
+			case ens.ListenerStopped:
 				start = append(start, Action{Type: StartListener, Listener: w})
 			default:
 				// ENS refuses to set a listener that is changing state:
@@ -66,6 +77,7 @@ func diffListeners(d Desired, actual []ens.Listener) (listenerDiff, error) {
 				continue
 			}
 			if !sameAttributes(l, w) {
+				w.Status = listenerState(l) // what apply needs to know if ENS refuses
 				upd = append(upd, Action{Type: UpdateListener, Listener: w})
 			}
 		}
@@ -77,12 +89,39 @@ func diffListeners(d Desired, actual []ens.Listener) (listenerDiff, error) {
 	}
 	var create []Action
 	for _, w := range d.Listeners {
-		if !kept[keyOf(w)] {
+		if !taken[keyOf(w)] {
 			create = append(create, Action{Type: CreateListener, Listener: w})
 			start = append(start, Action{Type: StartListener, Listener: w})
 		}
 	}
 	return listenerDiff{del: del, create: create, update: upd, start: start, wait: strings.Join(waits, "; ")}, nil
+}
+
+// retire plans the removal of a listener. ENS deletes only a stopped
+// listener, so a running one is stopped first (the delete then waits for
+// the stop to settle if ENS takes time); one changing state is waited for.
+func retire(l ens.Listener) ([]Action, string) {
+	switch listenerState(l) {
+	case ens.ListenerStopped:
+		return []Action{{Type: DeleteListener, Listener: l}}, ""
+	case ens.ListenerRunning:
+		return []Action{{Type: StopListener, Listener: l}, {Type: DeleteListener, Listener: l}}, ""
+	}
+	return nil, fmt.Sprintf("listener %s:%d to delete is %s", l.Protocol, l.Port, l.Status)
+}
+
+// listenerState is a listener's status in its canonical form; a listener
+// read without a status counts as running (so it is stopped before delete).
+func listenerState(l ens.Listener) string {
+	for _, s := range []string{ens.ListenerRunning, ens.ListenerStopped} {
+		if strings.EqualFold(l.Status, s) {
+			return s
+		}
+	}
+	if l.Status == "" {
+		return ens.ListenerRunning
+	}
+	return l.Status
 }
 
 // clashes reports whether a listener occupies a port a wanted listener

@@ -101,18 +101,18 @@ func TestDiff(t *testing.T) {
 		{"node port changed", func(t *testing.T) Desired {
 			return desiredFor(t, nil, corev1.ServicePort{Port: 80, NodePort: 31000, Protocol: "TCP"})
 		}, func(Desired) Actual { return converged(base(t)) },
-			[]string{"DeleteListener TCP:80->30080", "CreateListener TCP:80->31000", "StartListener TCP:80->31000"}, false},
+			[]string{"StopListener TCP:80->30080", "DeleteListener TCP:80->30080", "CreateListener TCP:80->31000", "StartListener TCP:80->31000"}, false},
 		{"attributes changed", func(t *testing.T) Desired {
 			return desiredFor(t, map[string]string{apis.AnnotationScheduler: "wlc"})
 		}, func(Desired) Actual { return converged(base(t)) }, []string{"UpdateListener TCP:80->30080"}, false},
 		{"protocol changed", func(t *testing.T) Desired {
 			return desiredFor(t, nil, corev1.ServicePort{Port: 80, NodePort: 30080, Protocol: "UDP"})
 		}, func(Desired) Actual { return converged(base(t)) },
-			[]string{"DeleteListener TCP:80->30080", "CreateListener UDP:80->30080", "StartListener UDP:80->30080"}, false},
+			[]string{"StopListener TCP:80->30080", "DeleteListener TCP:80->30080", "CreateListener UDP:80->30080", "StartListener UDP:80->30080"}, false},
 		{"port removed", func(t *testing.T) Desired { return base(t) }, func(d Desired) Actual {
 			a := converged(desiredFor(t, nil, tcp80, corev1.ServicePort{Port: 443, NodePort: 30443, Protocol: "TCP"}))
 			return a
-		}, []string{"DeleteListener TCP:443->30443"}, false},
+		}, []string{"StopListener TCP:443->30443", "DeleteListener TCP:443->30443"}, false},
 		{"backends moving", base, func(d Desired) Actual {
 			a := converged(d)
 			a.LoadBalancer.Backends = []ens.Backend{backend("i-a", 0, 100), backend("i-old", 0, 100), backend("i-b", 0, 50)}
@@ -155,13 +155,28 @@ func TestDiff(t *testing.T) {
 			a.LoadBalancer.Listeners = append(a.LoadBalancer.Listeners, ens.Listener{Port: 8080, Protocol: "TCP", Description: "hand made"})
 			return a
 		}, nil, false},
+		// ENS deletes only a stopped listener (ens-openapi.md "Lifecycle
+		// rules"): a stopped one is deleted at once, one changing state is
+		// waited for and its port not reused meanwhile.
+		{"stopped listener removed", func(t *testing.T) Desired { return base(t) }, func(d Desired) Actual {
+			a := converged(desiredFor(t, nil, tcp80, corev1.ServicePort{Port: 443, NodePort: 30443, Protocol: "TCP"}))
+			a.LoadBalancer.Listeners[1].Status = "stopped"
+			return a
+		}, []string{"DeleteListener TCP:443->30443"}, false},
+		{"node port changed while the listener starts", func(t *testing.T) Desired {
+			return desiredFor(t, nil, corev1.ServicePort{Port: 80, NodePort: 31000, Protocol: "TCP"})
+		}, func(Desired) Actual {
+			a := converged(base(t))
+			a.LoadBalancer.Listeners[0].Status = ens.ListenerStarting
+			return a
+		}, nil, true},
 		{"force override replaces a foreign listener", func(t *testing.T) Desired {
 			return desiredFor(t, map[string]string{apis.AnnotationForceOverrideListeners: "true"})
 		}, func(d Desired) Actual {
 			a := converged(d)
 			a.LoadBalancer.Listeners[0].Description = ""
 			return a
-		}, []string{"DeleteListener TCP:80->30080", "CreateListener TCP:80->30080", "StartListener TCP:80->30080"}, false},
+		}, []string{"StopListener TCP:80->30080", "DeleteListener TCP:80->30080", "CreateListener TCP:80->30080", "StartListener TCP:80->30080"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -259,7 +274,7 @@ func TestDiffUserManagedSharedELB(t *testing.T) {
 	// more, backends first; the other's are not.
 	d.Listeners, d.Backends = nil, nil
 	p, _ = Diff(d, a)
-	if got := strings.Join(types(p), ","); got != "RemoveBackends 2,DeleteListener TCP:80->30080" {
+	if got := strings.Join(types(p), ","); got != "RemoveBackends 2,StopListener TCP:80->30080,DeleteListener TCP:80->30080" {
 		t.Errorf("plan = %s", got)
 	}
 	if got := p.Actions[0].Backends; !cmp.Equal(stripIPs(got), []ens.Backend{backend("i-a", 0, 100), backend("i-b", 0, 100)}) {
@@ -474,10 +489,10 @@ func TestDiffForceOverrideProtected(t *testing.T) {
 			ens.Listener{Port: 80, Protocol: "TCP", BackendPort: 31080, Description: sibling}, []string{sibling}, nil, true},
 		{"hand-made listener is taken over", true,
 			ens.Listener{Port: 80, Protocol: "TCP", BackendPort: 31080, Description: "hand made"}, []string{sibling},
-			[]string{"DeleteListener TCP:80->31080", "CreateListener TCP:80->30080", "StartListener TCP:80->30080"}, false},
+			[]string{"StopListener TCP:80->31080", "DeleteListener TCP:80->31080", "CreateListener TCP:80->30080", "StartListener TCP:80->30080"}, false},
 		{"another cluster's listener is taken over", true,
 			ens.Listener{Port: 80, Protocol: "TCP", BackendPort: 31080, Description: "k8s/cube-svc/default/np-hefei/c2"}, []string{sibling},
-			[]string{"DeleteListener TCP:80->31080", "CreateListener TCP:80->30080", "StartListener TCP:80->30080"}, false},
+			[]string{"StopListener TCP:80->31080", "DeleteListener TCP:80->31080", "CreateListener TCP:80->30080", "StartListener TCP:80->30080"}, false},
 		{"protected listener on another port is left alone", true,
 			ens.Listener{Port: 8080, Protocol: "TCP", BackendPort: 31080, Description: sibling}, []string{sibling},
 			[]string{"CreateListener TCP:80->30080", "StartListener TCP:80->30080"}, false},

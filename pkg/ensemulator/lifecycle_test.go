@@ -126,3 +126,24 @@ func TestDeleteRequiresStoppedListener(t *testing.T) {
 		t.Fatalf("deleted listener still there: %+v", l)
 	}
 }
+
+// TestRealistic checks the timing the binary and the slow suites run with.
+func TestRealistic(t *testing.T) {
+	var cfg ensemulator.Config
+	ensemulator.Realistic(&cfg, 1)
+	if cfg.ActiveDelay != 3*time.Second || cfg.ListenerTransitionDelay != time.Second || cfg.EIPTransitionDelay != 2*time.Second ||
+		cfg.ListenerReleaseDelay != 3*time.Second || !cfg.SetRequiresStoppedListener {
+		t.Errorf("Realistic(1) = %+v", cfg)
+	}
+	ensemulator.Realistic(&cfg, 0.5)
+	if cfg.ActiveDelay != 1500*time.Millisecond || cfg.ListenerReleaseDelay != 1500*time.Millisecond {
+		t.Errorf("Realistic(0.5) = %+v", cfg)
+	}
+	var zero ensemulator.Config
+	env := emulatortest.Start(t, emulatortest.WithConfig(func(c *ensemulator.Config) { *c = zero }))
+	c := newClient(t, env)
+	createHefeiLB(t, c, "settles-at-once")
+	if !env.Emulator.Settled() {
+		t.Error("the zero Config does not settle at once")
+	}
+}

@@ -65,12 +65,14 @@ func (c *Controller) applyOne(ctx context.Context, ps *v1alpha1.PoolService, d e
 		})
 		r.lbID = id
 		return err
-	case elbmodel.DeleteListener:
-		return ignoreNotFound(c.cloud.DeleteListener(ctx, r.lbID, l.Port, l.Protocol))
-	case elbmodel.CreateListener:
-		return c.cloud.CreateListener(ctx, r.lbID, l)
+	case elbmodel.StopListener:
+		return waitOnConflict(ignoreNotFound(c.cloud.StopListener(ctx, r.lbID, l.Port, l.Protocol)), "listener %s:%d", l.Protocol, l.Port)
+	case elbmodel.DeleteListener: // refused until a stop just made settles
+		return waitOnConflict(ignoreNotFound(c.cloud.DeleteListener(ctx, r.lbID, l.Port, l.Protocol)), "listener %s:%d", l.Protocol, l.Port)
+	case elbmodel.CreateListener: // refused while a deleted port is still releasing
+		return waitOnConflict(c.cloud.CreateListener(ctx, r.lbID, l), "listener %s:%d", l.Protocol, l.Port)
 	case elbmodel.UpdateListener:
-		return c.cloud.UpdateListener(ctx, r.lbID, l)
+		return c.updateListener(ctx, r.lbID, l)
 	case elbmodel.StartListener:
 		return waitOnConflict(c.cloud.StartListener(ctx, r.lbID, l.Port, l.Protocol), "listener %s:%d", l.Protocol, l.Port)
 	case elbmodel.RemoveBackends:
@@ -123,6 +125,23 @@ func (c *Controller) applyEIP(ctx context.Context, ps *v1alpha1.PoolService, d e
 		return c.forget(ctx, d.Name, ownership.EIP, act.EIPID)
 	}
 	return fmt.Errorf("unknown action %q", act.Type)
+}
+
+// updateListener sets a listener's attributes. A running listener is set
+// as it is, so traffic goes on; only when ENS refuses that because of its
+// state is it stopped, and the next sync, seeing it stopped, sets and
+// starts it again.
+func (c *Controller) updateListener(ctx context.Context, lbID string, l ens.Listener) error {
+	err := c.cloud.UpdateListener(ctx, lbID, l)
+	if l.Status != ens.ListenerRunning || !ens.IsIncorrectStatus(err) {
+		return waitOnConflict(err, "listener %s:%d", l.Protocol, l.Port)
+	}
+	klog.FromContext(ctx).V(2).Info("ENS sets this listener only while stopped; stopping it",
+		"loadBalancer", lbID, "listener", fmt.Sprintf("%s:%d", l.Protocol, l.Port))
+	if err := c.cloud.StopListener(ctx, lbID, l.Port, l.Protocol); err != nil {
+		return waitOnConflict(err, "listener %s:%d", l.Protocol, l.Port)
+	}
+	return &notNow{why: fmt.Sprintf("listener %s:%d stopped to change its attributes", l.Protocol, l.Port)}
 }
 
 // eipStep is waitOnConflict for an EIP action that records what it did

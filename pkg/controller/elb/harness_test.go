@@ -3,6 +3,7 @@ package elb
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"sort"
 	"strconv"
@@ -71,7 +72,7 @@ func newHarnessWithCloud(t *testing.T, wrap func(ens.Cloud) ens.Cloud, opts ...e
 	_, ctx := ktesting.NewTestContext(t)
 	ctx, cancel := context.WithCancel(ctx)
 	t.Cleanup(cancel)
-	env := emulatortest.Start(t, opts...)
+	env := emulatortest.Start(t, append(realisticEmulator(), opts...)...)
 	h := &harness{t: t, ctx: ctx, env: env, emu: env.Emulator, kube: k8sfake.NewSimpleClientset(),
 		yurt: yurtfake.NewSimpleClientset(), recorder: record.NewFakeRecorder(10000),
 		clock: testclock.NewFakeClock(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))}
@@ -96,6 +97,28 @@ func newHarnessWithCloud(t *testing.T, wrap func(ens.Cloud) ens.Cloud, opts ...e
 		t.Fatal("caches did not sync")
 	}
 	return h
+}
+
+// The controller tests run against real ENS's timing, scaled down, and its
+// listener rules. Whether a running listener takes Set…ListenerAttribute
+// is documented for HTTP only, so `make test` runs this package both ways.
+var setRequiresStopped = flag.Bool("set-requires-stopped-listener", true,
+	"the emulator refuses Set...ListenerAttribute on a running listener")
+
+// realisticTimingScale turns seconds of real ENS into tens of milliseconds.
+const realisticTimingScale = 1.0 / 50
+
+func realisticEmulator() []emulatortest.Option {
+	return []emulatortest.Option{emulatortest.WithRealisticTiming(realisticTimingScale),
+		emulatortest.WithConfig(func(c *ensemulator.Config) { c.SetRequiresStoppedListener = *setRequiresStopped })}
+}
+
+// instantEmulator settles every transition at once: for the tests that
+// count the calls or syncs of each step, which waiting would blur.
+func instantEmulator() emulatortest.Option {
+	return emulatortest.WithConfig(func(c *ensemulator.Config) {
+		c.ActiveDelay, c.ListenerTransitionDelay, c.EIPTransitionDelay, c.ListenerReleaseDelay = 0, 0, 0, 0
+	})
 }
 
 // --- the walkthrough's objects ---
@@ -305,7 +328,9 @@ func (h *harness) syncOnce(key string) (time.Duration, error) {
 	return after, err
 }
 
-// converge syncs each key until it asks for no requeue; errors fail the test.
+// converge syncs each key until it asks for no requeue and the cloud has
+// come to rest (nothing in transition), so a test judges the state both
+// end in; errors fail the test.
 func (h *harness) converge(keys ...string) {
 	h.t.Helper()
 	for _, key := range keys {
@@ -317,12 +342,19 @@ func (h *harness) converge(keys ...string) {
 			if err != nil {
 				h.t.Fatalf("sync %s: %v", key, err)
 			}
-			if after == 0 {
+			if after == 0 && h.emu.Settled() {
 				break
 			}
-			time.Sleep(after)
+			time.Sleep(max(after, time.Millisecond))
 		}
 	}
+}
+
+// waitSettled waits until nothing in the emulator is in transition, as a
+// test must between its own calls that real ENS refuses mid-transition.
+func (h *harness) waitSettled() {
+	h.t.Helper()
+	h.waitFor("the emulator to settle", h.emu.Settled)
 }
 
 // convergeThroughErrors is converge that tolerates failing syncs (faults).
@@ -330,10 +362,10 @@ func (h *harness) convergeThroughErrors(key string) {
 	h.t.Helper()
 	for round := 0; round < 30; round++ {
 		after, err := h.syncOnce(key)
-		if err == nil && after == 0 {
+		if err == nil && after == 0 && h.emu.Settled() {
 			return
 		}
-		time.Sleep(after)
+		time.Sleep(max(after, time.Millisecond))
 	}
 	h.t.Fatalf("%s did not converge through errors", key)
 }

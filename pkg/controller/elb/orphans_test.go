@@ -57,9 +57,7 @@ func TestOrphanSweep(t *testing.T) {
 		}
 	}
 	h.clock.Step(31 * time.Second)
-	if err := h.c.sweep(h.ctx); err != nil {
-		t.Fatal(err)
-	}
+	h.sweepUntilSettled()
 	lbs, eips := ids()
 	wantLBs := slices.DeleteFunc(slices.Clone(lbsBefore), func(id string) bool { return id == "lb-orphan" })
 	wantEIPs := slices.DeleteFunc(slices.Clone(eipsBefore), func(id string) bool { return id == "eip-orphan" })
@@ -72,4 +70,26 @@ func TestOrphanSweep(t *testing.T) {
 	if rec, _ := h.c.owned.Get(h.ctx, "k8s/gone/default/np-hefei/c-test"); !rec.Empty() {
 		t.Errorf("record of the released orphan left behind: %+v", rec)
 	}
+}
+
+// sweepUntilSettled runs sweeps, as the periodic sweep would, until the
+// cloud has settled after the last one: a release that waits for an EIP to
+// finish unassociating happens in a later sweep.
+func (h *harness) sweepUntilSettled() {
+	h.t.Helper()
+	for round := 0; round < 20; round++ {
+		if err := h.c.sweep(h.ctx); err != nil {
+			h.t.Fatal(err)
+		}
+		if h.emu.Settled() {
+			if err := h.c.sweep(h.ctx); err != nil {
+				h.t.Fatal(err)
+			}
+			if h.emu.Settled() {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	h.t.Fatal("the cloud did not settle after 20 sweeps")
 }

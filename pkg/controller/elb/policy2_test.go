@@ -65,6 +65,7 @@ func TestNeverClearingWaitBacksOffWithoutStatusWrites(t *testing.T) {
 	if err := h.cloud.UnassociateEIP(h.ctx, ours.ID); err != nil {
 		t.Fatal(err)
 	}
+	h.waitSettled()
 	foreign, err := h.cloud.CreateEIP(h.ctx, ens.CreateEIPRequest{Name: "someone-elses-eip", Description: "made by hand",
 		RegionID: "cn-hefei-cmcc-2", Bandwidth: 5, InternetChargeType: "95BandwidthByMonth", InstanceChargeType: "PostPaid"})
 	if err != nil {
@@ -73,6 +74,7 @@ func TestNeverClearingWaitBacksOffWithoutStatusWrites(t *testing.T) {
 	if err := h.cloud.AssociateEIP(h.ctx, foreign, lbID); err != nil {
 		t.Fatal(err)
 	}
+	h.waitSettled()
 	h.emu.ResetCalls()
 	h.events()
 

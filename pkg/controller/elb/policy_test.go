@@ -189,6 +189,11 @@ func TestManagedDeleteReleases(t *testing.T) {
 func TestDriftRepaired(t *testing.T) {
 	h, lbID := managedHarness(t, corev1.ServiceExternalTrafficPolicyCluster)
 	ctx := h.ctx
+	// ENS deletes a stopped listener only.
+	if err := h.cloud.StopListener(ctx, lbID, 80, "TCP"); err != nil {
+		t.Fatal(err)
+	}
+	h.waitSettled()
 	if err := h.cloud.DeleteListener(ctx, lbID, 80, "TCP"); err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,10 @@
 package elb
 
 import (
+	"context"
+	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
 	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator"
 	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator/emulatortest"
 )
@@ -143,15 +147,26 @@ func TestTransitionalStatesConverge(t *testing.T) {
 		t.Errorf("%d ELBs in the account, want the 2 user ELBs and ours", n)
 	}
 
-	// A listener attribute change waits out Configuring.
+	// A listener attribute change waits out Configuring. A running
+	// listener is set as it is; only where ENS refuses that is it stopped
+	// first (and started again once set).
 	h.editService(func(s *corev1.Service) { s.Annotations[apis.AnnotationScheduler] = "wrr" })
 	h.emu.ResetCalls()
 	seen, _ = h.convergeWatching(hefeiKey, hefeiName)
+	h.waitSettled()
 	wantSeen(t, "update", seen, "listener Configuring", "listener Running")
 	if l := h.lb(lbID).Listeners; len(l) != 1 || l[0].Scheduler != "wrr" || l[0].Status != "Running" {
 		t.Errorf("listener after the update = %+v", l)
 	}
-	if c := h.emu.Calls(); c["SetLoadBalancerTCPListenerAttribute"] != 1 || h.emu.MutatingCalls() != 1 {
+	c := h.emu.Calls()
+	if *setRequiresStopped {
+		// Set refused, Stop, Set, Start (perhaps refused once while the
+		// listener is Configuring, then repeated).
+		wantSeen(t, "update", seen, "listener Stopping")
+		if c["StopLoadBalancerListener"] != 1 || c["SetLoadBalancerTCPListenerAttribute"] != 2 || c["StartLoadBalancerListener"] > 2 {
+			t.Errorf("update of a running listener ENS sets only stopped: %v", c)
+		}
+	} else if c["SetLoadBalancerTCPListenerAttribute"] != 1 || h.emu.MutatingCalls() != 1 {
 		t.Errorf("update made %d mutating calls, want one Set: %v", h.emu.MutatingCalls(), c)
 	}
 
@@ -202,4 +217,70 @@ func checkDeleteThroughTransitions(t *testing.T, h *harness, lbID string) {
 	if ev := h.events(); !hasEvent(ev, corev1.EventTypeNormal, apis.EventCleanedLoadBalancer, lbID) {
 		t.Errorf("no CleanedLoadBalancer event naming %s: %v", lbID, ev)
 	}
+}
+
+// TestListenerLifecycleOfRealENS: under real ENS's listener rules
+// (ens-openapi.md "Lifecycle rules" Listeners: delete only a stopped
+// listener, a deleted port stays releasing), moving a listener to a new
+// node port stops it, deletes it once stopped, waits out the releasing
+// port, then creates and starts the new one; removing a port stops, then
+// deletes its listener. Waiting is not failing: no Warning event.
+func TestListenerLifecycleOfRealENS(t *testing.T) {
+	creates := &createListenerErrors{}
+	h := newHarnessWithCloud(t, func(c ens.Cloud) ens.Cloud { creates.Cloud = c; return creates })
+	h.seedWalkthrough(nil, corev1.ServiceExternalTrafficPolicyCluster)
+	h.converge(hefeiKey)
+	lbID := h.lbsNamed(hefeiName)[0].ID
+	h.events()
+	h.emu.ResetCalls()
+	h.editService(func(s *corev1.Service) {
+		s.Spec.Ports = []corev1.ServicePort{{Port: 80, NodePort: 31000, Protocol: "TCP"}, {Port: 53, NodePort: 30053, Protocol: "UDP"}}
+	})
+	h.converge(hefeiKey)
+	want := []string{"UDP:53->30053 Running " + hefeiName, "TCP:80->31000 Running " + hefeiName}
+	if d := cmp.Diff(want, listeners(h.lb(lbID))); d != "" {
+		t.Errorf("listeners after the node port change (-want +got):\n%s", d)
+	}
+	c := h.emu.Calls()
+	// The create right after the delete meets the releasing port.
+	if c["StopLoadBalancerListener"] != 1 || c["DeleteLoadBalancerListener"] < 1 || c["CreateLoadBalancerTCPListener"] < 2 {
+		t.Errorf("node port change: want one Stop, a Delete, and a Create refused while the port releases: %v", c)
+	}
+	if !slices.ContainsFunc(creates.errs, func(err error) bool {
+		var apiErr *ens.APIError
+		return errors.As(err, &apiErr) && apiErr.Code == ensemulator.CodeListenerAlreadyExists
+	}) {
+		t.Errorf("no create met the releasing port: %v", creates.errs)
+	}
+
+	h.emu.ResetCalls()
+	h.editService(func(s *corev1.Service) {
+		s.Spec.Ports = []corev1.ServicePort{{Port: 80, NodePort: 31000, Protocol: "TCP"}}
+	})
+	h.converge(hefeiKey)
+	if d := cmp.Diff(want[1:], listeners(h.lb(lbID))); d != "" {
+		t.Errorf("listeners after the port removal (-want +got):\n%s", d)
+	}
+	if c := h.emu.Calls(); c["StopLoadBalancerListener"] != 1 || c["DeleteLoadBalancerListener"] < 1 {
+		t.Errorf("port removal: want the listener stopped, then deleted: %v", c)
+	}
+	for _, e := range h.events() {
+		if strings.HasPrefix(e, corev1.EventTypeWarning) {
+			t.Errorf("a wait for ENS made a Warning event: %s", e)
+		}
+	}
+}
+
+// createListenerErrors keeps the errors CreateListener answered.
+type createListenerErrors struct {
+	ens.Cloud
+	errs []error
+}
+
+func (c *createListenerErrors) CreateListener(ctx context.Context, lbID string, l ens.Listener) error {
+	err := c.Cloud.CreateListener(ctx, lbID, l)
+	if err != nil {
+		c.errs = append(c.errs, err)
+	}
+	return err
 }

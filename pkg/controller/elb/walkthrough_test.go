@@ -45,7 +45,7 @@ func (h *harness) assertManaged(key, name string, wantBackends []string) string 
 }
 
 func TestWalkthroughAutomaticELBs(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t, instantEmulator()) // counts the calls of each step
 	h.seedWalkthrough(nil, corev1.ServiceExternalTrafficPolicyLocal)
 	h.emu.ResetCalls()
 	h.converge(hefeiKey, chengduKey)
@@ -90,9 +90,9 @@ func TestRunningController(t *testing.T) {
 	h := newHarness(t)
 	go func() { _ = h.c.Run(h.ctx, 2) }()
 	h.seedWalkthrough(nil, corev1.ServiceExternalTrafficPolicyCluster)
-	h.waitFor("both PoolServices Ready", func() bool {
+	h.waitFor("both PoolServices Ready and the cloud settled", func() bool {
 		return condition(h.poolService(hefeiKey), apis.ConditionSynced) == "True/"+reasonSynced &&
-			condition(h.poolService(chengduKey), apis.ConditionSynced) == "True/"+reasonSynced
+			condition(h.poolService(chengduKey), apis.ConditionSynced) == "True/"+reasonSynced && h.emu.Settled()
 	})
 	h.assertManaged(hefeiKey, hefeiName, []string{"i-hefei-1:0/100", "i-hefei-2:0/100"})
 	h.assertManaged(chengduKey, chengName, []string{"i-chengdu-1:0/100", "i-chengdu-2:0/100"})
@@ -183,7 +183,7 @@ func totalCalls(calls map[string]int) int {
 // its address at once, whether the EIP was listed before the sync or
 // created in it (then read back).
 func TestAssociationShownInSameSync(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t, instantEmulator()) // counts syncs
 	h.seedWalkthrough(nil, corev1.ServiceExternalTrafficPolicyCluster)
 	if _, err := h.syncOnce(hefeiKey); err != nil { // creates the ELB and the EIP
 		t.Fatal(err)
