@@ -36,10 +36,17 @@ func main() {
 // options are the command-line flags.
 type options struct {
 	listen, inventoryFile, faultsFile string
+	rateLimits, rateLimitsFile        string
 	tls                               bool
 	cfg                               ensemulator.Config
 	flagFaults                        map[string]ensemulator.Fault
 }
+
+// --rate-limits values.
+const (
+	rateLimitsDocumented = "documented"
+	rateLimitsOff        = "off"
+)
 
 func parseFlags(args []string) (*options, error) {
 	o := &options{flagFaults: map[string]ensemulator.Fault{}}
@@ -69,6 +76,13 @@ func parseFlags(args []string) (*options, error) {
 		"refuse Set...ListenerAttribute on a running listener with IncorrectListenerStatus (documented for HTTP)")
 	fs.DurationVar(&o.cfg.ClientTokenWindow, "client-token-window", ensemulator.DefaultClientTokenWindow,
 		"how long a ClientToken of CreateLoadBalancer/CreateEipInstance is remembered, also after its resource was released")
+	// Real ENS's documented rate limits by default, like the timing above.
+	fs.StringVar(&o.rateLimits, "rate-limits", rateLimitsDocumented,
+		"per-action rate limits per account and per AccessKey: documented (real ENS's table, answering Throttling.User / Throttling.Api) or off")
+	fs.Float64Var(&o.cfg.RateLimitScale, "rate-limit-scale", 1, "multiply every rate limit by this (e.g. 0.1 for a quick run, 10 for a large benchmark)")
+	fs.StringVar(&o.rateLimitsFile, "rate-limits-file", "",
+		"YAML or JSON map of action (or \"*\") to {account, user} calls per second, over the --rate-limits table")
+	fs.DurationVar(&o.cfg.RoundTrip, "round-trip", 0, "latency added to every ENS call, like the network to real ENS")
 	fs.Uint64Var(&o.cfg.Seed, "seed", 1, "seed of generated ids, addresses and random faults")
 	fs.StringVar(&o.faultsFile, "faults-file", "", "YAML or JSON map of action to fault")
 	fs.Func("fault", "ACTION=CODE:RATE[,latency=D][,visibility=D][,failnext=N][,status=S][,applied] (repeatable)",
@@ -96,8 +110,12 @@ func parseAccessKey(s string) (ensemulator.Credential, error) {
 	return ensemulator.Credential{AccessKeyID: id, AccessKeySecret: secret}, nil
 }
 
-// load reads the inventory and faults files; --fault flags win over the file.
+// load reads the inventory, rate limits and faults files; --fault flags
+// win over the file.
 func (o *options) load() error {
+	if err := o.loadRateLimits(); err != nil {
+		return err
+	}
 	if o.inventoryFile != "" {
 		inv, err := ensemulator.LoadInventoryFile(o.inventoryFile)
 		if err != nil {
@@ -115,6 +133,32 @@ func (o *options) load() error {
 	}
 	for action, f := range o.flagFaults {
 		o.cfg.Faults[action] = f
+	}
+	return nil
+}
+
+// loadRateLimits builds Config.RateLimits from --rate-limits and
+// --rate-limits-file; nil (none) when both leave no limit.
+func (o *options) loadRateLimits() error {
+	if o.cfg.RateLimitScale <= 0 {
+		return fmt.Errorf("--rate-limit-scale %v must be positive", o.cfg.RateLimitScale)
+	}
+	var base map[string]ensemulator.RateLimit
+	switch o.rateLimits {
+	case rateLimitsDocumented:
+		base = ensemulator.DefaultRateLimits()
+	case rateLimitsOff:
+	default:
+		return fmt.Errorf("--rate-limits %q: want %s or %s", o.rateLimits, rateLimitsDocumented, rateLimitsOff)
+	}
+	if o.rateLimitsFile != "" {
+		var err error
+		if base, err = ensemulator.LoadRateLimitsFile(o.rateLimitsFile, base); err != nil {
+			return err
+		}
+	}
+	if len(base) > 0 {
+		o.cfg.RateLimits = base
 	}
 	return nil
 }
@@ -146,7 +190,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		ln, scheme = tls.NewListener(ln, srv.TLSConfig), "https"
 	}
 	fmt.Fprintf(out, "ens-emulator listening on %s://%s\n", scheme, ln.Addr())
-	logger.Info("Serving ENS emulator", "address", ln.Addr().String(), "scheme", scheme, "stateFile", o.cfg.StateFile)
+	logger.Info("Serving ENS emulator", "address", ln.Addr().String(), "scheme", scheme, "stateFile", o.cfg.StateFile,
+		"rateLimits", o.cfg.RateLimits != nil, "rateLimitScale", o.cfg.RateLimitScale, "roundTrip", o.cfg.RoundTrip)
 	return serve(ctx, srv, ln, emu)
 }
 

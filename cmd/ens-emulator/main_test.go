@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -15,7 +16,9 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
+	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ens"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator"
 )
@@ -166,5 +169,110 @@ func TestRunAcceptsEveryAccessKey(t *testing.T) {
 	clash := []string{"--listen-address=127.0.0.1:0", "--access-key=" + ensemulator.DefaultAccessKeyID + ":other"}
 	if err := run(context.Background(), clash, io.Discard); err == nil {
 		t.Error("a second secret for the default access key was accepted")
+	}
+}
+
+func TestParseRateLimitFlags(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "limits.yaml")
+	if err := os.WriteFile(file, []byte("CreateLoadBalancer: {user: 20}\nDescribeInstances: {account: 50, user: 25}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	documented := ensemulator.DefaultRateLimits()
+	withFile := ensemulator.DefaultRateLimits()
+	withFile["CreateLoadBalancer"] = ensemulator.RateLimit{Account: 100, User: 20}
+	withFile["DescribeInstances"] = ensemulator.RateLimit{Account: 50, User: 25}
+	for _, tt := range []struct {
+		name   string
+		args   []string
+		limits map[string]ensemulator.RateLimit
+		scale  float64
+		rtt    time.Duration
+	}{
+		{"defaults: documented", nil, documented, 1, 0},
+		{"off", []string{"--rate-limits=off"}, nil, 1, 0},
+		{"file over documented", []string{"--rate-limits-file=" + file, "--rate-limit-scale=0.25", "--round-trip=30ms"}, withFile, 0.25, 30 * time.Millisecond},
+		{"file alone", []string{"--rate-limits=off", "--rate-limits-file=" + file}, map[string]ensemulator.RateLimit{
+			"CreateLoadBalancer": {User: 20}, "DescribeInstances": {Account: 50, User: 25}}, 1, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			o, err := parseFlags(tt.args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.limits, o.cfg.RateLimits); diff != "" {
+				t.Errorf("RateLimits (-want +got):\n%s", diff)
+			}
+			if o.cfg.RateLimitScale != tt.scale || o.cfg.RoundTrip != tt.rtt {
+				t.Errorf("scale %v, round trip %s; want %v, %s", o.cfg.RateLimitScale, o.cfg.RoundTrip, tt.scale, tt.rtt)
+			}
+		})
+	}
+	for _, bad := range [][]string{{"--rate-limits=some"}, {"--rate-limit-scale=0"}, {"--rate-limit-scale=-1"},
+		{"--rate-limits-file=" + filepath.Join(dir, "none")}, {"--round-trip=fast"}} {
+		if _, err := parseFlags(bad); err == nil {
+			t.Errorf("%v: want an error", bad)
+		}
+	}
+}
+
+// TestRunEnforcesDocumentedLimits: the binary throttles like real ENS by
+// default (DescribeEnsRegions: the assumed 10/s per AccessKey) and not with
+// --rate-limits=off.
+func TestRunEnforcesDocumentedLimits(t *testing.T) {
+	for _, tt := range []struct {
+		flag      string
+		throttles bool
+	}{{"--rate-limits=documented", true}, {"--rate-limits=off", false}} {
+		t.Run(tt.flag, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			out := &syncBuffer{}
+			done := make(chan error, 1)
+			go func() { done <- run(ctx, []string{"--listen-address=127.0.0.1:0", tt.flag}, out) }()
+			url := waitForURL(t, out)
+			c, err := ens.NewClientWithOptions("cn-hangzhou", sdk.NewConfig().WithScheme("HTTP"),
+				credentials.NewAccessKeyCredential(ensemulator.DefaultAccessKeyID, ensemulator.DefaultAccessKeySecret))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Domain = strings.TrimPrefix(url, "http://")
+			start := time.Now()
+			ok, throttled := 0, 0
+			for range 30 {
+				_, err := c.DescribeEnsRegions(ens.CreateDescribeEnsRegionsRequest())
+				var se *sdkerrors.ServerError
+				switch {
+				case err == nil:
+					ok++
+				case errors.As(err, &se) && se.ErrorCode() == ensemulator.CodeThrottlingUser && se.HttpStatus() == http.StatusBadRequest:
+					throttled++
+				default:
+					t.Fatalf("DescribeEnsRegions: %v", err)
+				}
+			}
+			elapsed := time.Since(start).Seconds()
+			var stats ensemulator.CallStats
+			resp, err := http.Get(url + "/admin/calls")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			if err := json.NewDecoder(resp.Body).Decode(&stats); err != nil {
+				t.Fatal(err)
+			}
+			if tt.throttles {
+				// A full bucket of 10, then 10 per second.
+				if maxOK := 10 + int(10*elapsed) + 1; ok > maxOK || throttled == 0 || stats.Throttled["DescribeEnsRegions"] != throttled {
+					t.Errorf("admitted %d (at most %d), throttled %d (admin: %d) in %.2fs", ok, maxOK, throttled, stats.Throttled["DescribeEnsRegions"], elapsed)
+				}
+			} else if ok != 30 || len(stats.Throttled) != 0 {
+				t.Errorf("admitted %d of 30, throttled %v", ok, stats.Throttled)
+			}
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatalf("run: %v", err)
+			}
+		})
 	}
 }

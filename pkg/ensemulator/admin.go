@@ -8,11 +8,13 @@ import (
 )
 
 // CallStats is the GET /admin/calls answer: authenticated calls per
-// action, in total, and per AccessKeyId.
+// action, in total, and per AccessKeyId. Calls refused by the rate limits
+// are counted in Throttled only.
 type CallStats struct {
 	Calls         map[string]int            `json:"calls"`
 	Total         int                       `json:"total"`
 	MutatingCalls int                       `json:"mutatingCalls"`
+	Throttled     map[string]int            `json:"throttled"`
 	ByAccessKey   map[string]AccessKeyCalls `json:"byAccessKey"`
 }
 
@@ -20,12 +22,14 @@ type CallStats struct {
 type AccessKeyCalls struct {
 	Calls         map[string]int `json:"calls"`
 	MutatingCalls int            `json:"mutatingCalls"`
+	// Throttled are its calls the rate limits refused, by action.
+	Throttled map[string]int `json:"throttled,omitempty"`
 }
 
 func cloneByKey(m map[string]AccessKeyCalls) map[string]AccessKeyCalls {
 	out := make(map[string]AccessKeyCalls, len(m))
 	for k, v := range m {
-		out[k] = AccessKeyCalls{Calls: maps.Clone(v.Calls), MutatingCalls: v.MutatingCalls}
+		out[k] = AccessKeyCalls{Calls: maps.Clone(v.Calls), MutatingCalls: v.MutatingCalls, Throttled: maps.Clone(v.Throttled)}
 	}
 	return out
 }
@@ -64,7 +68,7 @@ func (e *Emulator) adminRead(w http.ResponseWriter, r *http.Request, read func()
 func (e *Emulator) CallStats() CallStats {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	st := CallStats{Calls: maps.Clone(e.calls), MutatingCalls: e.mutating, ByAccessKey: cloneByKey(e.byKey)}
+	st := CallStats{Calls: maps.Clone(e.calls), MutatingCalls: e.mutating, Throttled: maps.Clone(e.throttled), ByAccessKey: cloneByKey(e.byKey)}
 	for _, n := range st.Calls {
 		st.Total += n
 	}

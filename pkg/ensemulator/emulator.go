@@ -59,6 +59,20 @@ type Config struct {
 	Seed uint64
 	// Faults are the initial faults by action name (or AllActions).
 	Faults map[string]Fault
+	// RateLimits are the calls per second each action allows per account
+	// and per AccessKey, by action name and AllActions for the rest;
+	// DefaultRateLimits() is real ENS's documented table. A call over a
+	// limit answers Throttling.User or Throttling.Api and changes nothing.
+	// nil enforces none (the zero Config of unit tests); cmd/ens-emulator
+	// enforces the documented table by default.
+	RateLimits map[string]RateLimit
+	// RateLimitScale multiplies every rate limit (0 means 1): below 1 a
+	// quick test meets the limits with fewer calls, above 1 a large
+	// benchmark runs faster.
+	RateLimitScale float64
+	// RoundTrip is added to every RPC call, half before it is handled and
+	// half after, like the network between a client and real ENS.
+	RoundTrip time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger logs requests at V(4) and errors; zero means klog.Background().
@@ -76,7 +90,9 @@ type Emulator struct {
 	store     *store
 	rng       *rand.Rand
 	faults    map[string]Fault
+	limiter   *rateLimiter // nil: no rate limits
 	calls     map[string]int
+	throttled map[string]int
 	mutating  int
 	byKey     map[string]AccessKeyCalls
 	nonces    map[string]time.Time
@@ -107,6 +123,10 @@ func New(cfg Config) (*Emulator, error) {
 			return nil, fmt.Errorf("fault for %s: %w", action, err)
 		}
 	}
+	limiter, err := newRateLimiter(cfg.RateLimits, cfg.RateLimitScale)
+	if err != nil {
+		return nil, err
+	}
 	st, err := initialStore(cfg)
 	if err != nil {
 		return nil, err
@@ -114,7 +134,7 @@ func New(cfg Config) (*Emulator, error) {
 	e := &Emulator{
 		cfg: cfg, logger: logger.WithName("ens-emulator"), store: st, secrets: secrets,
 		rng:    rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
-		faults: map[string]Fault{}, calls: map[string]int{}, byKey: map[string]AccessKeyCalls{}, nonces: map[string]time.Time{},
+		faults: map[string]Fault{}, limiter: limiter, calls: map[string]int{}, throttled: map[string]int{}, byKey: map[string]AccessKeyCalls{}, nonces: map[string]time.Time{},
 	}
 	maps.Copy(e.faults, cfg.Faults)
 	if err := e.fillAddresses(); err != nil {
@@ -183,7 +203,8 @@ func (e *Emulator) Inventory() Inventory {
 	return inv
 }
 
-// Calls is the number of authenticated calls per action.
+// Calls is the number of authenticated calls per action, not counting
+// calls refused by the rate limits (Throttled).
 func (e *Emulator) Calls() map[string]int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -205,11 +226,19 @@ func (e *Emulator) CallsByAccessKey() map[string]AccessKeyCalls {
 	return cloneByKey(e.byKey)
 }
 
+// Throttled is the number of calls per action the rate limits refused.
+func (e *Emulator) Throttled() map[string]int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return maps.Clone(e.throttled)
+}
+
 // ResetCalls sets every call counter back to zero.
 func (e *Emulator) ResetCalls() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.calls, e.mutating, e.byKey = map[string]int{}, 0, map[string]AccessKeyCalls{}
+	e.throttled = map[string]int{}
 }
 
 // SetFault sets the fault of one action (or AllActions); a zero Fault

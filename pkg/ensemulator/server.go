@@ -71,6 +71,10 @@ func Actions() []string {
 // serveRPC runs one call: decode, authenticate, count, inject faults,
 // handle, answer.
 func (e *Emulator) serveRPC(w http.ResponseWriter, r *http.Request) {
+	// Half the round trip on the way in, half on the way out (answer).
+	if !e.roundTrip(r) {
+		return
+	}
 	reqID := e.requestID()
 	req, aerr := decodeRequest(r)
 	if aerr == nil {
@@ -81,10 +85,14 @@ func (e *Emulator) serveRPC(w http.ResponseWriter, r *http.Request) {
 		spec, aerr = lookupAction(req.params)
 	}
 	if aerr != nil {
-		e.answer(w, reqID, "", nil, aerr)
+		e.answer(w, r, reqID, "", nil, aerr)
 		return
 	}
 	c := &call{action: req.params.str("Action"), p: req.params, accessKey: req.params.str("AccessKeyId")}
+	if aerr := e.throttle(c); aerr != nil {
+		e.answer(w, r, reqID, c.action, nil, aerr)
+		return
+	}
 	if d := e.countCall(c, spec.mutating); d > 0 {
 		select {
 		case <-time.After(d):
@@ -93,10 +101,13 @@ func (e *Emulator) serveRPC(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	body, aerr := e.execute(c, spec)
-	e.answer(w, reqID, c.action, body, aerr)
+	e.answer(w, r, reqID, c.action, body, aerr)
 }
 
-func (e *Emulator) answer(w http.ResponseWriter, reqID, action string, body obj, aerr *apiError) {
+func (e *Emulator) answer(w http.ResponseWriter, r *http.Request, reqID, action string, body obj, aerr *apiError) {
+	if !e.roundTrip(r) {
+		return
+	}
 	if aerr != nil {
 		e.logger.V(2).Info("ENS call failed", "action", action, "code", aerr.Code, "status", aerr.Status, "message", aerr.Message, "requestID", reqID)
 		writeError(w, reqID, aerr)
