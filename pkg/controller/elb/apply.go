@@ -35,14 +35,14 @@ func (r *applied) setEIP(id, lbID string) {
 // apply runs the plan in order and stops at the first failure; every step
 // is safe to repeat, so the next sync simply re-plans from what exists. A
 // step that cannot be taken yet ends it with a *notNow error.
-func (c *Controller) apply(ctx context.Context, o objects, d elbmodel.Desired, a elbmodel.Actual, plan elbmodel.Plan) (applied, error) {
+func (c *Controller) apply(ctx context.Context, v poolServiceView, d elbmodel.Desired, a elbmodel.Actual, plan elbmodel.Plan) (applied, error) {
 	r := applied{}
 	if a.LoadBalancer != nil {
 		r.lbID = a.LoadBalancer.ID
 	}
 	logger := klog.FromContext(ctx)
 	for _, act := range plan.Actions {
-		if err := c.applyOne(ctx, o.ps, d, act, &r); err != nil {
+		if err := c.applyOne(ctx, v.ps, d, act, &r); err != nil {
 			if n := asNotNow(err); n != nil {
 				return r, n
 			}

@@ -23,41 +23,41 @@ import (
 // the fan-out is removing), nothing the record does not prove ours, and
 // never the user-managed ELB the PoolService names, nor its EIP, listeners
 // or backends. Every step is resumable.
-func (c *Controller) cleanup(ctx context.Context, o objects, why string) (time.Duration, error) {
-	if hasFinalizer(o.ps) {
-		msg, err := c.releaseFor(ctx, o, why)
+func (c *Controller) cleanup(ctx context.Context, v poolServiceView, why string) (time.Duration, error) {
+	if hasFinalizer(v.ps) {
+		msg, err := c.releaseFor(ctx, v, why)
 		if n := asNotNow(err); n != nil {
 			klog.FromContext(ctx).V(2).Info("Cleanup waiting", "why", n.why)
-			return c.waits.When(keyOf(o.ps)), nil
+			return c.waits.When(keyOf(v.ps)), nil
 		}
 		if err != nil {
-			return c.cloudError(ctx, o, err)
+			return c.cloudError(ctx, v, err)
 		}
-		c.waits.Forget(keyOf(o.ps))
-		c.normal(o, apis.EventCleanedLoadBalancer, msg)
+		c.waits.Forget(keyOf(v.ps))
+		c.normal(v, apis.EventCleanedLoadBalancer, msg)
 	}
-	if err := c.removeFinalizer(ctx, o); err != nil {
+	if err := c.removeFinalizer(ctx, v); err != nil {
 		return 0, err
 	}
-	if o.ps.DeletionTimestamp != nil || !isELBClass(o.ps) {
+	if v.ps.DeletionTimestamp != nil || !isELBClass(v.ps) {
 		return 0, nil
 	}
-	return 0, c.writeStatus(ctx, o.ps, clearLoadBalancer, cond{apis.ConditionReady, metav1.ConditionFalse, reasonNotExposed, why},
+	return 0, c.writeStatus(ctx, v.ps, clearLoadBalancer, cond{apis.ConditionReady, metav1.ConditionFalse, reasonNotExposed, why},
 		cond{apis.ConditionSynced, metav1.ConditionTrue, reasonNotExposed, why})
 }
 
-// releaseFor releases o's recorded resources and says what it did.
-func (c *Controller) releaseFor(ctx context.Context, o objects, why string) (string, error) {
-	name := o.cloudName(c.cfg.ClusterID)
+// releaseFor releases the PoolService's recorded resources and says what it did.
+func (c *Controller) releaseFor(ctx context.Context, v poolServiceView, why string) (string, error) {
+	name := v.cloudName(c.cfg.ClusterID)
 	defer c.names.lock(name)()
-	twin, err := c.liveTwin(ctx, o.ps)
+	twin, err := c.liveTwin(ctx, v.ps)
 	if err != nil {
 		return "", err
 	}
 	if twin != "" {
 		return fmt.Sprintf("%s; ELB and EIP kept: PoolService %s serves the same Service and pool", why, twin), nil
 	}
-	keep := c.userLoadBalancer(o)
+	keep := c.userLoadBalancer(v)
 	released, err := c.releaseRecorded(ctx, name, keepID(keep))
 	if err != nil {
 		return "", err
@@ -66,7 +66,7 @@ func (c *Controller) releaseFor(ctx context.Context, o objects, why string) (str
 	if keep != "" {
 		msg += fmt.Sprintf("; user-managed ELB %s left as it is", keep)
 	}
-	c.reportLeftAlone(ctx, o, name, keep)
+	c.reportLeftAlone(ctx, v, name, keep)
 	return msg, nil
 }
 
@@ -90,7 +90,7 @@ func (c *Controller) liveTwin(ctx context.Context, ps *v1alpha1.PoolService) (st
 
 // reportLeftAlone warns about resources of our name that cleanup did not
 // release because no record proves them ours.
-func (c *Controller) reportLeftAlone(ctx context.Context, o objects, name, keep string) {
+func (c *Controller) reportLeftAlone(ctx context.Context, v poolServiceView, name, keep string) {
 	lbs, err1 := c.lbIDsByName(ctx, name, "")
 	eips, err2 := c.eipsByName(ctx, name, "")
 	if err1 != nil || err2 != nil {
@@ -108,7 +108,7 @@ func (c *Controller) reportLeftAlone(ctx context.Context, o objects, name, keep 
 		}
 	}
 	if len(left) > 0 {
-		c.warn(o, apis.EventLeftAlone, fmt.Sprintf("%s named %s left alone: this controller did not create them", strings.Join(left, ", "), name))
+		c.warn(v, apis.EventLeftAlone, fmt.Sprintf("%s named %s left alone: this controller did not create them", strings.Join(left, ", "), name))
 	}
 }
 
@@ -125,11 +125,11 @@ func clearLoadBalancer(st *v1alpha1.PoolServiceStatus) {
 // PoolService names, unless its Service is there and managed (then the
 // annotation means nothing). With the Service gone we cannot tell, so the
 // named ELB is kept: safety over a leak.
-func (c *Controller) userLoadBalancer(o objects) string {
-	if o.svc != nil && !userManagedService(o.svc) {
+func (c *Controller) userLoadBalancer(v poolServiceView) string {
+	if v.svc != nil && !userManagedService(v.svc) {
 		return ""
 	}
-	return elbmodel.UserLoadBalancerID(o.ps)
+	return elbmodel.UserLoadBalancerID(v.ps)
 }
 
 // releaseEIP unassociates (when bound) and releases one EIP.

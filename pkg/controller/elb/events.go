@@ -7,21 +7,21 @@ import (
 )
 
 // warn records a Warning event on the PoolService and on its Service.
-func (c *Controller) warn(o objects, reason, msg string) {
-	c.event(o, corev1.EventTypeWarning, reason, msg)
+func (c *Controller) warn(v poolServiceView, reason, msg string) {
+	c.event(v, corev1.EventTypeWarning, reason, msg)
 }
 
 // normal records a Normal event on the PoolService and on its Service.
-func (c *Controller) normal(o objects, reason, msg string) {
-	c.event(o, corev1.EventTypeNormal, reason, msg)
+func (c *Controller) normal(v poolServiceView, reason, msg string) {
+	c.event(v, corev1.EventTypeNormal, reason, msg)
 }
 
-func (c *Controller) event(o objects, typ, reason, msg string) {
+func (c *Controller) event(v poolServiceView, typ, reason, msg string) {
 	if c.recorder == nil {
 		return
 	}
-	c.recorder.Event(o.ps, typ, reason, apis.BoundMessage(msg, apis.MaxMessageLength))
-	if o.svc != nil {
-		c.recorder.Event(o.svc, typ, reason, apis.BoundMessage("pool "+o.served.Pool+": "+msg, apis.MaxMessageLength))
+	c.recorder.Event(v.ps, typ, reason, apis.BoundMessage(msg, apis.MaxMessageLength))
+	if v.svc != nil {
+		c.recorder.Event(v.svc, typ, reason, apis.BoundMessage("pool "+v.served.Pool+": "+msg, apis.MaxMessageLength))
 	}
 }

@@ -19,22 +19,22 @@ func hasFinalizer(ps *v1alpha1.PoolService) bool {
 
 // ensureFinalizer adds the finalizer before the first cloud mutation, so a
 // PoolService is never deleted with its ELB still in the cloud.
-func (c *Controller) ensureFinalizer(ctx context.Context, o objects) error {
-	if hasFinalizer(o.ps) {
+func (c *Controller) ensureFinalizer(ctx context.Context, v poolServiceView) error {
+	if hasFinalizer(v.ps) {
 		return nil
 	}
-	upd := o.ps.DeepCopy()
+	upd := v.ps.DeepCopy()
 	upd.Finalizers = append(upd.Finalizers, apis.FinalizerELBResources)
-	return c.updatePoolService(ctx, o.ps, upd)
+	return c.updatePoolService(ctx, v.ps, upd)
 }
 
-func (c *Controller) removeFinalizer(ctx context.Context, o objects) error {
-	if !hasFinalizer(o.ps) {
+func (c *Controller) removeFinalizer(ctx context.Context, v poolServiceView) error {
+	if !hasFinalizer(v.ps) {
 		return nil
 	}
-	upd := o.ps.DeepCopy()
+	upd := v.ps.DeepCopy()
 	upd.Finalizers = slices.DeleteFunc(upd.Finalizers, func(f string) bool { return f == apis.FinalizerELBResources })
-	return c.updatePoolService(ctx, o.ps, upd)
+	return c.updatePoolService(ctx, v.ps, upd)
 }
 
 func (c *Controller) updatePoolService(ctx context.Context, ps, upd *v1alpha1.PoolService) error {

@@ -139,7 +139,7 @@ func (c *Controller) servedNames() (names, lbIDs map[string]bool, err error) {
 	}
 	names, lbIDs = make(map[string]bool, len(all)), map[string]bool{}
 	for _, ps := range all {
-		names[objects{ps: ps, served: v1alpha1.ServedBy(ps)}.cloudName(c.cfg.ClusterID)] = true
+		names[poolServiceView{ps: ps, served: v1alpha1.ServedBy(ps)}.cloudName(c.cfg.ClusterID)] = true
 		for _, id := range []string{ps.Status.AggregateToAnnotations[apis.AnnotationLoadBalancerID], elbmodel.UserLoadBalancerID(ps)} {
 			if id != "" {
 				lbIDs[id] = true

@@ -23,19 +23,19 @@ import (
 // must have. On a user-managed ELB that is what every accepted sharer
 // needs; d also learns which instances it may remove (this cluster's
 // nodes') and which listener owners it must never take over.
-func (c *Controller) backendNeeds(o objects, in elbmodel.Inputs, d *elbmodel.Desired) (map[string]int, error) {
+func (c *Controller) backendNeeds(v poolServiceView, in elbmodel.Inputs, d *elbmodel.Desired) (map[string]int, error) {
 	needs := elbmodel.Needs(elbmodel.BackendInstanceIDs(in), in.Config.Weight)
 	if d.Managed {
 		return needs, nil
 	}
-	accepted, refusedBy := acceptSharers(c.sharers(d.LoadBalancerID, o), o.ps.UID)
+	accepted, refusedBy := acceptSharers(c.sharers(d.LoadBalancerID, v), v.ps.UID)
 	if refusedBy != nil {
 		return nil, &elbmodel.InputError{Reason: apis.EventSyncLoadBalancerFailed, Field: "spec.externalTrafficPolicy",
 			Message: fmt.Sprintf("ELB %s is already used by PoolService %s/%s; sharing an ELB needs externalTrafficPolicy Cluster on every Service",
 				d.LoadBalancerID, refusedBy.ps.Namespace, refusedBy.ps.Name)}
 	}
 	for _, s := range accepted {
-		if s.ps.UID == o.ps.UID {
+		if s.ps.UID == v.ps.UID {
 			continue
 		}
 		if cfg, err := elbmodel.ParseConfig(s.svc.Annotations); err == nil {
@@ -49,18 +49,18 @@ func (c *Controller) backendNeeds(o objects, in elbmodel.Inputs, d *elbmodel.Des
 
 // sharers are the exposed user-managed PoolServices naming the ELB id
 // (self included), oldest first.
-func (c *Controller) sharers(lbID string, self objects) []objects {
-	out := []objects{self}
+func (c *Controller) sharers(lbID string, self poolServiceView) []poolServiceView {
+	out := []poolServiceView{self}
 	for _, ps := range c.poolServicesBy(indexByLoadBalancerID, lbID) {
 		if ps.UID == self.ps.UID || ps.DeletionTimestamp != nil {
 			continue
 		}
-		o := c.load(ps)
-		if o.notExposed() == "" && userManagedService(o.svc) {
-			out = append(out, o)
+		v := c.load(ps)
+		if v.notExposed() == "" && userManagedService(v.svc) {
+			out = append(out, v)
 		}
 	}
-	slices.SortFunc(out, func(a, b objects) int {
+	slices.SortFunc(out, func(a, b poolServiceView) int {
 		if c := a.ps.CreationTimestamp.Compare(b.ps.CreationTimestamp.Time); c != 0 {
 			return c
 		}
@@ -72,7 +72,7 @@ func (c *Controller) sharers(lbID string, self objects) []objects {
 // acceptSharers walks the sharers oldest first and accepts each that can
 // share with all accepted before it (the first always can). It returns the
 // accepted ones and, when self is not among them, the oldest accepted.
-func acceptSharers(all []objects, self types.UID) (accepted []objects, refusedBy *objects) {
+func acceptSharers(all []poolServiceView, self types.UID) (accepted []poolServiceView, refusedBy *poolServiceView) {
 	for _, s := range all {
 		if len(accepted) > 0 && (isLocalService(s.svc) || anyLocal(accepted)) {
 			if s.ps.UID == self {
@@ -85,8 +85,8 @@ func acceptSharers(all []objects, self types.UID) (accepted []objects, refusedBy
 	return accepted, refusedBy
 }
 
-func anyLocal(os []objects) bool {
-	return slices.ContainsFunc(os, func(o objects) bool { return isLocalService(o.svc) })
+func anyLocal(os []poolServiceView) bool {
+	return slices.ContainsFunc(os, func(v poolServiceView) bool { return isLocalService(v.svc) })
 }
 
 // clusterInstances are the ENS instances of every node of this cluster.

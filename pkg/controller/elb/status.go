@@ -68,31 +68,31 @@ func (c *Controller) writeStatus(ctx context.Context, ps *v1alpha1.PoolService, 
 
 // inputError reports bad user input: Warning event, Synced False (Ready
 // False unless the ELB already serves), no requeue until objects change.
-func (c *Controller) inputError(ctx context.Context, o objects, err error) (time.Duration, error) {
+func (c *Controller) inputError(ctx context.Context, v poolServiceView, err error) (time.Duration, error) {
 	ie := elbmodel.AsInputError(err)
 	if ie == nil {
-		return c.cloudError(ctx, o, err)
+		return c.cloudError(ctx, v, err)
 	}
 	msg := ie.Error()
-	c.warnOnce(o, apis.ConditionSynced, ie.Reason, msg)
+	c.warnOnce(v, apis.ConditionSynced, ie.Reason, msg)
 	conds := []cond{{apis.ConditionSynced, metav1.ConditionFalse, ie.Reason, msg}}
 	var mutate func(*v1alpha1.PoolServiceStatus)
 	switch {
 	case ie.Unusable: // never advertise an ELB we no longer reconcile
 		mutate = clearLoadBalancer
 		conds = append(conds, cond{apis.ConditionReady, metav1.ConditionFalse, ie.Reason, msg})
-	case !meta.IsStatusConditionTrue(o.ps.Status.Conditions, apis.ConditionReady):
+	case !meta.IsStatusConditionTrue(v.ps.Status.Conditions, apis.ConditionReady):
 		conds = append(conds, cond{apis.ConditionReady, metav1.ConditionFalse, ie.Reason, msg})
 	}
-	return 0, c.writeStatus(ctx, o.ps, mutate, conds...)
+	return 0, c.writeStatus(ctx, v.ps, mutate, conds...)
 }
 
 // warnOnce emits a Warning unless the condition already says the same: a
 // problem that lasts is one Event, not one per sync.
-func (c *Controller) warnOnce(o objects, condType, reason, msg string) {
-	was := meta.FindStatusCondition(o.ps.Status.Conditions, condType)
+func (c *Controller) warnOnce(v poolServiceView, condType, reason, msg string) {
+	was := meta.FindStatusCondition(v.ps.Status.Conditions, condType)
 	if was == nil || was.Reason != reason || was.Message != apis.BoundMessage(msg, conditionMessageMaxChars) {
-		c.warn(o, reason, msg)
+		c.warn(v, reason, msg)
 	}
 }
 
@@ -101,14 +101,14 @@ func (c *Controller) warnOnce(o objects, condType, reason, msg string) {
 // refused may be fixed by a change elsewhere), a slower one for
 // authorization errors (credentials and RAM policies get fixed, but not in
 // milliseconds). Nothing is retried on a fixed short delay.
-func (c *Controller) cloudError(ctx context.Context, o objects, err error) (time.Duration, error) {
+func (c *Controller) cloudError(ctx context.Context, v poolServiceView, err error) (time.Duration, error) {
 	msg := "cloud call failed: " + cloudMessage(err)
-	c.warnOnce(o, apis.ConditionSynced, reasonCloudError, msg)
-	if serr := c.writeStatus(ctx, o.ps, nil, cond{apis.ConditionSynced, metav1.ConditionFalse, reasonCloudError, msg}); serr != nil {
+	c.warnOnce(v, apis.ConditionSynced, reasonCloudError, msg)
+	if serr := c.writeStatus(ctx, v.ps, nil, cond{apis.ConditionSynced, metav1.ConditionFalse, reasonCloudError, msg}); serr != nil {
 		return 0, fmt.Errorf("%w (and %v)", err, serr)
 	}
 	if errors.Is(err, ens.ErrAuth) {
-		after := c.authWaits.When(keyOf(o.ps))
+		after := c.authWaits.When(keyOf(v.ps))
 		klog.FromContext(ctx).Error(err, "Cloud refused our credentials or permissions; retrying later", "after", after)
 		return after, nil
 	}
@@ -128,15 +128,15 @@ func cloudMessage(err error) string {
 // waitForLoadBalancerID: a user-managed PoolService naming no ELB (yet, or
 // any more) serves nothing, so it shows no address or ELB id either; what
 // is on a formerly named ELB stays there (not removed on delete).
-func (c *Controller) waitForLoadBalancerID(ctx context.Context, o objects) error {
-	return c.writeStatus(ctx, o.ps, clearLoadBalancer,
+func (c *Controller) waitForLoadBalancerID(ctx context.Context, v poolServiceView) error {
+	return c.writeStatus(ctx, v.ps, clearLoadBalancer,
 		cond{apis.ConditionReady, metav1.ConditionFalse, reasonWaitingForID, msgWaitingForID},
 		cond{apis.ConditionSynced, metav1.ConditionFalse, reasonWaitingForID, msgWaitingForID})
 }
 
 // reportSynced writes ingress, the ELB id and the conditions after a plan
 // ran, and emits EnsuredLoadBalancer when the ELB first matches.
-func (c *Controller) reportSynced(ctx context.Context, o objects, d elbmodel.Desired, a elbmodel.Actual, plan elbmodel.Plan, r applied,
+func (c *Controller) reportSynced(ctx context.Context, v poolServiceView, d elbmodel.Desired, a elbmodel.Actual, plan elbmodel.Plan, r applied,
 	skipped []string) error {
 	ingress := ingressOf(d, a)
 	active := a.LoadBalancer != nil && a.LoadBalancer.Status == ens.LoadBalancerActive
@@ -155,9 +155,9 @@ func (c *Controller) reportSynced(ctx context.Context, o objects, d elbmodel.Des
 		synced = cond{apis.ConditionSynced, metav1.ConditionFalse, apis.EventBackendNodeSkipped,
 			"left out of the backends (" + apis.LabelENSInstanceID + " or spec.providerID): " + strings.Join(skipped, "; ")}
 	}
-	wasSynced := meta.FindStatusCondition(o.ps.Status.Conditions, apis.ConditionSynced)
+	wasSynced := meta.FindStatusCondition(v.ps.Status.Conditions, apis.ConditionSynced)
 	changed := wasSynced == nil || wasSynced.Reason != synced.reason || wasSynced.Message != apis.BoundMessage(synced.message, conditionMessageMaxChars)
-	err := c.writeStatus(ctx, o.ps, func(st *v1alpha1.PoolServiceStatus) {
+	err := c.writeStatus(ctx, v.ps, func(st *v1alpha1.PoolServiceStatus) {
 		st.LoadBalancer.Ingress = ingress
 		if r.lbID != "" {
 			if st.AggregateToAnnotations == nil {
@@ -169,13 +169,13 @@ func (c *Controller) reportSynced(ctx context.Context, o objects, d elbmodel.Des
 	if err == nil && changed {
 		switch synced.reason {
 		case reasonSynced:
-			c.normal(o, apis.EventEnsuredLoadBalancer, synced.message+fmt.Sprintf(", ingress %v", ingressIPs(ingress)))
+			c.normal(v, apis.EventEnsuredLoadBalancer, synced.message+fmt.Sprintf(", ingress %v", ingressIPs(ingress)))
 		case reasonChangeRefused:
 			for _, ref := range plan.Refused {
-				c.warn(o, ref.Reason, ref.Error())
+				c.warn(v, ref.Reason, ref.Error())
 			}
 		case apis.EventBackendNodeSkipped:
-			c.warn(o, apis.EventBackendNodeSkipped, synced.message)
+			c.warn(v, apis.EventBackendNodeSkipped, synced.message)
 		}
 	}
 	return err

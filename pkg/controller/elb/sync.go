@@ -21,8 +21,9 @@ import (
 	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
 )
 
-// objects are what one sync reads from the listers.
-type objects struct {
+// poolServiceView is the PoolService one sync works on and what it
+// serves, as the listers have them.
+type poolServiceView struct {
 	ps     *v1alpha1.PoolService
 	served v1alpha1.Served
 	svc    *corev1.Service   // nil when gone
@@ -44,111 +45,111 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if err != nil {
 		return 0, err
 	}
-	o := c.load(cached.DeepCopy())
-	if !isELBClass(o.ps) && !hasFinalizer(o.ps) {
+	v := c.load(cached.DeepCopy())
+	if !isELBClass(v.ps) && !hasFinalizer(v.ps) {
 		return 0, nil
 	}
-	if why := o.notExposed(); why != "" {
+	if why := v.notExposed(); why != "" {
 		klog.FromContext(ctx).V(2).Info("PoolService not exposed; cleaning up", "why", why)
-		return c.cleanup(ctx, o, why)
+		return c.cleanup(ctx, v, why)
 	}
-	return c.ensure(ctx, o)
+	return c.ensure(ctx, v)
 }
 
-func (c *Controller) load(ps *v1alpha1.PoolService) objects {
-	o := objects{ps: ps, served: v1alpha1.ServedBy(ps)}
-	if svc, err := c.services.Services(ps.Namespace).Get(o.served.Service); err == nil {
-		o.svc = svc
+func (c *Controller) load(ps *v1alpha1.PoolService) poolServiceView {
+	v := poolServiceView{ps: ps, served: v1alpha1.ServedBy(ps)}
+	if svc, err := c.services.Services(ps.Namespace).Get(v.served.Service); err == nil {
+		v.svc = svc
 	}
-	if pool, err := c.pools.Get(o.served.Pool); err == nil {
-		o.pool = pool
+	if pool, err := c.pools.Get(v.served.Pool); err == nil {
+		v.pool = pool
 	}
-	return o
+	return v
 }
 
 // cloudName is the ELB/EIP name of what the PoolService serves.
-func (o objects) cloudName(clusterID string) string {
-	return elbmodel.Name(o.served.Service, o.ps.Namespace, o.served.Pool, clusterID)
+func (v poolServiceView) cloudName(clusterID string) string {
+	return elbmodel.Name(v.served.Service, v.ps.Namespace, v.served.Pool, clusterID)
 }
 
 // notExposed says why the PoolService should have no ELB, or "".
-func (o objects) notExposed() string {
+func (v poolServiceView) notExposed() string {
 	switch {
-	case o.ps.DeletionTimestamp != nil:
+	case v.ps.DeletionTimestamp != nil:
 		return "PoolService is being deleted"
-	case !isELBClass(o.ps):
+	case !isELBClass(v.ps):
 		return "PoolService is not of class " + apis.LoadBalancerClassELB
-	case o.svc == nil || o.svc.DeletionTimestamp != nil:
+	case v.svc == nil || v.svc.DeletionTimestamp != nil:
 		return "Service is gone"
-	case o.svc.Spec.Type != corev1.ServiceTypeLoadBalancer || o.svc.Spec.LoadBalancerClass == nil ||
-		*o.svc.Spec.LoadBalancerClass != apis.LoadBalancerClassELB:
+	case v.svc.Spec.Type != corev1.ServiceTypeLoadBalancer || v.svc.Spec.LoadBalancerClass == nil ||
+		*v.svc.Spec.LoadBalancerClass != apis.LoadBalancerClassELB:
 		return "Service is no longer a LoadBalancer of class " + apis.LoadBalancerClassELB
-	case o.pool == nil || o.pool.DeletionTimestamp != nil:
+	case v.pool == nil || v.pool.DeletionTimestamp != nil:
 		return "NodePool is gone"
 	}
-	sel := o.svc.Annotations[apis.AnnotationNodePoolSelector]
+	sel := v.svc.Annotations[apis.AnnotationNodePoolSelector]
 	if sel == "" {
 		return "Service has no " + apis.AnnotationNodePoolSelector
 	}
 	// An unparsable selector is the fan-out's to report; it never releases.
-	if s, err := labels.Parse(sel); err == nil && !s.Matches(labels.Set(o.pool.Labels)) {
+	if s, err := labels.Parse(sel); err == nil && !s.Matches(labels.Set(v.pool.Labels)) {
 		return "NodePool no longer matches the Service's selector"
 	}
 	return ""
 }
 
-func (c *Controller) ensure(ctx context.Context, o objects) (time.Duration, error) {
-	cfg, err := elbmodel.ParseConfig(o.svc.Annotations)
+func (c *Controller) ensure(ctx context.Context, v poolServiceView) (time.Duration, error) {
+	cfg, err := elbmodel.ParseConfig(v.svc.Annotations)
 	if err != nil {
-		return c.inputError(ctx, o, err)
+		return c.inputError(ctx, v, err)
 	}
-	defer c.names.lock(o.cloudName(c.cfg.ClusterID))()
+	defer c.names.lock(v.cloudName(c.cfg.ClusterID))()
 	if cfg.ManagedByUser {
-		if err := c.releaseManagedLeftovers(ctx, o); err != nil {
-			return c.readError(ctx, o, err)
+		if err := c.releaseManagedLeftovers(ctx, v); err != nil {
+			return c.readError(ctx, v, err)
 		}
-		if elbmodel.UserLoadBalancerID(o.ps) == "" {
-			return 0, c.waitForLoadBalancerID(ctx, o)
+		if elbmodel.UserLoadBalancerID(v.ps) == "" {
+			return 0, c.waitForLoadBalancerID(ctx, v)
 		}
 	}
-	in := c.inputs(o, cfg)
+	in := c.inputs(v, cfg)
 	d, err := elbmodel.Build(in, nil) // validated before any cloud call
 	if err != nil {
-		return c.inputError(ctx, o, err)
+		return c.inputError(ctx, v, err)
 	}
-	needs, err := c.backendNeeds(o, in, &d)
+	needs, err := c.backendNeeds(v, in, &d)
 	if err != nil {
-		return c.inputError(ctx, o, err)
+		return c.inputError(ctx, v, err)
 	}
 	instances, err := c.instances(ctx, slices.Sorted(maps.Keys(needs)))
 	if err != nil {
-		return c.cloudError(ctx, o, err)
+		return c.cloudError(ctx, v, err)
 	}
-	actual, err := c.readActual(ctx, o.ps, d)
+	actual, err := c.readActual(ctx, v.ps, d)
 	if err != nil {
-		return c.readError(ctx, o, err)
+		return c.readError(ctx, v, err)
 	}
 	followLoadBalancer(&d, actual.LoadBalancer)
 	skipped := d.SetBackends(needs, instances, elbNetwork(d, actual.LoadBalancer))
 	plan, err := elbmodel.Diff(d, actual)
 	if err != nil {
-		return c.inputError(ctx, o, err)
+		return c.inputError(ctx, v, err)
 	}
 	logPlan(ctx, d, actual, plan)
-	return c.applyAndReport(ctx, o, d, actual, plan, c.skippedNodes(in, skipped))
+	return c.applyAndReport(ctx, v, d, actual, plan, c.skippedNodes(in, skipped))
 }
 
 // releaseManagedLeftovers: a Service switched from managed to user-managed
 // releases what the controller had created for this PoolService (its
 // recorded ELB and EIP), except the user's ELB and the EIP on it.
-func (c *Controller) releaseManagedLeftovers(ctx context.Context, o objects) error {
-	name := o.cloudName(c.cfg.ClusterID)
+func (c *Controller) releaseManagedLeftovers(ctx context.Context, v poolServiceView) error {
+	name := v.cloudName(c.cfg.ClusterID)
 	if c.owned.Cached(name).Empty() {
 		return nil
 	}
-	released, err := c.releaseRecorded(ctx, name, keepID(elbmodel.UserLoadBalancerID(o.ps)))
+	released, err := c.releaseRecorded(ctx, name, keepID(elbmodel.UserLoadBalancerID(v.ps)))
 	if len(released) > 0 {
-		c.normal(o, apis.EventCleanedLoadBalancer, "Service is user-managed now; released "+orNone(released))
+		c.normal(v, apis.EventCleanedLoadBalancer, "Service is user-managed now; released "+orNone(released))
 	}
 	return err
 }
@@ -156,14 +157,14 @@ func (c *Controller) releaseManagedLeftovers(ctx context.Context, o objects) err
 // readError: a step that cannot be taken yet waits with backoff; a name
 // someone else's resource holds is the user's to fix (reported like bad
 // input); anything else is a cloud error.
-func (c *Controller) readError(ctx context.Context, o objects, err error) (time.Duration, error) {
+func (c *Controller) readError(ctx context.Context, v poolServiceView, err error) (time.Duration, error) {
 	if asNotNow(err) != nil {
-		return c.waits.When(keyOf(o.ps)), nil
+		return c.waits.When(keyOf(v.ps)), nil
 	}
 	if elbmodel.AsInputError(err) != nil {
-		return c.inputError(ctx, o, err)
+		return c.inputError(ctx, v, err)
 	}
-	return c.cloudError(ctx, o, err)
+	return c.cloudError(ctx, v, err)
 }
 
 // elbNetwork is where backends must be: the ELB's region and network once
@@ -175,25 +176,25 @@ func elbNetwork(d elbmodel.Desired, lb *ens.LoadBalancer) elbmodel.Network {
 	return elbmodel.Network{RegionID: lb.RegionID, NetworkID: lb.NetworkID}
 }
 
-func (c *Controller) applyAndReport(ctx context.Context, o objects, d elbmodel.Desired, a elbmodel.Actual, plan elbmodel.Plan,
+func (c *Controller) applyAndReport(ctx context.Context, v poolServiceView, d elbmodel.Desired, a elbmodel.Actual, plan elbmodel.Plan,
 	skipped []string) (time.Duration, error) {
 	if !plan.Empty() || a.LoadBalancer != nil {
-		if err := c.ensureFinalizer(ctx, o); err != nil {
+		if err := c.ensureFinalizer(ctx, v); err != nil {
 			return 0, err
 		}
 	}
-	res, err := c.apply(ctx, o, d, a, plan)
+	res, err := c.apply(ctx, v, d, a, plan)
 	n := asNotNow(err)
 	if err != nil && n == nil {
-		return c.cloudError(ctx, o, err)
+		return c.cloudError(ctx, v, err)
 	}
 	if n != nil {
 		plan.Wait = joinNonEmpty(plan.Wait, n.why)
 	}
-	if err := c.reportSynced(ctx, o, d, c.eipsAfter(ctx, a, res), plan, res, skipped); err != nil {
+	if err := c.reportSynced(ctx, v, d, c.eipsAfter(ctx, a, res), plan, res, skipped); err != nil {
 		return 0, err
 	}
-	key := keyOf(o.ps)
+	key := keyOf(v.ps)
 	switch {
 	case res.done > 0: // progress: look again soon to verify and go on
 		c.waits.Forget(key)
@@ -206,14 +207,14 @@ func (c *Controller) applyAndReport(ctx context.Context, o objects, d elbmodel.D
 	return 0, nil
 }
 
-func (c *Controller) inputs(o objects, cfg elbmodel.Config) elbmodel.Inputs {
+func (c *Controller) inputs(v poolServiceView, cfg elbmodel.Config) elbmodel.Inputs {
 	in := elbmodel.Inputs{
-		ClusterID: c.cfg.ClusterID, PoolService: o.ps, Service: o.svc, Pool: o.pool,
-		Nodes: c.poolNodes(o.pool.Name), Config: cfg,
+		ClusterID: c.cfg.ClusterID, PoolService: v.ps, Service: v.svc, Pool: v.pool,
+		Nodes: c.poolNodes(v.pool.Name), Config: cfg,
 	}
-	if isLocalService(o.svc) {
-		sel := labels.SelectorFromSet(labels.Set{discoveryv1.LabelServiceName: o.svc.Name})
-		in.Slices, _ = c.slices.EndpointSlices(o.svc.Namespace).List(sel)
+	if isLocalService(v.svc) {
+		sel := labels.SelectorFromSet(labels.Set{discoveryv1.LabelServiceName: v.svc.Name})
+		in.Slices, _ = c.slices.EndpointSlices(v.svc.Namespace).List(sel)
 	}
 	return in
 }
