@@ -47,7 +47,7 @@ func TestAdminAPI(t *testing.T) {
 	if code := adminDo(t, http.MethodGet, env.URL+"/admin/inventory", "", &inv); code != 200 {
 		t.Fatalf("GET inventory: %d", code)
 	}
-	if got := findLB(inv, lb); got == nil || len(got.Listeners) != 1 || len(inv.Instances) != 4 || len(inv.Networks) != 2 || len(inv.EIPs) != 2 {
+	if got := inv.LoadBalancer(lb); got == nil || len(got.Listeners) != 1 || len(inv.Instances) != 4 || len(inv.Networks) != 2 || len(inv.EIPs) != 2 {
 		t.Fatalf("admin inventory = %+v", inv)
 	}
 
@@ -160,13 +160,13 @@ eips:
 	c := newClient(t, env)
 	id := createLB(t, c, "in-r1", "r1", "n1", "v1")
 	got := env.Emulator.Inventory()
-	if lb := findLB(got, id); lb == nil || lb.Address != "192.168.5.101" || got.Instances[0].Status != "Running" {
+	if lb := got.LoadBalancer(id); lb == nil || lb.Address != "192.168.5.101" || got.Instances[0].Status != "Running" {
 		t.Fatalf("seeded emulator: %+v", got)
 	}
-	if lb := findLB(got, "lb-seeded"); lb.Address != "192.168.5.100" || lb.Status != "Active" || lb.Spec != "elb.s2.small" {
+	if lb := got.LoadBalancer("lb-seeded"); lb.Address != "192.168.5.100" || lb.Status != "Active" || lb.Spec != "elb.s2.small" {
 		t.Fatalf("seeded ELB without address or status: %+v", lb)
 	}
-	if eip := findEIP(got, "eip-seeded"); eip.Address == "" || eip.Status != "Available" {
+	if eip := got.EIP("eip-seeded"); eip.Address == "" || eip.Status != "Available" {
 		t.Fatalf("seeded EIP without address: %+v", eip)
 	}
 
@@ -229,7 +229,7 @@ func TestConcurrentCalls(t *testing.T) {
 	for _, lb := range inv.LoadBalancers {
 		addrs[lb.Address] = true
 	}
-	if len(inv.LoadBalancers) != 22 || len(addrs) != 22 || len(findLB(inv, "lb-hefei-existing").Listeners) != 20 {
+	if len(inv.LoadBalancers) != 22 || len(addrs) != 22 || len(inv.LoadBalancer("lb-hefei-existing").Listeners) != 20 {
 		t.Fatalf("ELBs %d, distinct addresses %d", len(inv.LoadBalancers), len(addrs))
 	}
 }

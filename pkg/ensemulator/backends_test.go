@@ -53,7 +53,7 @@ func TestBackendServers(t *testing.T) {
 	// Removing what is gone already is not an error.
 	must[*ens.RemoveBackendServersResponse](t)(c.RemoveBackendServers(rm))
 
-	got := findLB(env.Emulator.Inventory(), lb).Backends
+	got := env.Emulator.Inventory().LoadBalancer(lb).Backends
 	want := []ensemulator.Backend{{ServerID: "i-hefei-2", Type: "ens", IP: "10.1.0.12", Port: 30080, Weight: 30}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("backends = %+v, want %+v", got, want)
@@ -94,7 +94,7 @@ func TestBackendServerRules(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := addBackends(c, lb, tc.bs...)
 			wantCode(t, err, tc.code, tc.status)
-			if n := len(findLB(env.Emulator.Inventory(), lb).Backends); n != 0 {
+			if n := len(env.Emulator.Inventory().LoadBalancer(lb).Backends); n != 0 {
 				t.Fatalf("a rejected call left %d backends", n)
 			}
 		})
@@ -104,7 +104,7 @@ func TestBackendServerRules(t *testing.T) {
 	if _, err := addBackends(c, lb, many[:20]...); err != nil {
 		t.Fatalf("20 backends: %v", err)
 	}
-	if n := len(findLB(env.Emulator.Inventory(), lb).Backends); n != 20 {
+	if n := len(env.Emulator.Inventory().LoadBalancer(lb).Backends); n != 20 {
 		t.Fatalf("backends = %d, want 20", n)
 	}
 	req := ens.CreateAddBackendServersRequest()
@@ -129,7 +129,7 @@ func TestBackendsWithoutPort(t *testing.T) {
 		{ServerID: "i-hefei-2", Type: "ens", IP: "10.1.0.12", Port: 0, Weight: 50},
 		{ServerID: "i-hefei-2", Type: "ens", IP: "10.1.0.12", Port: 30080, Weight: 50},
 	}
-	if got := findLB(env.Emulator.Inventory(), lb).Backends; fmt.Sprint(got) != fmt.Sprint(want) {
+	if got := env.Emulator.Inventory().LoadBalancer(lb).Backends; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("backends = %+v, want %+v", got, want)
 	}
 	attr := describeLB(t, c, lb)
@@ -138,7 +138,7 @@ func TestBackendsWithoutPort(t *testing.T) {
 	}
 	// Adding the same port-less entry again only sets its weight.
 	must[*ens.AddBackendServersResponse](t)(addBackends(c, lb, backend("i-hefei-1", "", "", "20")))
-	if b := findLB(env.Emulator.Inventory(), lb).Backends; len(b) != 3 || b[0].Weight != 20 {
+	if b := env.Emulator.Inventory().LoadBalancer(lb).Backends; len(b) != 3 || b[0].Weight != 20 {
 		t.Fatalf("backends after re-adding = %+v", b)
 	}
 
@@ -150,7 +150,7 @@ func TestBackendsWithoutPort(t *testing.T) {
 	wantCode(t, err, "MissingParameter", 400)
 	set.BackendServers = &[]ens.SetBackendServersBackendServers{{ServerId: "i-hefei-2", Weight: "0"}}
 	must[*ens.SetBackendServersResponse](t)(c.SetBackendServers(set))
-	if b := findLB(env.Emulator.Inventory(), lb).Backends; b[1].Weight != 0 || b[2].Weight != 0 || b[0].Weight != 20 {
+	if b := env.Emulator.Inventory().LoadBalancer(lb).Backends; b[1].Weight != 0 || b[2].Weight != 0 || b[0].Weight != 20 {
 		t.Fatalf("backends after SetBackendServers = %+v", b)
 	}
 
@@ -159,12 +159,12 @@ func TestBackendsWithoutPort(t *testing.T) {
 	rm.LoadBalancerId = lb
 	rm.BackendServers = &[]ens.RemoveBackendServersBackendServers{{ServerId: "i-hefei-2", Port: "0"}}
 	must[*ens.RemoveBackendServersResponse](t)(c.RemoveBackendServers(rm))
-	if b := findLB(env.Emulator.Inventory(), lb).Backends; len(b) != 2 || b[1].Port != 30080 {
+	if b := env.Emulator.Inventory().LoadBalancer(lb).Backends; len(b) != 2 || b[1].Port != 30080 {
 		t.Fatalf("backends after removing i-hefei-2 port 0 = %+v", b)
 	}
 	rm.BackendServers = &[]ens.RemoveBackendServersBackendServers{{ServerId: "i-hefei-2"}, {ServerId: "i-hefei-1", Port: "0"}}
 	must[*ens.RemoveBackendServersResponse](t)(c.RemoveBackendServers(rm))
-	if b := findLB(env.Emulator.Inventory(), lb).Backends; len(b) != 0 {
+	if b := env.Emulator.Inventory().LoadBalancer(lb).Backends; len(b) != 0 {
 		t.Fatalf("backends after removing the rest = %+v", b)
 	}
 	rm.BackendServers = &[]ens.RemoveBackendServersBackendServers{{ServerId: "i-hefei-2", Port: "-5"}}

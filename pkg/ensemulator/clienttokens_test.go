@@ -58,7 +58,7 @@ func TestClientTokenWindow(t *testing.T) {
 		t.Errorf("EIP repeat after release gave %s, want the released %s", again, eip)
 	}
 	after := env.Emulator.Inventory()
-	if len(after.LoadBalancers) != len(before.LoadBalancers) || len(after.EIPs) != len(before.EIPs) || findLB(after, lb) != nil {
+	if len(after.LoadBalancers) != len(before.LoadBalancers) || len(after.EIPs) != len(before.EIPs) || after.LoadBalancer(lb) != nil {
 		t.Errorf("a repeat within the window created or revived something: %d→%d ELBs, %d→%d EIPs",
 			len(before.LoadBalancers), len(after.LoadBalancers), len(before.EIPs), len(after.EIPs))
 	}
@@ -71,10 +71,10 @@ func TestClientTokenWindow(t *testing.T) {
 
 	// After the window the token is forgotten: a repeat creates anew.
 	clock.Advance(5*time.Minute + time.Second)
-	if fresh := createLB(lbRequest("tok", "token-1")); fresh == lb || findLB(env.Emulator.Inventory(), fresh) == nil {
+	if fresh := createLB(lbRequest("tok", "token-1")); fresh == lb || env.Emulator.Inventory().LoadBalancer(fresh) == nil {
 		t.Errorf("repeat after the window gave %s, want a new ELB", fresh)
 	}
-	if fresh := createEIP(eipRequest("other-name", "token-1")); fresh == eip || findEIP(env.Emulator.Inventory(), fresh) == nil {
+	if fresh := createEIP(eipRequest("other-name", "token-1")); fresh == eip || env.Emulator.Inventory().EIP(fresh) == nil {
 		t.Errorf("EIP after the window gave %s, want a new EIP", fresh)
 	}
 }

@@ -15,7 +15,7 @@ func TestEIPLifecycle(t *testing.T) {
 	c := newClient(t, env)
 	lb := createHefeiLB(t, c, "with-eip")
 	id := createEIP(t, c, hefei, "k8s/svc/default/np-hefei/c1")
-	eip := findEIP(env.Emulator.Inventory(), id)
+	eip := env.Emulator.Inventory().EIP(id)
 	if !strings.HasPrefix(id, "eip-") || len(id) != 29 || eip == nil || eip.Status != "Available" || eip.Bandwidth != 10 || eip.Address == "" {
 		t.Fatalf("new EIP %s = %+v", id, eip)
 	}
@@ -26,7 +26,7 @@ func TestEIPLifecycle(t *testing.T) {
 	wantCode(t, err, "InvalidParameter", 400) // another region
 	assoc.InstanceId = lb
 	must[*ens.AssociateEnsEipAddressResponse](t)(c.AssociateEnsEipAddress(assoc))
-	if eip := findEIP(env.Emulator.Inventory(), id); eip.Status != "InUse" || eip.InstanceID != lb || eip.InstanceType != "SlbInstance" {
+	if eip := env.Emulator.Inventory().EIP(id); eip.Status != "InUse" || eip.InstanceID != lb || eip.InstanceType != "SlbInstance" {
 		t.Fatalf("EIP after associate = %+v", eip)
 	}
 	_, err = c.AssociateEnsEipAddress(assoc)
@@ -43,7 +43,7 @@ func TestEIPLifecycle(t *testing.T) {
 	mod.Bandwidth = requests.NewInteger(4)
 	_, err = c.ModifyEnsEipAddressAttribute(mod)
 	wantCode(t, err, "InvalidParameter.Bandwidth", 400)
-	if eip := findEIP(env.Emulator.Inventory(), id); eip.Bandwidth != 50 || eip.Description != "bigger" || eip.Name == "" {
+	if eip := env.Emulator.Inventory().EIP(id); eip.Bandwidth != 50 || eip.Description != "bigger" || eip.Name == "" {
 		t.Fatalf("EIP after modify = %+v", eip)
 	}
 
@@ -53,7 +53,7 @@ func TestEIPLifecycle(t *testing.T) {
 	_, err = c.UnAssociateEnsEipAddress(un)
 	wantCode(t, err, "IncorrectEipStatus", 400)
 	must[*ens.ReleaseInstanceResponse](t)(c.ReleaseInstance(rel))
-	if findEIP(env.Emulator.Inventory(), id) != nil {
+	if env.Emulator.Inventory().EIP(id) != nil {
 		t.Fatal("released EIP still in inventory")
 	}
 	_, err = c.UnAssociateEnsEipAddress(un)

@@ -72,7 +72,7 @@ func TestAppliedFaultActsThenFails(t *testing.T) {
 		t.Fatalf("an applied fault must still create the ELB: %d", n)
 	}
 	id := must[*ens.CreateLoadBalancerResponse](t)(c.CreateLoadBalancer(req)).LoadBalancerId
-	if lb := findLB(env.Emulator.Inventory(), id); lb == nil || lb.Name != "lost-answer" || len(env.Emulator.Inventory().LoadBalancers) != 3 {
+	if lb := env.Emulator.Inventory().LoadBalancer(id); lb == nil || lb.Name != "lost-answer" || len(env.Emulator.Inventory().LoadBalancers) != 3 {
 		t.Fatalf("retry with the token did not find the first ELB (%s)", id)
 	}
 }

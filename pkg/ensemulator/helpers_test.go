@@ -114,22 +114,9 @@ func createEIP(t testing.TB, c *ens.Client, region, name string) string {
 	return must[*ens.CreateEipInstanceResponse](t)(c.CreateEipInstance(req)).AllocationId
 }
 
+// findLB is inv.LoadBalancer(id); lifecycle_test.go still calls it.
 func findLB(inv ensemulator.Inventory, id string) *ensemulator.LoadBalancer {
-	for i := range inv.LoadBalancers {
-		if inv.LoadBalancers[i].ID == id {
-			return &inv.LoadBalancers[i]
-		}
-	}
-	return nil
-}
-
-func findEIP(inv ensemulator.Inventory, id string) *ensemulator.EIP {
-	for i := range inv.EIPs {
-		if inv.EIPs[i].ID == id {
-			return &inv.EIPs[i]
-		}
-	}
-	return nil
+	return inv.LoadBalancer(id)
 }
 
 // fakeClock is a settable clock that starts at the real time, so the

@@ -20,7 +20,7 @@ func createTCP(c *ens.Client, lb string, port, backend int) error {
 
 func listenerOf(t testing.TB, env *emulatortest.Env, lb string, port int, proto string) *ensemulator.Listener {
 	t.Helper()
-	for _, l := range findLB(env.Emulator.Inventory(), lb).Listeners {
+	for _, l := range env.Emulator.Inventory().LoadBalancer(lb).Listeners {
 		if l.Port == port && l.Protocol == proto {
 			return &l
 		}
@@ -110,7 +110,7 @@ func TestListenerPortRules(t *testing.T) {
 	_, err = c.StopLoadBalancerListener(stop)
 	wantCode(t, err, "MissingParameter", 400)
 
-	if got := len(findLB(env.Emulator.Inventory(), lb).Listeners); got != 2 {
+	if got := len(env.Emulator.Inventory().LoadBalancer(lb).Listeners); got != 2 {
 		t.Fatalf("listeners = %d, want TCP and UDP on 53", got)
 	}
 }
@@ -137,7 +137,7 @@ func TestListenerValidation(t *testing.T) {
 			tc.set(req)
 			_, err := c.CreateLoadBalancerTCPListener(req)
 			wantCode(t, err, tc.code, 400)
-			if n := len(findLB(env.Emulator.Inventory(), lb).Listeners); n != 0 {
+			if n := len(env.Emulator.Inventory().LoadBalancer(lb).Listeners); n != 0 {
 				t.Fatalf("a rejected create left %d listeners", n)
 			}
 		})

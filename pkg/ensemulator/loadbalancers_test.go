@@ -19,7 +19,7 @@ func TestLoadBalancerLifecycle(t *testing.T) {
 	if !strings.HasPrefix(id, "lb-") || len(id) != 28 || strings.ToLower(id) != id {
 		t.Fatalf("id %q is not lb- and 25 lowercase alphanumerics", id)
 	}
-	lb := findLB(env.Emulator.Inventory(), id)
+	lb := env.Emulator.Inventory().LoadBalancer(id)
 	if lb == nil || lb.Name != "k8s/svc/default/np-hefei/c1" || lb.RegionID != hefei || lb.Status != "Active" ||
 		lb.Spec != "elb.s2.small" || !strings.HasPrefix(lb.Address, "10.1.0.") {
 		t.Fatalf("inventory ELB = %+v", lb)
@@ -44,7 +44,7 @@ func TestLoadBalancerLifecycle(t *testing.T) {
 	rel := ens.CreateReleaseInstanceRequest()
 	rel.InstanceId = id
 	must[*ens.ReleaseInstanceResponse](t)(c.ReleaseInstance(rel))
-	if findLB(env.Emulator.Inventory(), id) != nil {
+	if env.Emulator.Inventory().LoadBalancer(id) != nil {
 		t.Fatal("released ELB still in inventory")
 	}
 	_, err = c.ReleaseInstance(rel)
@@ -61,7 +61,7 @@ func TestReleaseLoadBalancerFreesItsEIP(t *testing.T) {
 	rel := ens.CreateReleaseInstanceRequest()
 	rel.InstanceId = "lb-hefei-existing"
 	must[*ens.ReleaseInstanceResponse](t)(c.ReleaseInstance(rel))
-	eip := findEIP(env.Emulator.Inventory(), "eip-hefei-existing")
+	eip := env.Emulator.Inventory().EIP("eip-hefei-existing")
 	if eip == nil || eip.Status != "Available" || eip.InstanceID != "" {
 		t.Fatalf("EIP after its ELB was released = %+v", eip)
 	}
@@ -118,7 +118,7 @@ func TestActiveDelay(t *testing.T) {
 	if got := describeLB(t, c, id).LoadBalancerStatus; got != "Creating" {
 		t.Fatalf("status right after create = %q, want Creating", got)
 	}
-	if got := findLB(env.Emulator.Inventory(), id).Status; got != "Creating" {
+	if got := env.Emulator.Inventory().LoadBalancer(id).Status; got != "Creating" {
 		t.Fatalf("inventory status = %q, want Creating", got)
 	}
 	clock.Advance(31 * time.Second)
@@ -181,7 +181,7 @@ func TestVisibilityFault(t *testing.T) {
 	if n := len(must[*ens.DescribeEnsEipAddressesResponse](t)(c.DescribeEnsEipAddresses(eips)).EipAddresses.EipAddress); n != 0 {
 		t.Fatal("a new EIP shows before its visibility delay")
 	}
-	if findLB(env.Emulator.Inventory(), id) == nil {
+	if env.Emulator.Inventory().LoadBalancer(id) == nil {
 		t.Fatal("the admin inventory must show hidden ELBs")
 	}
 

@@ -40,13 +40,13 @@ func TestCreatorAndReleaseRecords(t *testing.T) {
 	lb := createHefeiLB(t, ctrl, "k8s/svc/ns/pool/cluster")
 	eip := createEIP(t, ctrl, hefei, "k8s/svc/ns/pool/cluster")
 	inv := env.Emulator.Inventory()
-	if got := findLB(inv, lb).CreatedBy; got != controllerKey.AccessKeyID {
+	if got := inv.LoadBalancer(lb).CreatedBy; got != controllerKey.AccessKeyID {
 		t.Errorf("ELB CreatedBy = %q, want %q", got, controllerKey.AccessKeyID)
 	}
-	if got := findEIP(inv, eip).CreatedBy; got != controllerKey.AccessKeyID {
+	if got := inv.EIP(eip).CreatedBy; got != controllerKey.AccessKeyID {
 		t.Errorf("EIP CreatedBy = %q, want %q", got, controllerKey.AccessKeyID)
 	}
-	if got := findLB(inv, "lb-hefei-existing").CreatedBy; got != "" {
+	if got := inv.LoadBalancer("lb-hefei-existing").CreatedBy; got != "" {
 		t.Errorf("seeded ELB CreatedBy = %q, want the seed's empty value", got)
 	}
 
@@ -91,10 +91,10 @@ func TestSeededCreatedBy(t *testing.T) {
 	inv.LoadBalancers[0].CreatedBy, inv.EIPs[0].CreatedBy = "ak-seed", "ak-seed-eip"
 	env := emulatortest.Start(t, emulatortest.WithInventory(inv))
 	got := env.Emulator.Inventory()
-	if lb := findLB(got, inv.LoadBalancers[0].ID); lb.CreatedBy != "ak-seed" {
+	if lb := got.LoadBalancer(inv.LoadBalancers[0].ID); lb.CreatedBy != "ak-seed" {
 		t.Errorf("seeded ELB CreatedBy = %q", lb.CreatedBy)
 	}
-	if eip := findEIP(got, inv.EIPs[0].ID); eip.CreatedBy != "ak-seed-eip" {
+	if eip := got.EIP(inv.EIPs[0].ID); eip.CreatedBy != "ak-seed-eip" {
 		t.Errorf("seeded EIP CreatedBy = %q", eip.CreatedBy)
 	}
 }

@@ -52,7 +52,7 @@ func TestSetInstanceStatus(t *testing.T) {
 		t.Fatalf("DescribeInstances status = %q, want Stopped", got)
 	}
 	// Like ENS, the stopped instance stays a backend but cannot be added.
-	if bs := findLB(emu.Inventory(), lb).Backends; len(bs) != 1 || bs[0].ServerID != "i-hefei-1" {
+	if bs := emu.Inventory().LoadBalancer(lb).Backends; len(bs) != 1 || bs[0].ServerID != "i-hefei-1" {
 		t.Fatalf("backends after stop = %+v", bs)
 	}
 	_, err := addBackends(c, lb, backend("i-hefei-1", "", "30081", "100"))
@@ -68,7 +68,7 @@ func TestSetInstanceStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	must[*ens.AddBackendServersResponse](t)(addBackends(c, lb, backend("i-hefei-1", "", "30081", "100")))
-	if n := len(findLB(emu.Inventory(), lb).Backends); n != 2 {
+	if n := len(emu.Inventory().LoadBalancer(lb).Backends); n != 2 {
 		t.Fatalf("%d backends after restart, want 2", n)
 	}
 
@@ -204,7 +204,7 @@ func TestTransitionsOffByDefault(t *testing.T) {
 	wantListenerStatus(t, c, env, lb, 80, "Running")
 	id := createEIP(t, c, hefei, "instant")
 	associate(t, c, id, lb)
-	if e := findEIP(env.Emulator.Inventory(), id); e.Status != "InUse" || e.InstanceID != lb || e.SettleAt != nil {
+	if e := env.Emulator.Inventory().EIP(id); e.Status != "InUse" || e.InstanceID != lb || e.SettleAt != nil {
 		t.Fatalf("EIP after associate = %+v", e)
 	}
 }
@@ -222,7 +222,7 @@ func eipState(t *testing.T, c *ens.Client, env *emulatortest.Env, id string) (st
 	req := ens.CreateDescribeEnsEipAddressesRequest()
 	req.AllocationId = id
 	list := must[*ens.DescribeEnsEipAddressesResponse](t)(c.DescribeEnsEipAddresses(req)).EipAddresses.EipAddress
-	inv := findEIP(env.Emulator.Inventory(), id)
+	inv := env.Emulator.Inventory().EIP(id)
 	if len(list) != 1 || inv == nil || list[0].Status != inv.Status || list[0].InstanceId != inv.InstanceID {
 		t.Fatalf("EIP %s: API %+v, inventory %+v", id, list, inv)
 	}
@@ -276,7 +276,7 @@ func TestEIPTransitions(t *testing.T) {
 	clock.Advance(transition)
 	wantEIPState(t, c, env, id, "Available", "")
 	must[*ens.ReleaseInstanceResponse](t)(c.ReleaseInstance(rel))
-	if findEIP(env.Emulator.Inventory(), id) != nil {
+	if env.Emulator.Inventory().EIP(id) != nil {
 		t.Fatal("released EIP still in the inventory")
 	}
 }

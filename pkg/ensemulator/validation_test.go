@@ -55,7 +55,7 @@ func TestCreateEipInstanceRanges(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if e := findEIP(after, resp.AllocationId); e == nil || e.Isp != req.Isp || e.Name != req.Name {
+			if e := after.EIP(resp.AllocationId); e == nil || e.Isp != req.Isp || e.Name != req.Name {
 				t.Fatalf("created EIP = %+v", e)
 			}
 		})
@@ -63,7 +63,7 @@ func TestCreateEipInstanceRanges(t *testing.T) {
 	req := eipRequest("default-bandwidth", "")
 	req.Bandwidth = ""
 	id := must[*ens.CreateEipInstanceResponse](t)(c.CreateEipInstance(req)).AllocationId
-	if e := findEIP(env.Emulator.Inventory(), id); e.Bandwidth != 5 || e.InstanceChargeType != "PostPaid" || e.InternetChargeType != "95BandwidthByMonth" {
+	if e := env.Emulator.Inventory().EIP(id); e.Bandwidth != 5 || e.InstanceChargeType != "PostPaid" || e.InternetChargeType != "95BandwidthByMonth" {
 		t.Fatalf("EIP without Bandwidth = %+v, want 5 Mbit/s and the given charge types", e)
 	}
 }
@@ -90,13 +90,13 @@ func TestModifyEipRanges(t *testing.T) {
 		_, err := c.ModifyEnsEipAddressAttribute(req)
 		wantCode(t, err, tc.code, 400)
 	}
-	if e := findEIP(env.Emulator.Inventory(), id); e.Bandwidth != 10 || e.Name != "user-eip-hefei" || e.Description != "" {
+	if e := env.Emulator.Inventory().EIP(id); e.Bandwidth != 10 || e.Name != "user-eip-hefei" || e.Description != "" {
 		t.Fatalf("a refused modify changed the EIP: %+v", e)
 	}
 	req := ens.CreateModifyEnsEipAddressAttributeRequest()
 	req.AllocationId, req.Bandwidth, req.Name = id, requests.NewInteger(10000), "renamed"
 	must[*ens.ModifyEnsEipAddressAttributeResponse](t)(c.ModifyEnsEipAddressAttribute(req))
-	if e := findEIP(env.Emulator.Inventory(), id); e.Bandwidth != 10000 || e.Name != "renamed" {
+	if e := env.Emulator.Inventory().EIP(id); e.Bandwidth != 10000 || e.Name != "renamed" {
 		t.Fatalf("EIP after modify = %+v", e)
 	}
 }
@@ -156,7 +156,7 @@ func TestListenerDescriptionAndReservedPorts(t *testing.T) {
 	if err := tcp(4789, "tcp may"); err != nil { // only UDP is reserved
 		t.Fatalf("TCP on 4789: %v", err)
 	}
-	if n := len(findLB(env.Emulator.Inventory(), lb).Listeners); n != 3 {
+	if n := len(env.Emulator.Inventory().LoadBalancer(lb).Listeners); n != 3 {
 		t.Fatalf("listeners = %d, want TCP 80, 82 and 4789", n)
 	}
 }
