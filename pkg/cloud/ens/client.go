@@ -3,6 +3,7 @@ package ens
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/client-go/util/flowcontrol"
 	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
 )
 
 // Client talks to the ENS OpenAPI through the Alibaba Cloud SDK. It is safe
@@ -23,8 +25,11 @@ type Client struct {
 	cfg       Config
 	creds     *credentialSource
 	transport http.RoundTripper
-	limiter   flowcontrol.RateLimiter
-	metrics   *metrics
+	// actions are the per-action token buckets (Config.APILimits over
+	// DocumentedLimits); limiter is the optional overall cap on top.
+	actions *actionLimiters
+	limiter flowcontrol.RateLimiter
+	metrics *metrics
 }
 
 var _ Cloud = (*Client)(nil)
@@ -43,8 +48,9 @@ func WithMetricsRegisterer(reg prometheus.Registerer) Option {
 	return func(o *options) { o.registerer = reg }
 }
 
-// WithRateLimiter replaces the token bucket built from Config.QPS/Burst.
-// Wait is called once before every HTTP request.
+// WithRateLimiter replaces the overall cap built from Config.QPS/Burst.
+// Wait is called once before every HTTP request, after the action's own
+// bucket admitted it.
 func WithRateLimiter(l flowcontrol.RateLimiter) Option {
 	return func(o *options) { o.limiter = l }
 }
@@ -61,7 +67,8 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 		opt(&o)
 	}
 	c := &Client{cfg: cfg, creds: newCredentialSource(cfg), transport: newTransport(cfg), limiter: o.limiter, metrics: newMetrics()}
-	if c.limiter == nil {
+	c.actions = newActionLimiters(cfg.APILimits, clock.RealClock{}, c.metrics)
+	if c.limiter == nil && cfg.QPS > 0 {
 		c.limiter = flowcontrol.NewTokenBucketRateLimiter(float32(cfg.QPS), cfg.Burst)
 	}
 	if o.registerer != nil {
@@ -121,12 +128,17 @@ func (c *Client) sdkClient(ctx context.Context, creds credentials) (*sdkens.Clie
 	return client, nil
 }
 
-// call runs one ENS request: rate limit, per-call timeout, a fresh SDK
-// client with the current credentials, error classification, metrics and
-// logging. fn makes the SDK call and keeps the response.
+// APILimit is the client-side budget of an action (Config.APILimits over
+// DocumentedLimits), before any backing off.
+func (c *Client) APILimit(action string) Limit { return c.actions.limit(action) }
+
+// call runs one ENS request: rate limits, per-call timeout, a fresh SDK
+// client with the current credentials, error classification, backing off
+// a throttled action, metrics and logging. fn makes the SDK call and keeps
+// the response.
 func (c *Client) call(ctx context.Context, action string, fn func(*sdkens.Client) error) error {
 	logger := klog.FromContext(ctx).WithValues("action", action)
-	if err := c.limiter.Wait(ctx); err != nil {
+	if err := c.waitForTurn(ctx, action); err != nil {
 		return &TransportError{Action: action, Err: fmt.Errorf("waiting for the client-side rate limiter: %w", err)}
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
@@ -140,12 +152,33 @@ func (c *Client) call(ctx context.Context, action string, fn func(*sdkens.Client
 	err = redactError(invoke(action, client, fn), creds)
 	elapsed := time.Since(start)
 	c.metrics.observe(action, metricCode(err), elapsed)
+	if isThrottlingAnswer(err) {
+		c.actions.throttled(action)
+	}
 	if err != nil {
 		logger.V(2).Info("ENS call failed", "err", err, "duration", elapsed)
 		return err
 	}
 	logger.V(4).Info("ENS call", "duration", elapsed)
 	return nil
+}
+
+// waitForTurn waits for the action's own bucket, then for the overall cap.
+func (c *Client) waitForTurn(ctx context.Context, action string) error {
+	if err := c.actions.wait(ctx, action); err != nil {
+		return err
+	}
+	if c.limiter != nil {
+		return c.limiter.Wait(ctx)
+	}
+	return nil
+}
+
+// isThrottlingAnswer reports whether ENS itself refused the call for its
+// rate limits (not a transport failure).
+func isThrottlingAnswer(err error) bool {
+	var apiErr *APIError
+	return errors.As(err, &apiErr) && errors.Is(apiErr, ErrThrottled)
 }
 
 // sdkRequest is what every SDK request has: the action name for metrics,

@@ -24,16 +24,14 @@ const (
 	// passed per call as EnsRegionId.
 	DefaultRegion  = "cn-hangzhou"
 	DefaultScheme  = "HTTPS"
-	DefaultQPS     = 20
-	DefaultBurst   = 40
 	DefaultTimeout = 30 * time.Second
 )
 
 const redacted = "REDACTED"
 
 // Config is how the client reaches ENS. The file keys are in the json tags;
-// QPS, Burst and Timeout come from flags. Printing a Config (fmt, klog,
-// logr, slog) never shows the secret or the security token.
+// APILimits, QPS, Burst and Timeout come from flags. Printing a Config
+// (fmt, klog, logr, slog) never shows the secret or the security token.
 type Config struct {
 	AccessKeyID        string `json:"accessKeyID,omitempty"`
 	AccessKeySecret    string `json:"accessKeySecret,omitempty"`
@@ -43,6 +41,12 @@ type Config struct {
 	Scheme             string `json:"scheme,omitempty"`
 	InsecureSkipVerify bool   `json:"insecureSkipVerify,omitempty"`
 
+	// APILimits override DocumentedLimits by action (AllActions: every
+	// action without an entry of its own). Each action has its own token
+	// bucket; a Throttling answer slows that action only.
+	APILimits map[string]Limit `json:"-"`
+	// QPS and Burst cap all actions together on top of their own limits;
+	// QPS 0 sets no such cap. Burst defaults to half of QPS rounded up.
 	QPS     float64       `json:"-"`
 	Burst   int           `json:"-"`
 	Timeout time.Duration `json:"-"`
@@ -103,11 +107,14 @@ func (c Config) withDefaults() (Config, error) {
 	default:
 		return c, fmt.Errorf("ens config: scheme %q is not HTTP or HTTPS", c.Scheme)
 	}
-	if c.QPS <= 0 {
-		c.QPS = DefaultQPS
+	if c.QPS < 0 || c.Burst < 0 {
+		return c, fmt.Errorf("ens config: qps %v and burst %d must not be negative", c.QPS, c.Burst)
 	}
-	if c.Burst <= 0 {
-		c.Burst = DefaultBurst
+	if c.QPS > 0 && c.Burst == 0 {
+		c.Burst = burstFor(c.QPS)
+	}
+	if err := validateAPILimits(c.APILimits); err != nil {
+		return c, fmt.Errorf("ens config: %w", err)
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = DefaultTimeout
@@ -120,7 +127,7 @@ func (c Config) redactedCopy() redactedConfig {
 	r := redactedConfig{
 		AccessKeyID: c.AccessKeyID, Region: c.Region, Endpoint: c.Endpoint,
 		Scheme: c.Scheme, InsecureSkipVerify: c.InsecureSkipVerify,
-		QPS: c.QPS, Burst: c.Burst, Timeout: c.Timeout, ConfigFile: c.ConfigFile,
+		APILimits: FormatAPILimits(c.APILimits), QPS: c.QPS, Burst: c.Burst, Timeout: c.Timeout, ConfigFile: c.ConfigFile,
 	}
 	if c.AccessKeySecret != "" {
 		r.AccessKeySecret = redacted
@@ -141,6 +148,7 @@ type redactedConfig struct {
 	Endpoint           string
 	Scheme             string
 	InsecureSkipVerify bool
+	APILimits          string
 	QPS                float64
 	Burst              int
 	Timeout            time.Duration

@@ -102,7 +102,7 @@ func TestWithDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{AccessKeyID: "ak", AccessKeySecret: "sk", Scheme: "HTTP", Endpoint: DefaultEndpoint,
-		Region: DefaultRegion, QPS: DefaultQPS, Burst: DefaultBurst, Timeout: DefaultTimeout}
+		Region: DefaultRegion, Timeout: DefaultTimeout} // no overall cap: every action has its own limit
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
@@ -110,8 +110,21 @@ func TestWithDefaults(t *testing.T) {
 	if err != nil || got.Scheme != "HTTPS" || got.QPS != 5 || got.Burst != 7 || got.Timeout != time.Second {
 		t.Errorf("explicit values not kept: %v, %v", got, err)
 	}
-	if _, err := (Config{AccessKeyID: "ak", AccessKeySecret: "sk", Scheme: "ftp"}).withDefaults(); err == nil {
-		t.Error("scheme ftp accepted")
+	if got, err := (Config{AccessKeyID: "ak", AccessKeySecret: "sk", QPS: 5}).withDefaults(); err != nil || got.Burst != 3 {
+		t.Errorf("burst of qps 5 = %d, %v; want 3", got.Burst, err)
+	}
+	for name, bad := range map[string]Config{
+		"scheme ftp":          {Scheme: "ftp"},
+		"negative qps":        {QPS: -1},
+		"negative burst":      {QPS: 1, Burst: -1},
+		"unknown action":      {APILimits: map[string]Limit{"CreateLoadBalancers": {QPS: 1, Burst: 1}}},
+		"API limit of 0 qps":  {APILimits: map[string]Limit{"CreateLoadBalancer": {QPS: 0, Burst: 1}}},
+		"API limit, no burst": {APILimits: map[string]Limit{AllActions: {QPS: 1}}},
+	} {
+		bad.AccessKeyID, bad.AccessKeySecret = "ak", "sk"
+		if _, err := bad.withDefaults(); err == nil {
+			t.Errorf("%s accepted", name)
+		}
 	}
 	if _, err := (Config{AccessKeyID: "ak"}).withDefaults(); err == nil {
 		t.Error("missing secret accepted")

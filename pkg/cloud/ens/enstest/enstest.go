@@ -12,8 +12,9 @@ import (
 
 // Config is the client configuration for env: its endpoint, scheme and
 // credentials, TLS verification off (the emulator's certificate is
-// self-signed), a high rate limit and a short timeout so tests neither wait
-// on the limiter nor hang.
+// self-signed), high rate limits for every action instead of the
+// documented ones and a short timeout, so tests neither wait on the
+// limiters nor hang. A test of the limits sets APILimits itself.
 func Config(env *emulatortest.Env) ens.Config {
 	return ens.Config{
 		AccessKeyID:        env.AccessKeyID,
@@ -21,6 +22,7 @@ func Config(env *emulatortest.Env) ens.Config {
 		Endpoint:           env.Endpoint,
 		Scheme:             env.Scheme,
 		InsecureSkipVerify: true,
+		APILimits:          map[string]ens.Limit{ens.AllActions: {QPS: 10000, Burst: 10000}},
 		QPS:                10000,
 		Burst:              10000,
 		Timeout:            10 * time.Second,
