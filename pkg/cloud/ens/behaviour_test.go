@@ -168,8 +168,8 @@ func TestCreatorRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	inv := env.Emulator.Inventory()
-	if invLB(inv, lbID).CreatedBy != env.AccessKeyID || invEIP(inv, eipID).CreatedBy != "ak-user" {
-		t.Fatalf("CreatedBy: ELB %q, EIP %q", invLB(inv, lbID).CreatedBy, invEIP(inv, eipID).CreatedBy)
+	if inv.LoadBalancer(lbID).CreatedBy != env.AccessKeyID || inv.EIP(eipID).CreatedBy != "ak-user" {
+		t.Fatalf("CreatedBy: ELB %q, EIP %q", inv.LoadBalancer(lbID).CreatedBy, inv.EIP(eipID).CreatedBy)
 	}
 	if err := user.ReleaseLoadBalancer(ctx, lbID); err != nil {
 		t.Fatal(err)
@@ -220,7 +220,7 @@ func TestFaults(t *testing.T) {
 	if err := c.SetLoadBalancerStatus(ctx, "lb-hefei-existing", ens.LoadBalancerInActive); !ens.IsRetryable(err) {
 		t.Errorf("applied fault: %v, want retryable", err)
 	}
-	if s := invLB(env.Emulator.Inventory(), "lb-hefei-existing").Status; s != ens.LoadBalancerInActive {
+	if s := env.Emulator.Inventory().LoadBalancer("lb-hefei-existing").Status; s != ens.LoadBalancerInActive {
 		t.Errorf("status = %s, want the write applied", s)
 	}
 	assertCounter(t, reg, "DescribeLoadBalancers", "Throttling", 1)

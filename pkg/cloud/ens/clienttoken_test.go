@@ -88,7 +88,7 @@ func TestClientTokenWindow(t *testing.T) {
 
 	clk.Advance(time.Minute + time.Second)
 	fresh, err := c.CreateLoadBalancer(ctx, lbReq)
-	if err != nil || fresh == lbID || invLB(env.Emulator.Inventory(), fresh) == nil {
+	if err != nil || fresh == lbID || env.Emulator.Inventory().LoadBalancer(fresh) == nil {
 		t.Errorf("repeat after the window = %q, %v; want a new ELB", fresh, err)
 	}
 }

@@ -29,24 +29,6 @@ func start(t *testing.T, opts ...emulatortest.Option) (*emulatortest.Env, *ens.C
 	return env, enstest.NewClient(t, env)
 }
 
-func invLB(inv ensemulator.Inventory, id string) *ensemulator.LoadBalancer {
-	for i := range inv.LoadBalancers {
-		if inv.LoadBalancers[i].ID == id {
-			return &inv.LoadBalancers[i]
-		}
-	}
-	return nil
-}
-
-func invEIP(inv ensemulator.Inventory, id string) *ensemulator.EIP {
-	for i := range inv.EIPs {
-		if inv.EIPs[i].ID == id {
-			return &inv.EIPs[i]
-		}
-	}
-	return nil
-}
-
 func createLB(t *testing.T, c *ens.Client, name string) string {
 	t.Helper()
 	id, err := c.CreateLoadBalancer(context.Background(), ens.CreateLoadBalancerRequest{
@@ -72,7 +54,7 @@ func TestLoadBalancerLifecycle(t *testing.T) {
 		t.Fatalf("retried create = %q, %v; want the same ELB %q", again, err, id)
 	}
 	inv := env.Emulator.Inventory()
-	if len(inv.LoadBalancers) != 3 || invLB(inv, id) == nil || invLB(inv, id).Name != req.Name {
+	if len(inv.LoadBalancers) != 3 || inv.LoadBalancer(id) == nil || inv.LoadBalancer(id).Name != req.Name {
 		t.Fatalf("inventory has %d ELBs, want the 2 seeded and %s", len(inv.LoadBalancers), id)
 	}
 
@@ -81,7 +63,7 @@ func TestLoadBalancerLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &ens.LoadBalancer{ID: id, Name: req.Name, RegionID: region, NetworkID: network, VSwitchID: vswitch,
-		Spec: "elb.s2.small", PayType: "PostPaid", Status: lb.Status, Address: invLB(inv, id).Address}
+		Spec: "elb.s2.small", PayType: "PostPaid", Status: lb.Status, Address: inv.LoadBalancer(id).Address}
 	if diff := cmp.Diff(want, lb); diff != "" || lb.Address == "" {
 		t.Errorf("DescribeLoadBalancer (-want +got):\n%s", diff)
 	}
@@ -98,14 +80,14 @@ func TestLoadBalancerLifecycle(t *testing.T) {
 	if err := c.SetLoadBalancerStatus(ctx, "lb-hefei-existing", ens.LoadBalancerInActive); err != nil {
 		t.Fatal(err)
 	}
-	if got := invLB(env.Emulator.Inventory(), "lb-hefei-existing").Status; got != ens.LoadBalancerInActive {
+	if got := env.Emulator.Inventory().LoadBalancer("lb-hefei-existing").Status; got != ens.LoadBalancerInActive {
 		t.Errorf("status after SetLoadBalancerStatus = %s", got)
 	}
 
 	if err := c.ReleaseLoadBalancer(ctx, id); err != nil {
 		t.Fatal(err)
 	}
-	if invLB(env.Emulator.Inventory(), id) != nil {
+	if env.Emulator.Inventory().LoadBalancer(id) != nil {
 		t.Error("released ELB still in the inventory")
 	}
 	if _, err := c.DescribeLoadBalancer(ctx, id); !errors.Is(err, ens.ErrNotFound) {
@@ -153,7 +135,7 @@ func TestListenerLifecycle(t *testing.T) {
 			if err := c.UpdateListener(ctx, lbID, l); err != nil {
 				t.Fatal(err)
 			}
-			il := invLB(env.Emulator.Inventory(), lbID).Listeners[0]
+			il := env.Emulator.Inventory().LoadBalancer(lbID).Listeners[0]
 			if il.Description != "updated" || il.Scheduler != "rr" || il.PersistenceTimeout != 0 || il.HealthyThreshold != 2 || il.BackendServerPort != 30080 {
 				t.Errorf("inventory listener after update: %+v", il)
 			}
@@ -169,7 +151,7 @@ func TestListenerLifecycle(t *testing.T) {
 			if err := c.StopListener(ctx, lbID, 8080, proto); err != nil {
 				t.Fatal(err)
 			}
-			if s := invLB(env.Emulator.Inventory(), lbID).Listeners[0].Status; !strings.EqualFold(s, ens.ListenerStopped) {
+			if s := env.Emulator.Inventory().LoadBalancer(lbID).Listeners[0].Status; !strings.EqualFold(s, ens.ListenerStopped) {
 				t.Errorf("status after stop = %s", s)
 			}
 			lb, err := c.DescribeLoadBalancer(ctx, lbID)
@@ -179,7 +161,7 @@ func TestListenerLifecycle(t *testing.T) {
 			if err := c.DeleteListener(ctx, lbID, 8080, proto); err != nil {
 				t.Fatal(err)
 			}
-			if n := len(invLB(env.Emulator.Inventory(), lbID).Listeners); n != 0 {
+			if n := len(env.Emulator.Inventory().LoadBalancer(lbID).Listeners); n != 0 {
 				t.Errorf("%d listeners left after delete", n)
 			}
 			if _, err := c.DescribeListener(ctx, lbID, 8080, proto); !errors.Is(err, ens.ErrNotFound) {
@@ -225,7 +207,7 @@ func TestListenerRules(t *testing.T) {
 	if calls := env.Emulator.Calls(); len(calls) != 0 {
 		t.Errorf("unsupported protocols reached ENS: %v", calls)
 	}
-	if n := len(invLB(env.Emulator.Inventory(), lbID).Listeners); n != 1 {
+	if n := len(env.Emulator.Inventory().LoadBalancer(lbID).Listeners); n != 1 {
 		t.Errorf("inventory has %d listeners, want only the first TCP one", n)
 	}
 }
@@ -259,7 +241,7 @@ func TestBackendsBatched(t *testing.T) {
 	if got := env.Emulator.Calls()["AddBackendServers"]; got != 3 {
 		t.Errorf("AddBackendServers calls = %d, want ceil(45/20) = 3", got)
 	}
-	got := invLB(env.Emulator.Inventory(), lbID).Backends
+	got := env.Emulator.Inventory().LoadBalancer(lbID).Backends
 	wantInv := make([]ensemulator.Backend, 0, len(backends))
 	for _, b := range backends {
 		wantInv = append(wantInv, ensemulator.Backend{ServerID: b.ServerID, Type: ens.BackendTypeENS, IP: b.IP, Port: b.Port, Weight: 100})
@@ -293,7 +275,7 @@ func TestBackendsBatched(t *testing.T) {
 	if got := env.Emulator.Calls()["RemoveBackendServers"]; got != 2 {
 		t.Errorf("RemoveBackendServers calls = %d, want 2", got)
 	}
-	if n := len(invLB(env.Emulator.Inventory(), lbID).Backends); n != 24 {
+	if n := len(env.Emulator.Inventory().LoadBalancer(lbID).Backends); n != 24 {
 		t.Errorf("%d backends left, want 24", n)
 	}
 	env.Emulator.ResetCalls()
@@ -324,7 +306,7 @@ func TestBackendsPerInstance(t *testing.T) {
 		{ServerID: "i-hefei-1", Type: ens.BackendTypeENS, IP: "10.1.0.11", Port: 0, Weight: 100},
 		{ServerID: "i-hefei-2", Type: ens.BackendTypeENS, IP: "10.1.0.12", Port: 0, Weight: 0},
 	}
-	if diff := cmp.Diff(want, invLB(env.Emulator.Inventory(), lbID).Backends); diff != "" {
+	if diff := cmp.Diff(want, env.Emulator.Inventory().LoadBalancer(lbID).Backends); diff != "" {
 		t.Errorf("inventory backends (-want +got):\n%s", diff)
 	}
 	lb, err := c.DescribeLoadBalancer(ctx, lbID)
@@ -342,13 +324,13 @@ func TestBackendsPerInstance(t *testing.T) {
 	if err := c.SetBackendWeights(ctx, lbID, backends[1:]); err != nil {
 		t.Fatal(err)
 	}
-	if w := invLB(env.Emulator.Inventory(), lbID).Backends[1].Weight; w != 60 {
+	if w := env.Emulator.Inventory().LoadBalancer(lbID).Backends[1].Weight; w != 60 {
 		t.Errorf("weight after SetBackendWeights = %d, want 60", w)
 	}
 	if err := c.RemoveBackends(ctx, lbID, backends); err != nil {
 		t.Fatal(err)
 	}
-	if b := invLB(env.Emulator.Inventory(), lbID).Backends; len(b) != 0 {
+	if b := env.Emulator.Inventory().LoadBalancer(lbID).Backends; len(b) != 0 {
 		t.Errorf("backends left after RemoveBackends: %+v", b)
 	}
 }
@@ -366,7 +348,7 @@ func TestBackendErrorsStopTheBatches(t *testing.T) {
 	if err := c.AddBackends(ctx, "lb-hefei-existing", backends); !errors.Is(err, ens.ErrNotFound) {
 		t.Errorf("AddBackends with a missing instance: %v, want ErrNotFound", err)
 	}
-	if n := len(invLB(env.Emulator.Inventory(), "lb-hefei-existing").Backends); n != 20 {
+	if n := len(env.Emulator.Inventory().LoadBalancer("lb-hefei-existing").Backends); n != 20 {
 		t.Errorf("%d backends added, want the first batch of 20", n)
 	}
 	for name, fn := range map[string]func(context.Context, string, []ens.Backend) error{
@@ -395,7 +377,7 @@ func TestEIPLifecycle(t *testing.T) {
 	if err != nil || len(list) != 1 {
 		t.Fatalf("ListEIPs by name = %+v, %v", list, err)
 	}
-	want := ens.EIP{AllocationID: id, Name: req.Name, Description: "managed", IP: invEIP(env.Emulator.Inventory(), id).Address,
+	want := ens.EIP{AllocationID: id, Name: req.Name, Description: "managed", IP: env.Emulator.Inventory().EIP(id).Address,
 		RegionID: region, Status: ens.EIPAvailable, Bandwidth: 10, ISP: "cmcc", InternetChargeType: "95BandwidthByMonth",
 		InstanceChargeType: "PostPaid"}
 	if diff := cmp.Diff(want, list[0]); diff != "" {
@@ -405,7 +387,7 @@ func TestEIPLifecycle(t *testing.T) {
 	if err := c.AssociateEIP(ctx, id, lbID); err != nil {
 		t.Fatal(err)
 	}
-	if e := invEIP(env.Emulator.Inventory(), id); e.Status != ens.EIPInUse || e.InstanceID != lbID || e.InstanceType != ens.EIPInstanceTypeELB {
+	if e := env.Emulator.Inventory().EIP(id); e.Status != ens.EIPInUse || e.InstanceID != lbID || e.InstanceType != ens.EIPInstanceTypeELB {
 		t.Errorf("inventory EIP after associate: %+v", e)
 	}
 	bound, err := c.ListEIPs(ctx, ens.EIPFilter{AssociatedInstanceID: lbID, AssociatedInstanceType: ens.EIPInstanceTypeELB})
@@ -415,19 +397,19 @@ func TestEIPLifecycle(t *testing.T) {
 	if err := c.ReleaseEIP(ctx, id); !errors.Is(err, ens.ErrConflict) || ens.IsRetryable(err) {
 		t.Errorf("release InUse EIP: %v, want ErrConflict", err)
 	}
-	if invEIP(env.Emulator.Inventory(), id) == nil {
+	if env.Emulator.Inventory().EIP(id) == nil {
 		t.Fatal("InUse EIP was released")
 	}
 	if err := c.ModifyEIPBandwidth(ctx, id, 25); err != nil {
 		t.Fatal(err)
 	}
-	if bw := invEIP(env.Emulator.Inventory(), id).Bandwidth; bw != 25 {
+	if bw := env.Emulator.Inventory().EIP(id).Bandwidth; bw != 25 {
 		t.Errorf("bandwidth = %d, want 25", bw)
 	}
 	if err := c.UnassociateEIP(ctx, id); err != nil {
 		t.Fatal(err)
 	}
-	if e := invEIP(env.Emulator.Inventory(), id); e.Status != ens.EIPAvailable || e.InstanceID != "" {
+	if e := env.Emulator.Inventory().EIP(id); e.Status != ens.EIPAvailable || e.InstanceID != "" {
 		t.Errorf("inventory EIP after unassociate: %+v", e)
 	}
 	if err := c.UnassociateEIP(ctx, id); !errors.Is(err, ens.ErrConflict) {
@@ -436,7 +418,7 @@ func TestEIPLifecycle(t *testing.T) {
 	if err := c.ReleaseEIP(ctx, id); err != nil {
 		t.Fatal(err)
 	}
-	if invEIP(env.Emulator.Inventory(), id) != nil {
+	if env.Emulator.Inventory().EIP(id) != nil {
 		t.Error("released EIP still in the inventory")
 	}
 	if list, err := c.ListEIPs(ctx, ens.EIPFilter{AllocationID: id}); err != nil || len(list) != 0 {

@@ -26,10 +26,10 @@ func TestRequiredParametersSent(t *testing.T) {
 		t.Fatal(err)
 	}
 	inv := env.Emulator.Inventory()
-	if lb := invLB(inv, lbID); lb.PayType != ens.DefaultPayType {
+	if lb := inv.LoadBalancer(lbID); lb.PayType != ens.DefaultPayType {
 		t.Errorf("ELB PayType = %q, want %q", lb.PayType, ens.DefaultPayType)
 	}
-	if e := invEIP(inv, eipID); e.InstanceChargeType != ens.DefaultEIPInstanceChargeType ||
+	if e := inv.EIP(eipID); e.InstanceChargeType != ens.DefaultEIPInstanceChargeType ||
 		e.InternetChargeType != ens.DefaultEIPInternetChargeType || e.Bandwidth != 5 {
 		t.Errorf("EIP = %+v, want the default charge types and 5 Mbit/s", e)
 	}
@@ -77,7 +77,7 @@ func TestRangesAreInvalidInput(t *testing.T) {
 	}
 	after := env.Emulator.Inventory()
 	if len(after.LoadBalancers) != len(before.LoadBalancers) || len(after.EIPs) != len(before.EIPs) ||
-		len(invLB(after, "lb-hefei-existing").Listeners) != 0 || invEIP(after, "eip-hefei-existing").Bandwidth != 10 {
+		len(after.LoadBalancer("lb-hefei-existing").Listeners) != 0 || after.EIP("eip-hefei-existing").Bandwidth != 10 {
 		t.Errorf("refused calls changed the inventory")
 	}
 }
