@@ -112,34 +112,26 @@ func (e *Emulator) admin(method, path string, body []byte, out any) error {
 	return json.Unmarshal(raw, out)
 }
 
-// LoadBalancersNamed returns the ELBs whose name has the prefix.
+// LoadBalancersNamed returns the ELBs whose name has the prefix (unlike
+// Inventory.LoadBalancersNamed, which wants the whole name).
 func LoadBalancersNamed(inv ensemulator.Inventory, prefix string) []ensemulator.LoadBalancer {
 	return where(inv.LoadBalancers, func(lb ensemulator.LoadBalancer) bool { return strings.HasPrefix(lb.Name, prefix) })
 }
 
-// EIPsNamed returns the EIPs whose name has the prefix.
+// EIPsNamed returns the EIPs whose name has the prefix (unlike
+// Inventory.EIPsNamed, which wants the whole name).
 func EIPsNamed(inv ensemulator.Inventory, prefix string) []ensemulator.EIP {
 	return where(inv.EIPs, func(e ensemulator.EIP) bool { return strings.HasPrefix(e.Name, prefix) })
 }
 
-// FindLoadBalancer returns the ELB with the id, or nil.
+// FindLoadBalancer is inv.LoadBalancer(id): the ELB with the id, or nil.
 func FindLoadBalancer(inv ensemulator.Inventory, id string) *ensemulator.LoadBalancer {
-	for i := range inv.LoadBalancers {
-		if inv.LoadBalancers[i].ID == id {
-			return &inv.LoadBalancers[i]
-		}
-	}
-	return nil
+	return inv.LoadBalancer(id)
 }
 
-// FindEIP returns the EIP with the id, or nil.
+// FindEIP is inv.EIP(id): the EIP with the id, or nil.
 func FindEIP(inv ensemulator.Inventory, id string) *ensemulator.EIP {
-	for i := range inv.EIPs {
-		if inv.EIPs[i].ID == id {
-			return &inv.EIPs[i]
-		}
-	}
-	return nil
+	return inv.EIP(id)
 }
 
 // DescribeLB is a one-line summary of an ELB for failure messages.

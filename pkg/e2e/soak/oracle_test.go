@@ -130,11 +130,10 @@ func backends(port int, ids ...string) []ensemulator.Backend {
 	return out
 }
 
-func lbNamed(w *World, id string) *ensemulator.LoadBalancer {
-	for i := range w.Cloud.LoadBalancers {
-		if w.Cloud.LoadBalancers[i].ID == id {
-			return &w.Cloud.LoadBalancers[i]
-		}
+// cloudLB is the world's ELB with the id, to edit in place.
+func cloudLB(w *World, id string) *ensemulator.LoadBalancer {
+	if lb := w.Cloud.LoadBalancer(id); lb != nil {
+		return lb
 	}
 	panic("no ELB " + id)
 }
@@ -162,17 +161,17 @@ func TestCheck(t *testing.T) {
 			forms: map[string]int{formPerInstance: 3}},
 		{name: "per-port backends are accepted and reported",
 			mutate: func(w *World) {
-				lbNamed(w, "lb-1").Backends = append(backends(30080, "i-1", "i-2"), backends(30053, "i-1", "i-2")...)
+				cloudLB(w, "lb-1").Backends = append(backends(30080, "i-1", "i-2"), backends(30053, "i-1", "i-2")...)
 			},
 			forms: map[string]int{formPerPort: 1, formPerInstance: 2}},
 		{name: "per-port backends missing a nodePort",
-			mutate: func(w *World) { lbNamed(w, "lb-1").Backends = backends(30080, "i-1", "i-2") },
+			mutate: func(w *World) { cloudLB(w, "lb-1").Backends = backends(30080, "i-1", "i-2") },
 			want:   "unconverged=1", wantText: "on ports [30080]"},
 		{name: "a wanted instance is missing",
-			mutate: func(w *World) { lbNamed(w, "lb-1").Backends = backends(0, "i-1") },
+			mutate: func(w *World) { cloudLB(w, "lb-1").Backends = backends(0, "i-1") },
 			want:   "unconverged=1", wantText: "want instances [i-1 i-2]"},
 		{name: "an instance in another region is a backend",
-			mutate: func(w *World) { lbNamed(w, "lb-1").Backends = backends(0, "i-1", "i-2", "i-3") },
+			mutate: func(w *World) { cloudLB(w, "lb-1").Backends = backends(0, "i-1", "i-2", "i-3") },
 			want:   "unconverged=1", wantText: "i-3"},
 		{name: "a node that went NotReady is still a backend",
 			mutate: func(w *World) { w.Nodes[1].Status.Conditions[0].Status = corev1.ConditionFalse },
@@ -189,7 +188,7 @@ func TestCheck(t *testing.T) {
 			mutate: func(w *World) {
 				w.Services[0].Spec.ExternalTrafficPolicy = corev1.ServiceExternalTrafficPolicyLocal
 				w.Slices = []discoveryv1.EndpointSlice{endpointSlice("web", "n1", "n4")}
-				lbNamed(w, "lb-1").Backends = backends(0, "i-1")
+				cloudLB(w, "lb-1").Backends = backends(0, "i-1")
 			},
 			forms: map[string]int{formPerInstance: 3}},
 		{name: "backend label k= selects only nodes with the label present and empty",
@@ -239,25 +238,25 @@ func TestCheck(t *testing.T) {
 			mutate: func(w *World) { w.Cloud.EIPs[0].InstanceID, w.Cloud.EIPs[0].Status = "", "Available" },
 			want:   "unconverged=1", wantText: "want InUse on ELB lb-1"},
 		{name: "a stopped listener",
-			mutate: func(w *World) { lbNamed(w, "lb-1").Listeners[0].Status = "Stopped" },
+			mutate: func(w *World) { cloudLB(w, "lb-1").Listeners[0].Status = "Stopped" },
 			want:   "unconverged=1", wantText: "Stopped"},
 		{name: "an extra listener on a managed ELB",
 			mutate: func(w *World) {
-				lb := lbNamed(w, "lb-1")
+				lb := cloudLB(w, "lb-1")
 				lb.Listeners = append(lb.Listeners, ensemulator.Listener{Port: 81, Protocol: "TCP", BackendServerPort: 30081, Description: tName, Status: "Running"})
 			},
 			want: "unconverged=1", wantText: "TCP:81->30081"},
 		{name: "a wrong backend port on a listener",
-			mutate: func(w *World) { lbNamed(w, "lb-1").Listeners[0].BackendServerPort = 31000 },
+			mutate: func(w *World) { cloudLB(w, "lb-1").Listeners[0].BackendServerPort = 31000 },
 			want:   "unconverged=1", wantText: "TCP:80->31000"},
 		{name: "a stale listener of ours on a user ELB",
 			mutate: func(w *World) {
-				lb := lbNamed(w, "lb-user")
+				lb := cloudLB(w, "lb-user")
 				lb.Listeners = append(lb.Listeners, ensemulator.Listener{Port: 81, Protocol: "TCP", BackendServerPort: 1, Description: "k8s/u/default/np-a/c1", Status: "Running"})
 			},
 			want: "unconverged=1", wantText: "user ELB lb-user: our listeners"},
 		{name: "a wanted instance missing on a user ELB",
-			mutate: func(w *World) { lbNamed(w, "lb-user").Backends = backends(0, "i-1", "i-9") },
+			mutate: func(w *World) { cloudLB(w, "lb-user").Backends = backends(0, "i-1", "i-9") },
 			want:   "unconverged=1", wantText: "instance i-2 has backend ports []"},
 		{name: "a user ELB without an EIP: the ELB address",
 			mutate: func(w *World) {
