@@ -395,43 +395,27 @@ func hasEvent(events []string, typ, reason, contains string) bool {
 // --- emulator inventory helpers ---
 
 func (h *harness) lbsNamed(name string) []ensemulator.LoadBalancer {
-	var out []ensemulator.LoadBalancer
-	for _, lb := range h.emu.Inventory().LoadBalancers {
-		if lb.Name == name {
-			out = append(out, lb)
-		}
-	}
-	return out
+	return h.emu.Inventory().LoadBalancersNamed(name)
 }
 
 func (h *harness) lb(id string) ensemulator.LoadBalancer {
-	for _, lb := range h.emu.Inventory().LoadBalancers {
-		if lb.ID == id {
-			return lb
-		}
+	lb := h.emu.Inventory().LoadBalancer(id)
+	if lb == nil {
+		h.t.Fatalf("ELB %s not in the inventory", id)
 	}
-	h.t.Fatalf("ELB %s not in the inventory", id)
-	return ensemulator.LoadBalancer{}
+	return *lb
 }
 
 func (h *harness) eipsNamed(name string) []ensemulator.EIP {
-	var out []ensemulator.EIP
-	for _, e := range h.emu.Inventory().EIPs {
-		if e.Name == name {
-			out = append(out, e)
-		}
-	}
-	return out
+	return h.emu.Inventory().EIPsNamed(name)
 }
 
 func (h *harness) eip(id string) ensemulator.EIP {
-	for _, e := range h.emu.Inventory().EIPs {
-		if e.ID == id {
-			return e
-		}
+	e := h.emu.Inventory().EIP(id)
+	if e == nil {
+		h.t.Fatalf("EIP %s not in the inventory", id)
 	}
-	h.t.Fatalf("EIP %s not in the inventory", id)
-	return ensemulator.EIP{}
+	return *e
 }
 
 // listeners renders an ELB's listeners as "TCP:80->30081 Running desc".
