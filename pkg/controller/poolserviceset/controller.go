@@ -18,6 +18,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
+	"github.com/edge-lb/edge-controller-manager/pkg/controller/internal/informer"
 	"github.com/edge-lb/edge-controller-manager/pkg/controller/worker"
 	"github.com/edge-lb/edge-controller-manager/pkg/generated/clientset/versioned"
 	networkinformers "github.com/edge-lb/edge-controller-manager/pkg/generated/informers/externalversions/network/v1alpha1"
@@ -56,10 +57,10 @@ func NewController(ctx context.Context, kubeClient kubernetes.Interface, yurtCli
 	if err != nil {
 		return nil, err
 	}
-	if err := addIndexers(serviceInformer.Informer(), serviceIndexers()); err != nil {
+	if err := informer.AddIndexers(serviceInformer.Informer(), serviceIndexers()); err != nil {
 		return nil, fmt.Errorf("adding Service indexers: %w", err)
 	}
-	if err := addIndexers(poolServiceInformer.Informer(), poolServiceIndexers()); err != nil {
+	if err := informer.AddIndexers(poolServiceInformer.Informer(), poolServiceIndexers()); err != nil {
 		return nil, fmt.Errorf("adding PoolService indexers: %w", err)
 	}
 	c := &Controller{

@@ -12,15 +12,8 @@ import (
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	appsv1beta2 "github.com/edge-lb/edge-controller-manager/pkg/apis/apps/v1beta2"
 	networkv1alpha1 "github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
+	"github.com/edge-lb/edge-controller-manager/pkg/controller/internal/informer"
 )
-
-// tombstone unwraps the object of a delete event whose final state was missed.
-func tombstone(obj interface{}) interface{} {
-	if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		return d.Obj
-	}
-	return obj
-}
 
 func (c *Controller) enqueue(keys ...string) {
 	for _, k := range keys {
@@ -50,7 +43,7 @@ func (c *Controller) serviceHandler() cache.ResourceEventHandler {
 			}
 		},
 		DeleteFunc: func(obj interface{}) {
-			svc, ok := tombstone(obj).(*corev1.Service)
+			svc, ok := informer.DeletedObject(obj).(*corev1.Service)
 			if !ok {
 				return
 			}
@@ -100,7 +93,7 @@ func aggregatedKeys(m map[string]string) map[string]string {
 
 func (c *Controller) poolServiceHandler() cache.ResourceEventHandler {
 	enqueueOwners := func(obj interface{}) {
-		if ps, ok := tombstone(obj).(*networkv1alpha1.PoolService); ok {
+		if ps, ok := informer.DeletedObject(obj).(*networkv1alpha1.PoolService); ok {
 			if key := serviceKeyOf(ps); key != "" {
 				c.enqueue(key)
 			}
@@ -136,7 +129,7 @@ func (c *Controller) nodePoolHandler() cache.ResourceEventHandler {
 			}
 		},
 		DeleteFunc: func(obj interface{}) {
-			if np, ok := tombstone(obj).(*appsv1beta2.NodePool); ok {
+			if np, ok := informer.DeletedObject(obj).(*appsv1beta2.NodePool); ok {
 				c.enqueue(c.serviceKeysForPools(np)...)
 			}
 		},

@@ -36,22 +36,6 @@ func serviceIndexers() cache.Indexers {
 	return cache.Indexers{ServiceELBIndex: indexServiceELB}
 }
 
-// addIndexers adds the indexers the informer does not have yet, so that a
-// second controller instance sharing the informer does not fail.
-func addIndexers(inf cache.SharedIndexInformer, indexers cache.Indexers) error {
-	have := inf.GetIndexer().GetIndexers()
-	missing := cache.Indexers{}
-	for name, fn := range indexers {
-		if _, ok := have[name]; !ok {
-			missing[name] = fn
-		}
-	}
-	if len(missing) == 0 {
-		return nil
-	}
-	return inf.AddIndexers(missing)
-}
-
 func indexPoolServiceByService(obj interface{}) ([]string, error) {
 	ps, ok := obj.(*networkv1alpha1.PoolService)
 	if !ok {

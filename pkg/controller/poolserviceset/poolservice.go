@@ -15,6 +15,7 @@ import (
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	appsv1beta2 "github.com/edge-lb/edge-controller-manager/pkg/apis/apps/v1beta2"
 	networkv1alpha1 "github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
+	"github.com/edge-lb/edge-controller-manager/pkg/controller/internal/finalizers"
 )
 
 // wantsPoolServices reports whether the Service is fanned out to PoolServices.
@@ -24,13 +25,9 @@ func wantsPoolServices(svc *corev1.Service) bool {
 		strings.TrimSpace(svc.Annotations[apis.AnnotationNodePoolSelector]) != ""
 }
 
+// hasFinalizer: our finalizer is on the Service.
 func hasFinalizer(svc *corev1.Service) bool {
-	for _, f := range svc.Finalizers {
-		if f == apis.FinalizerPoolServices {
-			return true
-		}
-	}
-	return false
+	return finalizers.Has(svc, apis.FinalizerPoolServices)
 }
 
 func isNodePoolRef(ref metav1.OwnerReference) bool {

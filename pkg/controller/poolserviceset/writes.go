@@ -14,11 +14,13 @@ import (
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	networkv1alpha1 "github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
+	"github.com/edge-lb/edge-controller-manager/pkg/controller/internal/finalizers"
 )
 
 // All writes are JSON merge patches that name only our fields; where a list
-// is replaced whole (finalizers, owner references) the resourceVersion is a
-// precondition, so a concurrent writer makes us fail with 409 and retry.
+// is replaced whole (owner references here, finalizers in package
+// finalizers) the resourceVersion is a precondition, so a concurrent writer
+// makes us fail with 409 and retry.
 
 func metaPatch(meta map[string]any, rv string) map[string]any {
 	if rv != "" {
@@ -41,25 +43,17 @@ func (c *Controller) patchService(ctx context.Context, svc *corev1.Service, patc
 }
 
 func (c *Controller) ensureFinalizer(ctx context.Context, svc *corev1.Service) error {
-	if hasFinalizer(svc) {
-		return nil
-	}
-	finalizers := append(append([]string(nil), svc.Finalizers...), apis.FinalizerPoolServices)
-	return c.patchService(ctx, svc, metaPatch(map[string]any{"finalizers": finalizers}, svc.ResourceVersion))
+	_, err := finalizers.Add(ctx, c.kubeClient.CoreV1().Services(svc.Namespace), svc, apis.FinalizerPoolServices)
+	return err
 }
 
 func (c *Controller) removeFinalizer(ctx context.Context, svc *corev1.Service) error {
 	if !hasFinalizer(svc) {
 		return nil
 	}
-	finalizers := []string{}
-	for _, f := range svc.Finalizers {
-		if f != apis.FinalizerPoolServices {
-			finalizers = append(finalizers, f)
-		}
-	}
 	klog.FromContext(ctx).V(2).Info("Removing Service finalizer", "finalizer", apis.FinalizerPoolServices)
-	return c.patchService(ctx, svc, metaPatch(map[string]any{"finalizers": finalizers}, svc.ResourceVersion))
+	_, err := finalizers.Remove(ctx, c.kubeClient.CoreV1().Services(svc.Namespace), svc, apis.FinalizerPoolServices)
+	return err
 }
 
 // syncAggregates writes the ingress union and the aggregated.* annotations
