@@ -88,6 +88,14 @@ func ParseConfig(ann map[string]string) (Config, error) {
 	return c, parseInts(ann, &c)
 }
 
+// ManagedByUser is Config.ManagedByUser alone: whether the annotations ask
+// for the user's own ELB. A malformed value, which ParseConfig refuses, is
+// false.
+func ManagedByUser(ann map[string]string) bool {
+	b, _ := parseBool(ann, apis.AnnotationManagedByUser)
+	return b
+}
+
 func parseStrings(ann map[string]string, c *Config) error {
 	if err := oneOf(ann, apis.AnnotationPayType, "PostPaid", lbPayTypes, &c.PayType); err != nil {
 		return err

@@ -56,7 +56,7 @@ func NodeReady(node *corev1.Node) bool {
 // ready endpoint of the Service.
 func BackendInstanceIDs(in Inputs) []string {
 	var withEndpoint map[string]bool
-	if isLocal(in.Service) {
+	if LocalTraffic(in.Service) {
 		withEndpoint = nodesWithReadyEndpoint(in.Slices, len(in.Nodes))
 	}
 	// Sorting is needed anyway, so duplicates are dropped after it rather
@@ -91,7 +91,10 @@ func backendNode(n *corev1.Node, filter map[string]string) bool {
 	return true
 }
 
-func isLocal(svc *corev1.Service) bool {
+// LocalTraffic reports whether the Service keeps external traffic on the
+// node it arrives at (externalTrafficPolicy Local): its backends are then
+// only nodes running a ready endpoint, and it shares no ELB.
+func LocalTraffic(svc *corev1.Service) bool {
 	return svc.Spec.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal
 }
 

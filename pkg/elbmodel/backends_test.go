@@ -94,7 +94,7 @@ func TestSetBackends(t *testing.T) {
 	needs := map[string]int{"i-run": 80, "i-gone": 80}
 	withListeners := Desired{Listeners: []ens.Listener{{Port: 80, Protocol: "TCP", BackendPort: 30080}},
 		Backends: []ens.Backend{backend("i-stale", 0, 100)}}
-	skipped := withListeners.SetBackends(needs, instanceTable(), hefei)
+	skipped := withListeners.setBackends(needs, instanceTable(), hefei)
 	if want := []ens.Backend{{ServerID: "i-run", Type: ens.BackendTypeENS, IP: "10.0.0.1", Weight: 80}}; !cmp.Equal(want, withListeners.Backends) {
 		t.Errorf("backends %v, want %v (earlier ones replaced)", withListeners.Backends, want)
 	}
@@ -104,7 +104,7 @@ func TestSetBackends(t *testing.T) {
 	// Without listeners there is nothing to route to: no backends, but
 	// the instances that could not be backends are still reported.
 	none := Desired{Backends: []ens.Backend{backend("i-stale", 0, 100)}}
-	skipped = none.SetBackends(needs, instanceTable(), hefei)
+	skipped = none.setBackends(needs, instanceTable(), hefei)
 	if none.Backends != nil || len(skipped) != 1 || skipped[0].InstanceID != "i-gone" {
 		t.Errorf("no listeners: backends %v skipped %v, want none and i-gone", none.Backends, skipped)
 	}

@@ -109,10 +109,10 @@ func UserLoadBalancerID(ps *v1alpha1.PoolService) string {
 	return strings.TrimSpace(ps.Annotations[apis.AnnotationLoadBalancerID])
 }
 
-// Build computes the desired ELB. instances holds the ENS instances of
-// BackendInstanceIDs(in) as the cloud reports them; missing or non-Running
-// ones are not backends.
-func Build(in Inputs, instances map[string]ens.Instance) (Desired, error) {
+// Build computes and validates the desired ELB from the API objects,
+// before any cloud call. Its backends are filled in by NewPlan, from the
+// instances the cloud reports.
+func Build(in Inputs) (Desired, error) {
 	c := in.Config
 	d := Desired{
 		Name:          Name(in.Service.Name, in.Service.Namespace, in.Pool.Name, in.ClusterID),
@@ -120,7 +120,7 @@ func Build(in Inputs, instances map[string]ens.Instance) (Desired, error) {
 		Spec:          c.Spec,
 		PayType:       c.PayType,
 		AddressType:   c.AddressType,
-		Local:         isLocal(in.Service),
+		Local:         LocalTraffic(in.Service),
 		ForceOverride: c.ForceOverride,
 	}
 	if err := checkNameLength(d.Name, d.Managed); err != nil {
@@ -136,9 +136,6 @@ func Build(in Inputs, instances map[string]ens.Instance) (Desired, error) {
 	if d.Listeners, err = buildListeners(in.Service, d.Name, c.Listener); err != nil {
 		return d, err
 	}
-	if len(instances) > 0 { // without instances there are no backends
-		d.SetBackends(Needs(BackendInstanceIDs(in), c.Weight), instances, d.Network)
-	}
 	if d.Managed && c.AddressType == AddressInternet {
 		d.EIP = &DesiredEIP{
 			Name: d.Name, RegionID: d.Network.RegionID, Bandwidth: c.EIP.Bandwidth, ISP: c.EIP.ISP,
@@ -148,10 +145,10 @@ func Build(in Inputs, instances map[string]ens.Instance) (Desired, error) {
 	return d, nil
 }
 
-// SetBackends fills in the backends from the needed instances (see
+// setBackends fills in the backends from the needed instances (see
 // BuildBackends); where is the ELB's region and network. It returns the
 // instances left out.
-func (d *Desired) SetBackends(needs map[string]int, instances map[string]ens.Instance, where Network) []Skipped {
+func (d *Desired) setBackends(needs map[string]int, instances map[string]ens.Instance, where Network) []Skipped {
 	var skipped []Skipped
 	d.Backends, skipped = BuildBackends(needs, instances, where)
 	if len(d.Listeners) == 0 {

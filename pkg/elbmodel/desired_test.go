@@ -17,7 +17,7 @@ import (
 
 func TestBuildManaged(t *testing.T) {
 	in := inputs(svc(corev1.ServiceExternalTrafficPolicyCluster, nil), node("a", true, nil), node("b", true, nil))
-	d, err := Build(in, running("i-a", "i-b"))
+	d, err := buildWith(in, running("i-a", "i-b"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestBuildUserManagedAndIntranet(t *testing.T) {
 	in := inputs(svc("", map[string]string{apis.AnnotationManagedByUser: "true"}), node("a", true, nil))
 	in.PoolService.Annotations = map[string]string{apis.AnnotationLoadBalancerID: "lb-x"}
 	in.Pool = pool(map[string]string{apis.AnnotationPoolRegionID: "cn-hefei-cmcc-2"}) // region is enough
-	d, err := Build(in, running("i-a"))
+	d, err := buildWith(in, running("i-a"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestBuildUserManagedAndIntranet(t *testing.T) {
 		t.Errorf("user-managed desired = %+v", d)
 	}
 	in = inputs(svc("", map[string]string{apis.AnnotationAddressType: "intranet"}), node("a", true, nil))
-	if d, _ = Build(in, running("i-a")); !d.Managed || d.EIP != nil {
+	if d, _ = buildWith(in, running("i-a")); !d.Managed || d.EIP != nil {
 		t.Errorf("intranet desired has EIP %+v", d.EIP)
 	}
 }
@@ -102,21 +102,12 @@ func TestBuildBackends(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			in := inputs(tt.svc, tt.nodes...)
 			in.Slices = tt.slices
-			d, err := Build(in, tt.instances)
+			d, err := buildWith(in, tt.instances)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if diff := cmp.Diff(tt.want, stripIPs(d.Backends)); diff != "" {
 				t.Errorf("backends (-want +got):\n%s", diff)
-			}
-			// The controller builds without instances, then sets the backends.
-			twoStep, err := Build(in, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			twoStep.SetBackends(Needs(BackendInstanceIDs(in), in.Config.Weight), tt.instances, twoStep.Network)
-			if diff := cmp.Diff(d, twoStep); diff != "" {
-				t.Errorf("Build then SetBackends (-Build with instances +two steps):\n%s", diff)
 			}
 		})
 	}
@@ -146,7 +137,7 @@ func TestInstanceID(t *testing.T) {
 func TestBuildListeners(t *testing.T) {
 	s := svc("", map[string]string{apis.AnnotationScheduler: "wrr", apis.AnnotationPersistenceTimeout: "60"},
 		corev1.ServicePort{Port: 443, NodePort: 30443, Protocol: "TCP"}, corev1.ServicePort{Port: 53, NodePort: 30053, Protocol: "UDP"})
-	d, err := Build(inputs(s), nil)
+	d, err := Build(inputs(s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +174,7 @@ func TestBuildRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Build(tt.in, nil)
+			_, err := Build(tt.in)
 			ie := AsInputError(err)
 			if ie == nil || ie.Reason != tt.reason || ie.Field != tt.field {
 				t.Fatalf("err = %#v, want reason %s field %s", err, tt.reason, tt.field)
@@ -226,7 +217,7 @@ func TestBuildNameLengthLimits(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			in := withServiceName(inputs(svc("", tt.ann)), strings.Repeat("a", tt.svc))
-			d, err := Build(in, nil)
+			d, err := Build(in)
 			if tt.ok {
 				if err != nil || len(d.Name) != MaxListenerDescriptionLen || MaxListenerDescriptionLen != MaxLoadBalancerNameLen {
 					t.Errorf("name %q (%d): %v, want accepted", d.Name, len(d.Name), err)

@@ -20,7 +20,7 @@ func desiredFor(t *testing.T, ann map[string]string, ports ...corev1.ServicePort
 	if in.Config.ManagedByUser {
 		in.PoolService.Annotations = map[string]string{apis.AnnotationLoadBalancerID: "lb-1"}
 	}
-	d, err := Build(in, running("i-a", "i-b"))
+	d, err := buildWith(in, running("i-a", "i-b"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestDiff(t *testing.T) {
 			a := converged(d)
 			a.LoadBalancer.Listeners, a.LoadBalancer.Backends, a.EIPs = nil, nil, nil
 			return a
-		}, []string{"CreateListener TCP:80->30080", "AddBackends 2", "StartListener TCP:80->30080", "CreateEIP", "AssociateEIP "}, false},
+		}, []string{"CreateListener TCP:80->30080", "AddBackends 2", "StartListener TCP:80->30080", "CreateEIP", "AssociateEIP (the new EIP)"}, false},
 		{"no-op", base, converged, nil, false},
 		{"new listener stopped", base, func(d Desired) Actual {
 			a := converged(d)
@@ -188,7 +188,7 @@ func TestDiff(t *testing.T) {
 			if diff := cmp.Diff(tt.want, types(p)); diff != "" {
 				t.Errorf("plan (-want +got):\n%s", diff)
 			}
-			if (p.Wait != "") != tt.wait {
+			if (p.Wait != nil) != tt.wait {
 				t.Errorf("wait = %q, want waiting %v", p.Wait, tt.wait)
 			}
 		})
@@ -320,7 +320,7 @@ func TestDiffWeightOnSharedServer(t *testing.T) {
 	d.Protected = []string{"k8s/other/default/np-hefei/c1"}
 	needs := Needs([]string{"i-a", "i-b"}, 50)
 	MergeNeeds(needs, Needs([]string{"i-a"}, 100)) // the other Service's
-	if skipped := d.SetBackends(needs, running("i-a", "i-b"), d.Network); skipped != nil {
+	if skipped := d.setBackends(needs, running("i-a", "i-b"), d.Network); skipped != nil {
 		t.Fatalf("skipped %v", skipped)
 	}
 	p, err := Diff(d, a)

@@ -64,6 +64,16 @@ func running(ids ...string) map[string]ens.Instance {
 	return out
 }
 
+// buildWith is Build with the backends the pool's own needs make of
+// instances, in the pool's network (what NewPlan does before an ELB exists).
+func buildWith(in Inputs, instances map[string]ens.Instance) (Desired, error) {
+	d, err := Build(in)
+	if err == nil {
+		d.setBackends(Needs(BackendInstanceIDs(in), in.Config.Weight), instances, d.Network)
+	}
+	return d, err
+}
+
 func inputs(s *corev1.Service, nodes ...*corev1.Node) Inputs {
 	cfg, err := ParseConfig(s.Annotations)
 	if err != nil {

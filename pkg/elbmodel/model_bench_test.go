@@ -83,7 +83,7 @@ func BenchmarkBuild(b *testing.B) {
 	for _, n := range []int{1, 100, 1000} {
 		b.Run(fmt.Sprintf("nodes=%d", n), func(b *testing.B) {
 			in, instances := scaledInputs(b, n)
-			d, err := Build(in, instances)
+			d, err := buildWith(in, instances)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -94,7 +94,7 @@ func BenchmarkBuild(b *testing.B) {
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				_, _ = Build(in, instances)
+				_, _ = buildWith(in, instances)
 			}
 			b.ReportMetric(float64(len(d.Backends)), "backends")
 		})

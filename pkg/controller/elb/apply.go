@@ -2,7 +2,6 @@ package elb
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"k8s.io/klog/v2"
@@ -10,52 +9,56 @@ import (
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
 	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
-	"github.com/edge-lb/edge-controller-manager/pkg/ownership"
 )
 
-// applied is what running a plan learnt.
-type applied struct {
-	lbID  string // the ELB (created now or found before)
-	eipID string // the EIP CreateEIP returned, if any
-	done  int    // actions that succeeded
-	// eipState is, per allocation id, the association (the ELB id, or ""
-	// when unassociated) an EIP action just made; released EIPs are in
-	// eipReleased. Status reports them without waiting for the next sync.
-	eipState    map[string]string
-	eipReleased map[string]bool
+// outcome is what running a plan did. The plan itself is never changed.
+type outcome struct {
+	lbID  string // the ELB acted on (the plan's, or the one it created)
+	eipID string // the EIP CreateEIP made, if any
+	steps int    // actions that succeeded
+	eips  elbmodel.EIPChanges
+	// wait is the step that could not be taken yet; it ended the run.
+	wait *elbmodel.NotNow
 }
 
-func (r *applied) setEIP(id, lbID string) {
-	if r.eipState == nil {
-		r.eipState = map[string]string{}
-	}
-	r.eipState[id] = lbID
-}
-
-// apply runs the plan in order and stops at the first failure; every step
-// is safe to repeat, so the next sync simply re-plans from what exists. A
-// step that cannot be taken yet ends it with a *notNow error.
-func (c *Controller) apply(ctx context.Context, v poolServiceView, d elbmodel.Desired, a elbmodel.Actual, plan elbmodel.Plan) (applied, error) {
-	r := applied{}
-	if a.LoadBalancer != nil {
-		r.lbID = a.LoadBalancer.ID
-	}
+// apply runs the plan in order and stops at the first step that fails or
+// cannot be taken yet; every step is safe to repeat, so the next sync
+// simply re-plans from what exists. Only a failure is an error.
+func (c *Controller) apply(ctx context.Context, v poolServiceView, plan elbmodel.Plan) (outcome, error) {
+	r := outcome{lbID: plan.LoadBalancerID}
 	logger := klog.FromContext(ctx)
 	for _, act := range plan.Actions {
-		if err := c.applyOne(ctx, v.ps, d, act, &r); err != nil {
-			if n := asNotNow(err); n != nil {
-				return r, n
-			}
+		err := c.applyOne(ctx, v.ps, plan.Desired, act, &r)
+		if r.wait = elbmodel.AsNotNow(err); r.wait != nil {
+			break
+		}
+		if err != nil {
 			return r, fmt.Errorf("%s: %w", act, err)
 		}
-		r.done++
+		r.steps++
 		logger.V(2).Info("Applied", "action", act.String(), "loadBalancer", r.lbID)
 	}
+	c.readBackCreatedEIP(ctx, &r)
 	return r, nil
 }
 
+// readBackCreatedEIP reads the EIP this run created and bound, whose
+// address the status shows at once. If the read fails the status simply
+// catches up on the next sync.
+func (c *Controller) readBackCreatedEIP(ctx context.Context, r *outcome) {
+	if _, bound := r.eips.Associated[r.eipID]; r.eipID == "" || !bound {
+		return
+	}
+	read, err := c.cloud.ListEIPs(ctx, ens.EIPFilter{AllocationID: r.eipID})
+	if err != nil || len(read) != 1 || read[0].AllocationID != r.eipID {
+		klog.FromContext(ctx).V(4).Info("New EIP not read back; status follows next sync", "eip", r.eipID, "err", err)
+		return
+	}
+	r.eips.Created = &read[0]
+}
+
 // applyOne runs one action.
-func (c *Controller) applyOne(ctx context.Context, ps *v1alpha1.PoolService, d elbmodel.Desired, act elbmodel.Action, r *applied) error {
+func (c *Controller) applyOne(ctx context.Context, ps *v1alpha1.PoolService, d elbmodel.Desired, act elbmodel.Action, r *outcome) error {
 	l := act.Listener
 	switch act.Type {
 	case elbmodel.CreateLoadBalancer:
@@ -85,7 +88,7 @@ func (c *Controller) applyOne(ctx context.Context, ps *v1alpha1.PoolService, d e
 	return c.applyEIP(ctx, ps, d, act, r)
 }
 
-func (c *Controller) applyEIP(ctx context.Context, ps *v1alpha1.PoolService, d elbmodel.Desired, act elbmodel.Action, r *applied) error {
+func (c *Controller) applyEIP(ctx context.Context, ps *v1alpha1.PoolService, d elbmodel.Desired, act elbmodel.Action, r *outcome) error {
 	switch act.Type {
 	case elbmodel.CreateEIP:
 		e := d.EIP
@@ -98,31 +101,23 @@ func (c *Controller) applyEIP(ctx context.Context, ps *v1alpha1.PoolService, d e
 		return err
 	case elbmodel.AssociateEIP:
 		id := act.EIPID
-		if id == "" {
+		if act.CreatedEIP {
 			id = r.eipID
 		}
 		if r.lbID == "" {
-			return &notNow{why: "new ELB id not known yet"}
+			return elbmodel.Waitf("new ELB id not known yet")
 		}
-		return eipStep(c.cloud.AssociateEIP(ctx, id, r.lbID), id, func() { r.setEIP(id, r.lbID) })
+		return eipStep(c.cloud.AssociateEIP(ctx, id, r.lbID), id, func() { r.eips.Associate(id, r.lbID) })
 	case elbmodel.UnassociateEIP:
-		return eipStep(ignoreNotFound(c.cloud.UnassociateEIP(ctx, act.EIPID)), act.EIPID, func() { r.setEIP(act.EIPID, "") })
+		return eipStep(ignoreNotFound(c.cloud.UnassociateEIP(ctx, act.EIPID)), act.EIPID, func() { r.eips.Associate(act.EIPID, "") })
 	case elbmodel.ModifyEIPBandwidth:
 		return c.cloud.ModifyEIPBandwidth(ctx, act.EIPID, act.Bandwidth)
-	case elbmodel.ReleaseEIP: // only recorded EIPs reach a plan
-		if err := c.markReleasing(ctx, d.Name, ownership.EIP, act.EIPID); err != nil {
-			return err
+	case elbmodel.ReleaseEIP: // only recorded EIPs reach a plan; the plan unbound it first
+		err := c.releaseOwnedEIP(ctx, d.Name, ens.EIP{AllocationID: act.EIPID})
+		if err == nil {
+			r.eips.Release(act.EIPID)
 		}
-		err := eipStep(ignoreNotFound(c.cloud.ReleaseEIP(ctx, act.EIPID)), act.EIPID, func() {
-			if r.eipReleased == nil {
-				r.eipReleased = map[string]bool{}
-			}
-			r.eipReleased[act.EIPID] = true
-		})
-		if err != nil {
-			return err
-		}
-		return c.forget(ctx, d.Name, ownership.EIP, act.EIPID)
+		return err
 	}
 	return fmt.Errorf("unknown action %q", act.Type)
 }
@@ -141,7 +136,7 @@ func (c *Controller) updateListener(ctx context.Context, lbID string, l ens.List
 	if err := c.cloud.StopListener(ctx, lbID, l.Port, l.Protocol); err != nil {
 		return waitOnConflict(err, "listener %s:%d", l.Protocol, l.Port)
 	}
-	return &notNow{why: fmt.Sprintf("listener %s:%d stopped to change its attributes", l.Protocol, l.Port)}
+	return &elbmodel.NotNow{Why: fmt.Sprintf("listener %s:%d stopped to change its attributes", l.Protocol, l.Port)}
 }
 
 // eipStep is waitOnConflict for an EIP action that records what it did
@@ -150,13 +145,6 @@ func eipStep(err error, id string, record func()) error {
 	err = waitOnConflict(err, "EIP %s", id)
 	if err == nil {
 		record()
-	}
-	return err
-}
-
-func ignoreNotFound(err error) error {
-	if errors.Is(err, ens.ErrNotFound) {
-		return nil
 	}
 	return err
 }

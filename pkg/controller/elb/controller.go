@@ -120,15 +120,15 @@ type Controller struct {
 	synced       []cache.InformerSynced
 
 	queue workqueue.TypedRateLimitingInterface[string]
-	// waits spaces out the looks at a PoolService that can only wait (an
+	// waitBackoff spaces out the looks at a PoolService that can only wait (an
 	// ELB not Active, perhaps stopped by its owner): RequeueDelay doubling
 	// up to ResyncPeriod, reset as soon as a sync makes progress.
-	waits workqueue.TypedRateLimiter[string]
-	// authWaits spaces out the retries after authorization errors.
-	authWaits workqueue.TypedRateLimiter[string]
-	orphans   *orphanTracker
-	owned     *ownership.Store
-	names     *nameLocks
+	waitBackoff workqueue.TypedRateLimiter[string]
+	// authBackoff spaces out the retries after authorization errors.
+	authBackoff workqueue.TypedRateLimiter[string]
+	orphans     *orphanTracker
+	owned       *ownership.Store
+	names       *nameLocks
 }
 
 // NewController wires the informers. nodePoolInformer's store holds
@@ -151,11 +151,11 @@ func NewController(ctx context.Context, cfg Config, kubeClient kubernetes.Interf
 		slices:       endpointSliceInformer.Lister(),
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "elb"}),
-		waits:     workqueue.NewTypedItemExponentialFailureRateLimiter[string](cfg.RequeueDelay, cfg.ResyncPeriod),
-		authWaits: workqueue.NewTypedItemExponentialFailureRateLimiter[string](cfg.AuthRetryDelay, cfg.ResyncPeriod),
-		orphans:   newOrphanTracker(),
-		owned:     ownership.NewStore(kubeClient, cfg.OwnershipNamespace),
-		names:     &nameLocks{},
+		waitBackoff: workqueue.NewTypedItemExponentialFailureRateLimiter[string](cfg.RequeueDelay, cfg.ResyncPeriod),
+		authBackoff: workqueue.NewTypedItemExponentialFailureRateLimiter[string](cfg.AuthRetryDelay, cfg.ResyncPeriod),
+		orphans:     newOrphanTracker(),
+		owned:       ownership.NewStore(kubeClient, cfg.OwnershipNamespace),
+		names:       &nameLocks{},
 	}
 	if err := addIndexers(poolServiceInformer.Informer(), nodeInformer.Informer()); err != nil {
 		return nil, err

@@ -2,7 +2,9 @@ package elb
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
 	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
+	"github.com/edge-lb/edge-controller-manager/pkg/ownership"
 )
 
 // cleanup runs when the PoolService should have no ELB (being deleted, or
@@ -26,14 +29,14 @@ import (
 func (c *Controller) cleanup(ctx context.Context, v poolServiceView, why string) (time.Duration, error) {
 	if hasFinalizer(v.ps) {
 		msg, err := c.releaseFor(ctx, v, why)
-		if n := asNotNow(err); n != nil {
-			klog.FromContext(ctx).V(2).Info("Cleanup waiting", "why", n.why)
-			return c.waits.When(keyOf(v.ps)), nil
+		if n := elbmodel.AsNotNow(err); n != nil {
+			klog.FromContext(ctx).V(2).Info("Cleanup waiting", "why", n.Why)
+			return c.waitBackoff.When(keyOf(v.ps)), nil
 		}
 		if err != nil {
 			return c.cloudError(ctx, v, err)
 		}
-		c.waits.Forget(keyOf(v.ps))
+		c.waitBackoff.Forget(keyOf(v.ps))
 		c.normal(v, apis.EventCleanedLoadBalancer, msg)
 	}
 	if err := c.removeFinalizer(ctx, v); err != nil {
@@ -132,6 +135,20 @@ func (c *Controller) userLoadBalancer(v poolServiceView) string {
 	return elbmodel.UserLoadBalancerID(v.ps)
 }
 
+// releaseOwnedEIP is the one way an EIP of ours is released: marked
+// Releasing in its record first (a record that outlives a crash then
+// says the EIP went, not that it may still become visible), unbound when
+// bound, released, then forgotten. A plan that releases one has unbound it.
+func (c *Controller) releaseOwnedEIP(ctx context.Context, name string, e ens.EIP) error {
+	if err := c.markReleasing(ctx, name, ownership.EIP, e.AllocationID); err != nil {
+		return err
+	}
+	if err := c.releaseEIP(ctx, e); err != nil {
+		return err
+	}
+	return c.forget(ctx, name, ownership.EIP, e.AllocationID)
+}
+
 // releaseEIP unassociates (when bound) and releases one EIP.
 func (c *Controller) releaseEIP(ctx context.Context, e ens.EIP) error {
 	if e.AssociatedInstanceID != "" || e.Status == ens.EIPInUse {
@@ -142,11 +159,90 @@ func (c *Controller) releaseEIP(ctx context.Context, e ens.EIP) error {
 	return waitOnConflict(ignoreNotFound(c.cloud.ReleaseEIP(ctx, e.AllocationID)), "EIP %s", e.AllocationID)
 }
 
-func keyOf(ps *v1alpha1.PoolService) string { return ps.Namespace + "/" + ps.Name }
-
 func orNone(s []string) string {
 	if len(s) == 0 {
 		return "nothing (already gone)"
 	}
 	return strings.Join(s, ", ")
+}
+
+// releaseRecorded releases what the record of name holds: EIPs first
+// (unassociated first), then ELBs, forgetting each once gone. keep says
+// which ELB ids must stay (a user's ELB, one in use); EIPs bound to them
+// stay too. Nothing outside the record is ever released.
+func (c *Controller) releaseRecorded(ctx context.Context, name string, keep func(lbID string) bool) ([]string, error) {
+	rec, err := c.owned.Get(ctx, name)
+	if err != nil || rec.Empty() {
+		return nil, err
+	}
+	if rec, err = c.resolvePending(ctx, rec); err != nil {
+		return nil, err
+	}
+	var released []string
+	for _, id := range rec.IDs(ownership.EIP) {
+		done, err := c.releaseRecordedEIP(ctx, name, id, keep)
+		if err != nil {
+			return released, err
+		}
+		if done {
+			released = append(released, id)
+		}
+	}
+	for _, id := range rec.IDs(ownership.LoadBalancer) {
+		if keep(id) {
+			continue
+		}
+		if err := c.markReleasing(ctx, name, ownership.LoadBalancer, id); err != nil {
+			return released, err
+		}
+		err := c.cloud.ReleaseLoadBalancer(ctx, id)
+		switch {
+		case errors.Is(err, ens.ErrNotFound): // gone, or just made and not visible yet
+			if err := c.forgetIfGone(ctx, name, ownership.LoadBalancer, id); err != nil {
+				return released, err
+			}
+			continue
+		case err != nil:
+			return released, err
+		}
+		if err := c.forget(ctx, name, ownership.LoadBalancer, id); err != nil {
+			return released, err
+		}
+		released = append(released, id)
+	}
+	return released, nil
+}
+
+func (c *Controller) releaseRecordedEIP(ctx context.Context, name, id string, keep func(string) bool) (bool, error) {
+	eips, err := c.cloud.ListEIPs(ctx, ens.EIPFilter{AllocationID: id})
+	if err != nil {
+		return false, err
+	}
+	i := slices.IndexFunc(eips, func(e ens.EIP) bool { return e.AllocationID == id })
+	if i < 0 { // gone already, or just made and not visible yet
+		return false, c.forgetIfGone(ctx, name, ownership.EIP, id)
+	}
+	if e := eips[i]; e.AssociatedInstanceID != "" && keep(e.AssociatedInstanceID) {
+		return false, nil
+	}
+	return true, c.releaseOwnedEIP(ctx, name, eips[i])
+}
+
+func keepID(id string) func(string) bool {
+	return func(x string) bool { return id != "" && x == id }
+}
+
+// releaseManagedLeftovers: a Service switched from managed to user-managed
+// releases what the controller had created for this PoolService (its
+// recorded ELB and EIP), except the user's ELB and the EIP on it.
+func (c *Controller) releaseManagedLeftovers(ctx context.Context, v poolServiceView) error {
+	name := v.cloudName(c.cfg.ClusterID)
+	if c.owned.Cached(name).Empty() {
+		return nil
+	}
+	released, err := c.releaseRecorded(ctx, name, keepID(elbmodel.UserLoadBalancerID(v.ps)))
+	if len(released) > 0 {
+		c.normal(v, apis.EventCleanedLoadBalancer, "Service is user-managed now; released "+orNone(released))
+	}
+	return err
 }

@@ -2,55 +2,53 @@ package elb
 
 import (
 	"context"
-	"fmt"
-	"slices"
-	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
+	"github.com/edge-lb/edge-controller-manager/pkg/controller/internal/finalizers"
+	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
 )
 
+// hasFinalizer: our finalizer is on the PoolService.
 func hasFinalizer(ps *v1alpha1.PoolService) bool {
-	return slices.Contains(ps.Finalizers, apis.FinalizerELBResources)
+	return finalizers.Has(ps, apis.FinalizerELBResources)
 }
 
 // ensureFinalizer adds the finalizer before the first cloud mutation, so a
-// PoolService is never deleted with its ELB still in the cloud.
+// PoolService is never deleted with its ELB still in the cloud. v.ps
+// becomes the PoolService the API server answered with.
 func (c *Controller) ensureFinalizer(ctx context.Context, v poolServiceView) error {
-	if hasFinalizer(v.ps) {
-		return nil
-	}
-	upd := v.ps.DeepCopy()
-	upd.Finalizers = append(upd.Finalizers, apis.FinalizerELBResources)
-	return c.updatePoolService(ctx, v.ps, upd)
-}
-
-func (c *Controller) removeFinalizer(ctx context.Context, v poolServiceView) error {
-	if !hasFinalizer(v.ps) {
-		return nil
-	}
-	upd := v.ps.DeepCopy()
-	upd.Finalizers = slices.DeleteFunc(upd.Finalizers, func(f string) bool { return f == apis.FinalizerELBResources })
-	return c.updatePoolService(ctx, v.ps, upd)
-}
-
-func (c *Controller) updatePoolService(ctx context.Context, ps, upd *v1alpha1.PoolService) error {
-	res, err := c.yurtClient.NetworkV1alpha1().PoolServices(ps.Namespace).Update(ctx, upd, metav1.UpdateOptions{})
+	res, err := finalizers.Add(ctx, c.yurtClient.NetworkV1alpha1().PoolServices(v.ps.Namespace), v.ps,
+		apis.FinalizerELBResources)
 	if err != nil {
-		return fmt.Errorf("update PoolService finalizers: %w", err)
+		return err
 	}
-	*ps = *res
+	*v.ps = *res
 	return nil
 }
 
-func userManagedService(s *corev1.Service) bool {
-	b, _ := strconv.ParseBool(s.Annotations[apis.AnnotationManagedByUser])
-	return b
+// removeFinalizer lets the PoolService go once its cloud resources are
+// released.
+func (c *Controller) removeFinalizer(ctx context.Context, v poolServiceView) error {
+	res, err := finalizers.Remove(ctx, c.yurtClient.NetworkV1alpha1().PoolServices(v.ps.Namespace), v.ps,
+		apis.FinalizerELBResources)
+	if err != nil {
+		return err
+	}
+	*v.ps = *res
+	return nil
 }
 
+// userManagedService: the Service asks to use the user's own ELB, as the
+// model reads its annotations.
+func userManagedService(s *corev1.Service) bool {
+	return elbmodel.ManagedByUser(s.Annotations)
+}
+
+// isLocalService: the Service keeps external traffic on the node it
+// arrives at, as the model reads it.
 func isLocalService(s *corev1.Service) bool {
-	return s.Spec.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal
+	return elbmodel.LocalTraffic(s)
 }

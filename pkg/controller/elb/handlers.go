@@ -13,6 +13,7 @@ import (
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/apps/v1beta2"
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
+	"github.com/edge-lb/edge-controller-manager/pkg/controller/internal/informer"
 	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
 )
 
@@ -42,12 +43,7 @@ func eventHandler(fn func(old, cur any)) cache.ResourceEventHandlerFuncs {
 	return cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { fn(nil, obj) },
 		UpdateFunc: fn,
-		DeleteFunc: func(obj any) {
-			if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-				obj = t.Obj
-			}
-			fn(obj, nil)
-		},
+		DeleteFunc: func(obj any) { fn(informer.DeletedObject(obj), nil) },
 	}
 }
 

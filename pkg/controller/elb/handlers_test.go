@@ -8,10 +8,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
+	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
 )
 
 func TestNodeChangedRelevantly(t *testing.T) {
@@ -217,5 +219,58 @@ func TestIndexersFollowOwnerReferences(t *testing.T) {
 	}
 	if got, _ := poolServiceByPool(ps); !slices.Equal(got, []string{"np-hefei"}) {
 		t.Errorf("by pool = %v", got)
+	}
+}
+
+// TestDeleteEventsReachTheHandlerUnwrapped: a delete whose final state the
+// informer missed arrives as a tombstone; the handler sees the object
+// either way, as the old side of the event.
+func TestDeleteEventsReachTheHandlerUnwrapped(t *testing.T) {
+	ps := newPoolService("cube-svc", "np-hefei", nil)
+	for _, tt := range []struct {
+		name string
+		obj  any
+	}{
+		{"the object", ps},
+		{"a tombstone", cache.DeletedFinalStateUnknown{Key: hefeiKey, Obj: ps}},
+	} {
+		var gotOld, gotCur any
+		eventHandler(func(old, cur any) { gotOld, gotCur = old, cur }).OnDelete(tt.obj)
+		if gotOld != any(ps) || gotCur != nil {
+			t.Errorf("%s: handler got (%v, %v), want (the PoolService, nil)", tt.name, gotOld, gotCur)
+		}
+	}
+}
+
+// TestServicePredicatesAreTheModels: which Services share a user ELB and
+// which keep traffic local is what the model reads from the Service.
+func TestServicePredicatesAreTheModels(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		ann  map[string]string
+		want bool
+	}{
+		{"no annotation", nil, false},
+		{"true", map[string]string{apis.AnnotationManagedByUser: "true"}, true},
+		{"false", map[string]string{apis.AnnotationManagedByUser: "false"}, false},
+		{"malformed", map[string]string{apis.AnnotationManagedByUser: "yes please"}, false},
+		{"true, another annotation malformed", map[string]string{apis.AnnotationManagedByUser: "true",
+			apis.AnnotationEIPBandwidth: "lots"}, true},
+	} {
+		svc := newService("cube-svc", "Cluster", tt.ann)
+		if got := userManagedService(svc); got != tt.want {
+			t.Errorf("%s: userManagedService = %v, want %v", tt.name, got, tt.want)
+		}
+		if cfg, err := elbmodel.ParseConfig(svc.Annotations); err == nil && cfg.ManagedByUser != tt.want {
+			t.Errorf("%s: ParseConfig says ManagedByUser %v, the controller %v", tt.name, cfg.ManagedByUser, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		policy corev1.ServiceExternalTrafficPolicy
+		want   bool
+	}{{"Local", true}, {"Cluster", false}, {"", false}} {
+		if got := isLocalService(newService("cube-svc", tt.policy, nil)); got != tt.want {
+			t.Errorf("policy %q: isLocalService = %v, want %v", tt.policy, got, tt.want)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
+	"github.com/edge-lb/edge-controller-manager/pkg/controller/internal/informer"
 	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
 )
 
@@ -26,14 +27,14 @@ const (
 )
 
 func addIndexers(poolServices, nodes cache.SharedIndexInformer) error {
-	if err := poolServices.AddIndexers(cache.Indexers{
+	if err := informer.AddIndexers(poolServices, cache.Indexers{
 		indexByService:        poolServiceByService,
 		indexByPool:           poolServiceByPool,
 		indexByLoadBalancerID: poolServiceByLoadBalancerID,
 	}); err != nil {
 		return fmt.Errorf("elb: PoolService indexers: %w", err)
 	}
-	if err := nodes.AddIndexers(cache.Indexers{indexNodeByPool: nodeByPool}); err != nil {
+	if err := informer.AddIndexers(nodes, cache.Indexers{indexNodeByPool: nodeByPool}); err != nil {
 		return fmt.Errorf("elb: Node indexers: %w", err)
 	}
 	return nil

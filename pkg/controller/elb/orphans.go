@@ -98,7 +98,7 @@ func (c *Controller) releaseOrphan(ctx context.Context, name string, inUse map[s
 	if len(released) > 0 {
 		klog.FromContext(ctx).Info("Released orphaned resources", "name", name, "released", released)
 	}
-	if asNotNow(err) != nil {
+	if elbmodel.AsNotNow(err) != nil {
 		return nil // next sweep
 	}
 	return err

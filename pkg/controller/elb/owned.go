@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -151,74 +150,6 @@ func hasPending(rec ownership.Record) bool {
 	return lb || eip
 }
 
-// releaseRecorded releases what the record of name holds: EIPs first
-// (unassociated first), then ELBs, forgetting each once gone. keep says
-// which ELB ids must stay (a user's ELB, one in use); EIPs bound to them
-// stay too. Nothing outside the record is ever released.
-func (c *Controller) releaseRecorded(ctx context.Context, name string, keep func(lbID string) bool) ([]string, error) {
-	rec, err := c.owned.Get(ctx, name)
-	if err != nil || rec.Empty() {
-		return nil, err
-	}
-	if rec, err = c.resolvePending(ctx, rec); err != nil {
-		return nil, err
-	}
-	var released []string
-	for _, id := range rec.IDs(ownership.EIP) {
-		done, err := c.releaseRecordedEIP(ctx, name, id, keep)
-		if err != nil {
-			return released, err
-		}
-		if done {
-			released = append(released, id)
-		}
-	}
-	for _, id := range rec.IDs(ownership.LoadBalancer) {
-		if keep(id) {
-			continue
-		}
-		if err := c.markReleasing(ctx, name, ownership.LoadBalancer, id); err != nil {
-			return released, err
-		}
-		err := c.cloud.ReleaseLoadBalancer(ctx, id)
-		switch {
-		case errors.Is(err, ens.ErrNotFound): // gone, or just made and not visible yet
-			if err := c.forgetIfGone(ctx, name, ownership.LoadBalancer, id); err != nil {
-				return released, err
-			}
-			continue
-		case err != nil:
-			return released, err
-		}
-		if err := c.forget(ctx, name, ownership.LoadBalancer, id); err != nil {
-			return released, err
-		}
-		released = append(released, id)
-	}
-	return released, nil
-}
-
-func (c *Controller) releaseRecordedEIP(ctx context.Context, name, id string, keep func(string) bool) (bool, error) {
-	eips, err := c.cloud.ListEIPs(ctx, ens.EIPFilter{AllocationID: id})
-	if err != nil {
-		return false, err
-	}
-	i := slices.IndexFunc(eips, func(e ens.EIP) bool { return e.AllocationID == id })
-	if i < 0 { // gone already, or just made and not visible yet
-		return false, c.forgetIfGone(ctx, name, ownership.EIP, id)
-	}
-	if e := eips[i]; e.AssociatedInstanceID != "" && keep(e.AssociatedInstanceID) {
-		return false, nil
-	}
-	if err := c.markReleasing(ctx, name, ownership.EIP, id); err != nil {
-		return false, err
-	}
-	if err := c.releaseEIP(ctx, eips[i]); err != nil {
-		return false, err
-	}
-	return true, c.forget(ctx, name, ownership.EIP, id)
-}
-
 // markReleasing records, before a release call, that it is being made.
 func (c *Controller) markReleasing(ctx context.Context, name string, kind ownership.Kind, id string) error {
 	if rec := c.owned.Cached(name); slices.ContainsFunc(rec.Entries(kind), func(e ownership.Entry) bool { return e.ID == id && e.Releasing }) {
@@ -231,10 +162,6 @@ func (c *Controller) markReleasing(ctx context.Context, name string, kind owners
 func (c *Controller) forget(ctx context.Context, name string, kind ownership.Kind, id string) error {
 	_, err := c.owned.Update(ctx, name, func(r *ownership.Record) { r.Forget(kind, id, "") })
 	return err
-}
-
-func keepID(id string) func(string) bool {
-	return func(x string) bool { return id != "" && x == id }
 }
 
 // nameLocks serialises the syncs of one cloud name within the process:

@@ -108,7 +108,7 @@ func (c *Controller) cloudError(ctx context.Context, v poolServiceView, err erro
 		return 0, fmt.Errorf("%w (and %v)", err, serr)
 	}
 	if errors.Is(err, ens.ErrAuth) {
-		after := c.authWaits.When(keyOf(v.ps))
+		after := c.authBackoff.When(keyOf(v.ps))
 		klog.FromContext(ctx).Error(err, "Cloud refused our credentials or permissions; retrying later", "after", after)
 		return after, nil
 	}
@@ -134,36 +134,29 @@ func (c *Controller) waitForLoadBalancerID(ctx context.Context, v poolServiceVie
 		cond{apis.ConditionSynced, metav1.ConditionFalse, reasonWaitingForID, msgWaitingForID})
 }
 
-// reportSynced writes ingress, the ELB id and the conditions after a plan
-// ran, and emits EnsuredLoadBalancer when the ELB first matches.
-func (c *Controller) reportSynced(ctx context.Context, v poolServiceView, d elbmodel.Desired, a elbmodel.Actual, plan elbmodel.Plan, r applied,
-	skipped []string) error {
-	ingress := ingressOf(d, a)
-	active := a.LoadBalancer != nil && a.LoadBalancer.Status == ens.LoadBalancerActive
-	ready := cond{apis.ConditionReady, metav1.ConditionTrue, reasonReady, fmt.Sprintf("ELB %s serves %v", r.lbID, ingressIPs(ingress))}
+// reportSynced writes ingress, the ELB id and the conditions from what
+// the sync saw (actual), decided (plan) and did (done), and emits
+// EnsuredLoadBalancer when the ELB first matches.
+func (c *Controller) reportSynced(ctx context.Context, v poolServiceView, w wanted, actual elbmodel.Actual, plan elbmodel.Plan,
+	done outcome) error {
+	after := actual
+	after.EIPs = elbmodel.EIPsAfter(actual.EIPs, done.eips)
+	ingress := ingressOf(plan.Desired, after)
+	active := actual.LoadBalancer != nil && actual.LoadBalancer.Status == ens.LoadBalancerActive
+	ready := cond{apis.ConditionReady, metav1.ConditionTrue, reasonReady, fmt.Sprintf("ELB %s serves %v", done.lbID, ingressIPs(ingress))}
 	if !active || len(ingress) == 0 {
 		ready = cond{apis.ConditionReady, metav1.ConditionFalse, reasonProgressing, "waiting for the ELB and its address"}
 	}
-	synced := cond{apis.ConditionSynced, metav1.ConditionTrue, reasonSynced, fmt.Sprintf("ELB %s matches the Service", r.lbID)}
-	switch {
-	case !plan.Empty() || plan.Wait != "":
-		synced = cond{apis.ConditionSynced, metav1.ConditionFalse, reasonProgressing,
-			joinNonEmpty(fmt.Sprintf("applied %d change(s)", r.done), plan.Wait)}
-	case len(plan.Refused) > 0:
-		synced = cond{apis.ConditionSynced, metav1.ConditionFalse, reasonChangeRefused, plan.Refused[0].Error()}
-	case len(skipped) > 0:
-		synced = cond{apis.ConditionSynced, metav1.ConditionFalse, apis.EventBackendNodeSkipped,
-			"left out of the backends (" + apis.LabelENSInstanceID + " or spec.providerID): " + strings.Join(skipped, "; ")}
-	}
+	synced := syncedCondition(done, plan, c.skippedNodes(w.in, plan.Skipped))
 	wasSynced := meta.FindStatusCondition(v.ps.Status.Conditions, apis.ConditionSynced)
 	changed := wasSynced == nil || wasSynced.Reason != synced.reason || wasSynced.Message != apis.BoundMessage(synced.message, conditionMessageMaxChars)
 	err := c.writeStatus(ctx, v.ps, func(st *v1alpha1.PoolServiceStatus) {
 		st.LoadBalancer.Ingress = ingress
-		if r.lbID != "" {
+		if done.lbID != "" {
 			if st.AggregateToAnnotations == nil {
 				st.AggregateToAnnotations = map[string]string{}
 			}
-			st.AggregateToAnnotations[apis.AnnotationLoadBalancerID] = r.lbID
+			st.AggregateToAnnotations[apis.AnnotationLoadBalancerID] = done.lbID
 		}
 	}, ready, synced)
 	if err == nil && changed {
@@ -179,6 +172,26 @@ func (c *Controller) reportSynced(ctx context.Context, v poolServiceView, d elbm
 		}
 	}
 	return err
+}
+
+// syncedCondition says whether the ELB matches: progressing while the plan
+// acted or waits, else refused changes, else nodes left out, else synced.
+func syncedCondition(done outcome, plan elbmodel.Plan, skipped []string) cond {
+	wait := elbmodel.JoinWaits(plan.Wait, done.wait)
+	switch {
+	case !plan.Empty() || wait != nil:
+		msg := fmt.Sprintf("applied %d change(s)", done.steps)
+		if wait != nil {
+			msg += "; " + wait.Why
+		}
+		return cond{apis.ConditionSynced, metav1.ConditionFalse, reasonProgressing, msg}
+	case len(plan.Refused) > 0:
+		return cond{apis.ConditionSynced, metav1.ConditionFalse, reasonChangeRefused, plan.Refused[0].Error()}
+	case len(skipped) > 0:
+		return cond{apis.ConditionSynced, metav1.ConditionFalse, apis.EventBackendNodeSkipped,
+			"left out of the backends (" + apis.LabelENSInstanceID + " or spec.providerID): " + strings.Join(skipped, "; ")}
+	}
+	return cond{apis.ConditionSynced, metav1.ConditionTrue, reasonSynced, fmt.Sprintf("ELB %s matches the Service", done.lbID)}
 }
 
 // ingressOf: the EIP on the ELB, else (intranet, or a user ELB without

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"context"
+
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/wait"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -16,6 +17,17 @@ import (
 	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
 	"github.com/edge-lb/edge-controller-manager/pkg/ownership"
 )
+
+// read reads what the plan is made from: the instances the backends need,
+// and what the cloud holds for the desired ELB.
+func (c *Controller) read(ctx context.Context, v poolServiceView, w wanted) (elbmodel.Observed, error) {
+	instances, err := c.instances(ctx, slices.Sorted(maps.Keys(w.needs)))
+	if err != nil {
+		return elbmodel.Observed{}, err
+	}
+	actual, err := c.readActual(ctx, v.ps, w.desired)
+	return elbmodel.Observed{Needs: w.needs, Instances: instances, Actual: actual}, err
+}
 
 // readActual reads what the cloud holds for d. For a managed ELB only what
 // the ownership record proves ours is actual; a resource merely named like
@@ -110,7 +122,7 @@ func (c *Controller) forgetIfGone(ctx context.Context, name string, kind ownersh
 	}
 	for _, e := range rec.Entries(kind) {
 		if e.ID == id && !e.Releasing && c.cfg.Clock.Since(e.Since) < c.cfg.VisibilityGrace {
-			return &notNow{why: fmt.Sprintf("%s %s was just created and is not visible yet", kind, id)}
+			return &elbmodel.NotNow{Why: fmt.Sprintf("%s %s was just created and is not visible yet", kind, id)}
 		}
 	}
 	klog.FromContext(ctx).Info("A recorded resource is gone; forgetting it", "name", name, "kind", kind, "id", id)
@@ -270,16 +282,6 @@ func (c *Controller) ourEIPs(ctx context.Context, d elbmodel.Desired, lb *ens.Lo
 	return ours, nil
 }
 
-// followLoadBalancer makes a managed EIP that is still to be created go to
-// the existing ELB's region: a changed pool region is refused, not applied.
-func followLoadBalancer(d *elbmodel.Desired, lb *ens.LoadBalancer) {
-	if d.Managed && d.EIP != nil && lb != nil && lb.RegionID != "" {
-		eip := *d.EIP
-		eip.RegionID = lb.RegionID
-		d.EIP = &eip
-	}
-}
-
 func (c *Controller) eipsByName(ctx context.Context, name, region string) ([]ens.EIP, error) {
 	eips, err := c.cloud.ListEIPs(ctx, ens.EIPFilter{Name: name, RegionID: region})
 	if err != nil {
@@ -295,39 +297,18 @@ func (c *Controller) eipsByName(ctx context.Context, name, region string) ([]ens
 	return out, nil
 }
 
-// eipsAfter is a with the EIP associations the plan just made or undid, so
-// the status shows them in this sync. An EIP created in this sync has no
-// known address yet: it is read back (one call). If that read fails the
-// status simply catches up on the next sync.
-func (c *Controller) eipsAfter(ctx context.Context, a elbmodel.Actual, r applied) elbmodel.Actual {
-	if len(r.eipState) == 0 && len(r.eipReleased) == 0 {
-		return a
+// instances reads the candidate instances (the client splits the ids).
+func (c *Controller) instances(ctx context.Context, ids []string) (map[string]ens.Instance, error) {
+	out := map[string]ens.Instance{}
+	if len(ids) == 0 {
+		return out, nil
 	}
-	eips := make([]ens.EIP, 0, len(a.EIPs)+1)
-	known := map[string]bool{}
-	for _, e := range a.EIPs {
-		known[e.AllocationID] = true
-		if r.eipReleased[e.AllocationID] {
-			continue
-		}
-		if lbID, ok := r.eipState[e.AllocationID]; ok {
-			e.AssociatedInstanceID = lbID
-		}
-		eips = append(eips, e)
+	list, err := c.cloud.ListInstances(ctx, ens.InstanceFilter{IDs: ids})
+	if err != nil {
+		return nil, err
 	}
-	for id, lbID := range r.eipState {
-		if known[id] || lbID == "" || r.eipReleased[id] {
-			continue
-		}
-		read, err := c.cloud.ListEIPs(ctx, ens.EIPFilter{AllocationID: id})
-		if err != nil || len(read) != 1 || read[0].AllocationID != id {
-			klog.FromContext(ctx).V(4).Info("New EIP not read back; status follows next sync", "eip", id, "err", err)
-			continue
-		}
-		e := read[0]
-		e.AssociatedInstanceID = lbID
-		eips = append(eips, e)
+	for _, i := range list {
+		out[i.ID] = i
 	}
-	a.EIPs = eips
-	return a
+	return out, nil
 }

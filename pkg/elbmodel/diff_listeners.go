@@ -21,7 +21,7 @@ func keyOf(l ens.Listener) listenerKey {
 // listenerDiff is the listener part of a plan, by action type.
 type listenerDiff struct {
 	del, create, update, start []Action
-	wait                       string
+	wait                       *NotNow
 }
 
 // diffListeners plans listener changes. A listener is ours when its
@@ -38,12 +38,13 @@ func diffListeners(d Desired, actual []ens.Listener) (listenerDiff, error) {
 	}
 	// taken are wanted keys not to create now: kept, or still being removed.
 	taken := make(map[listenerKey]bool, len(d.Listeners))
-	var conflicts, waits []string
+	var conflicts []string
+	var waits []*NotNow
 	var del, upd, start []Action
 	retireOne := func(l ens.Listener) {
 		acts, wait := retire(l)
 		del = append(del, acts...)
-		if wait != "" {
+		if wait != nil {
 			waits = append(waits, wait)
 			taken[keyOf(l)] = true
 		}
@@ -73,7 +74,7 @@ func diffListeners(d Desired, actual []ens.Listener) (listenerDiff, error) {
 			default:
 				// ENS refuses to set a listener that is changing state:
 				// wait for it to settle, then update it.
-				waits = append(waits, fmt.Sprintf("listener %s:%d is %s", l.Protocol, l.Port, l.Status))
+				waits = append(waits, Waitf("listener %s:%d is %s", l.Protocol, l.Port, l.Status))
 				continue
 			}
 			if !sameAttributes(l, w) {
@@ -94,20 +95,20 @@ func diffListeners(d Desired, actual []ens.Listener) (listenerDiff, error) {
 			start = append(start, Action{Type: StartListener, Listener: w})
 		}
 	}
-	return listenerDiff{del: del, create: create, update: upd, start: start, wait: strings.Join(waits, "; ")}, nil
+	return listenerDiff{del: del, create: create, update: upd, start: start, wait: JoinWaits(waits...)}, nil
 }
 
 // retire plans the removal of a listener. ENS deletes only a stopped
 // listener, so a running one is stopped first (the delete then waits for
 // the stop to settle if ENS takes time); one changing state is waited for.
-func retire(l ens.Listener) ([]Action, string) {
+func retire(l ens.Listener) ([]Action, *NotNow) {
 	switch listenerState(l) {
 	case ens.ListenerStopped:
-		return []Action{{Type: DeleteListener, Listener: l}}, ""
+		return []Action{{Type: DeleteListener, Listener: l}}, nil
 	case ens.ListenerRunning:
-		return []Action{{Type: StopListener, Listener: l}, {Type: DeleteListener, Listener: l}}, ""
+		return []Action{{Type: StopListener, Listener: l}, {Type: DeleteListener, Listener: l}}, nil
 	}
-	return nil, fmt.Sprintf("listener %s:%d to delete is %s", l.Protocol, l.Port, l.Status)
+	return nil, Waitf("listener %s:%d to delete is %s", l.Protocol, l.Port, l.Status)
 }
 
 // listenerState is a listener's status in its canonical form; a listener
@@ -148,106 +149,4 @@ func sameAttributes(a, b ens.Listener) bool {
 		a.UnhealthyThreshold == b.UnhealthyThreshold &&
 		a.HealthCheckInterval == b.HealthCheckInterval &&
 		a.HealthCheckConnectTimeout == b.HealthCheckConnectTimeout
-}
-
-// backendDiff is what diffBackends found, each list in SortBackends order.
-type backendDiff struct {
-	remove, add, weights []ens.Backend
-}
-
-// diffBackends plans backend changes, one entry per instance. On a managed
-// ELB every backend is ours; on a user-managed one only an instance in
-// d.Removable (one of this cluster's nodes) that no sharer needs is ever
-// removed: an instance we do not know is never touched. Per-port entries
-// (an older controller wrote them) of a needed instance are replaced on a
-// managed ELB and left alone on a user one.
-func diffBackends(d Desired, lb *ens.LoadBalancer) backendDiff {
-	want := make(map[string]ens.Backend, len(d.Backends))
-	for _, b := range d.Backends {
-		want[b.ServerID] = b
-	}
-	var out backendDiff
-	have := make(map[string]bool, len(lb.Backends))
-	for _, b := range sortedCopy(lb.Backends) {
-		w, needed := want[b.ServerID]
-		switch {
-		case !needed:
-			if d.Managed || d.Removable[b.ServerID] { // a nil Removable removes nothing
-				out.remove = append(out.remove, b)
-			}
-		case b.Port != 0:
-			if d.Managed {
-				out.remove = append(out.remove, b)
-			}
-		case !have[b.ServerID]:
-			have[b.ServerID] = true
-			if b.Weight != w.Weight {
-				out.weights = append(out.weights, w)
-			}
-		}
-	}
-	for _, w := range sortedCopy(d.Backends) {
-		if !have[w.ServerID] {
-			out.add = append(out.add, w)
-		}
-	}
-	return out
-}
-
-func backendAction(t ActionType, b []ens.Backend) []Action {
-	if len(b) == 0 {
-		return nil
-	}
-	return []Action{{Type: t, Backends: b}}
-}
-
-// diffEIP plans the managed EIP: one EIP named d.Name, associated with the
-// ELB, with the annotated bandwidth; none at all when intranet.
-func diffEIP(d Desired, lbID string, eips []ens.EIP) ([]Action, string) {
-	if !d.Managed {
-		return nil, ""
-	}
-	if d.EIP == nil {
-		var out []Action
-		for _, e := range eips {
-			if e.AssociatedInstanceID != "" {
-				out = append(out, Action{Type: UnassociateEIP, EIPID: e.AllocationID})
-			}
-			out = append(out, Action{Type: ReleaseEIP, EIPID: e.AllocationID})
-		}
-		return out, ""
-	}
-	e := pickEIP(eips, lbID)
-	if e == nil {
-		return []Action{{Type: CreateEIP}, {Type: AssociateEIP}}, ""
-	}
-	var out []Action
-	switch {
-	case e.AssociatedInstanceID == lbID:
-	case e.Status == ens.EIPAvailable:
-		out = append(out, Action{Type: AssociateEIP, EIPID: e.AllocationID})
-	case e.Status == ens.EIPInUse:
-		out = append(out, Action{Type: UnassociateEIP, EIPID: e.AllocationID}, Action{Type: AssociateEIP, EIPID: e.AllocationID})
-	default:
-		return nil, fmt.Sprintf("EIP %s is %s", e.AllocationID, e.Status)
-	}
-	if e.Bandwidth != d.EIP.Bandwidth {
-		out = append(out, Action{Type: ModifyEIPBandwidth, EIPID: e.AllocationID, Bandwidth: d.EIP.Bandwidth})
-	}
-	return out, ""
-}
-
-// pickEIP prefers the EIP already on the ELB, then an Available one.
-func pickEIP(eips []ens.EIP, lbID string) *ens.EIP {
-	var best *ens.EIP
-	for i := range eips {
-		e := &eips[i]
-		switch {
-		case e.AssociatedInstanceID == lbID:
-			return e
-		case best == nil, e.Status == ens.EIPAvailable && best.Status != ens.EIPAvailable:
-			best = e
-		}
-	}
-	return best
 }
