@@ -12,10 +12,11 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// Throttling answers of the rate limits. Real ENS (the Alibaba Cloud API
-// gateway in front of it) answers both with HTTP 400 (StatusForCode), not
-// 429 or 503: ens-openapi.md lists them among the 400-style codes, apart
-// from ServiceUnavailable (503), and pkg/cloud/ens classifies them by code.
+// Throttling answers of the rate limits, HTTP 400 (StatusForCode), not 429
+// or 503: ens-openapi.md ("States and limits") lists the throttling codes
+// with the not-found ones before "other 400s", and only ServiceUnavailable
+// as 503; Alibaba Cloud's RPC gateway answers flow control with 400, and
+// pkg/cloud/ens classifies the answer by its code anyway.
 // Throttling.Api is used for the account's limit so that a test tells it
 // apart from the per-AccessKey one and from an injected fault (Throttling).
 const (

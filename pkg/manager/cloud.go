@@ -10,7 +10,9 @@ import (
 
 // newCloud builds the ENS client from --cloud-config (when set; otherwise
 // credentials come from the ALIBABA_CLOUD_* environment variables) and the
-// cloud flags. The client registers its metrics in reg.
+// cloud flags: a token bucket per action (--cloud-api-limits over the
+// documented limits) and the optional overall cap (--cloud-qps). The client
+// registers its metrics in reg.
 func newCloud(o *Options, reg prometheus.Registerer) (ens.Cloud, error) {
 	var cfg ens.Config
 	if o.CloudConfig != "" {
@@ -19,7 +21,7 @@ func newCloud(o *Options, reg prometheus.Registerer) (ens.Cloud, error) {
 			return nil, fmt.Errorf("--cloud-config: %w", err)
 		}
 	}
-	cfg.QPS, cfg.Burst, cfg.Timeout = o.CloudQPS, o.CloudBurst, o.CloudTimeout
+	cfg.APILimits, cfg.QPS, cfg.Burst, cfg.Timeout = o.CloudAPILimits, o.CloudQPS, o.CloudBurst, o.CloudTimeout
 	c, err := ens.NewClient(cfg, ens.WithMetricsRegisterer(reg))
 	if err != nil {
 		return nil, fmt.Errorf("building the ENS client: %w", err)

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
 )
 
 func TestNewCloud(t *testing.T) {
@@ -39,6 +41,27 @@ func TestNewCloud(t *testing.T) {
 	if err := reg.Register(prometheus.NewCounter(prometheus.CounterOpts{Name: "ens_api_calls_total"})); err == nil {
 		t.Error("ens_api_calls_total is not registered in the manager's registry")
 	}
+
+	// The flags build the client's buckets: overrides, "*", the documented rest.
+	o.CloudAPILimits = map[string]ens.Limit{"CreateLoadBalancer": {QPS: 3, Burst: 4}}
+	c, err = newCloud(o, prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := c.(*ens.Client)
+	for action, want := range map[string]ens.Limit{"CreateLoadBalancer": {QPS: 3, Burst: 4}, "DescribeInstances": {QPS: 100, Burst: 50}, "AddBackendServers": {QPS: 10, Burst: 5}} {
+		if got := client.APILimit(action); got != want {
+			t.Errorf("%s: %v, want %v", action, got, want)
+		}
+	}
+	o.CloudAPILimits = map[string]ens.Limit{ens.AllActions: {QPS: 1000, Burst: 1000}, "ReleaseInstance": {QPS: 1, Burst: 1}}
+	if c, err = newCloud(o, prometheus.NewRegistry()); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := c.(*ens.Client).APILimit("CreateLoadBalancer"), c.(*ens.Client).APILimit("ReleaseInstance"); a != (ens.Limit{QPS: 1000, Burst: 1000}) || b != (ens.Limit{QPS: 1, Burst: 1}) {
+		t.Errorf("with *: CreateLoadBalancer %v, ReleaseInstance %v", a, b)
+	}
+	o.CloudAPILimits = nil
 
 	for _, tt := range []struct{ path, want string }{
 		{filepath.Join(dir, "missing.yaml"), "--cloud-config"},

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/spf13/pflag"
 	"k8s.io/klog/v2"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
 )
 
 // Defaults of the manager's flags.
@@ -53,12 +56,16 @@ type Options struct {
 	MetricsBindAddress     string
 	HealthProbeBindAddress string
 	CloudConfig            string
-	CloudQPS               float64
-	CloudBurst             int
-	CloudTimeout           time.Duration
-	ResyncPeriod           time.Duration
-	GCOrphans              bool
-	OrphanGracePeriod      time.Duration
+	// CloudAPILimits override the client's per-action budgets (the
+	// documented per-AccessKey limits); CloudQPS/CloudBurst, when QPS > 0,
+	// cap all actions together on top.
+	CloudAPILimits    map[string]ens.Limit
+	CloudQPS          float64
+	CloudBurst        int
+	CloudTimeout      time.Duration
+	ResyncPeriod      time.Duration
+	GCOrphans         bool
+	OrphanGracePeriod time.Duration
 }
 
 // NewOptions returns Options with every default set.
@@ -81,8 +88,6 @@ func NewOptions() *Options {
 		},
 		MetricsBindAddress:     ":8080",
 		HealthProbeBindAddress: ":8081",
-		CloudQPS:               10,
-		CloudBurst:             20,
 		CloudTimeout:           30 * time.Second,
 		ResyncPeriod:           10 * time.Minute,
 		GCOrphans:              true,
@@ -108,8 +113,9 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", o.MetricsBindAddress, "Address the /metrics endpoint listens on; '0' switches it off.")
 	fs.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", o.HealthProbeBindAddress, "Address the /healthz and /readyz endpoints listen on; '0' switches them off.")
 	fs.StringVar(&o.CloudConfig, "cloud-config", o.CloudConfig, "Path to the ENS cloud config file (YAML/JSON: accessKeyID, accessKeySecret, securityToken, region, endpoint, scheme, insecureSkipVerify); credentials may also come from ALIBABA_CLOUD_* environment variables.")
-	fs.Float64Var(&o.CloudQPS, "cloud-qps", o.CloudQPS, "Sustained ENS OpenAPI calls per second.")
-	fs.IntVar(&o.CloudBurst, "cloud-burst", o.CloudBurst, "Burst of ENS OpenAPI calls.")
+	fs.Var(apiLimitsValue{&o.CloudAPILimits}, "cloud-api-limits", "Client-side rate limits of ENS OpenAPI actions, ACTION=QPS[:BURST] (comma list, repeatable; ACTION '*' is every action without an entry of its own; BURST defaults to half of QPS). Each action has its own budget, by default ENS's documented per-AccessKey limit (e.g. CreateLoadBalancer=5:3, AddBackendServers=10:5, CreateEipInstance=50:25), and a Throttling answer slows only that action.")
+	fs.Float64Var(&o.CloudQPS, "cloud-qps", o.CloudQPS, "Cap on ENS OpenAPI calls per second of all actions together, on top of --cloud-api-limits; 0 = no such cap.")
+	fs.IntVar(&o.CloudBurst, "cloud-burst", o.CloudBurst, "Burst of the --cloud-qps cap; 0 = half of --cloud-qps, rounded up.")
 	fs.DurationVar(&o.CloudTimeout, "cloud-timeout", o.CloudTimeout, "Timeout of one ENS OpenAPI call.")
 	fs.DurationVar(&o.ResyncPeriod, "resync-period", o.ResyncPeriod, "How often every object is resynced (and cloud state re-read) even without changes.")
 	fs.BoolVar(&o.GCOrphans, "gc-orphans", o.GCOrphans, "Release ELBs and EIPs named k8s/*/*/*/<cluster-id> that no PoolService owns any more, after --orphan-grace-period. Nothing with another name is ever released.")
@@ -134,8 +140,8 @@ func (o *Options) Validate() error {
 	if err := o.LeaderElection.validate(); err != nil {
 		return err
 	}
-	if o.CloudQPS <= 0 || o.CloudBurst < 1 {
-		return errors.New("--cloud-qps must be positive and --cloud-burst at least 1")
+	if o.CloudQPS < 0 || o.CloudBurst < 0 {
+		return errors.New("--cloud-qps and --cloud-burst must not be negative")
 	}
 	if o.CloudTimeout <= 0 || o.ResyncPeriod <= 0 || o.OrphanGracePeriod < 0 {
 		return errors.New("--cloud-timeout and --resync-period must be positive, --orphan-grace-period not negative")
@@ -204,3 +210,29 @@ func (o *Options) EnabledControllers() ([]string, error) {
 	}
 	return enabled, nil
 }
+
+// apiLimitsValue is the --cloud-api-limits flag: every value is parsed
+// when given (a bad one fails the command line) and merged into one map,
+// a later entry for an action winning.
+type apiLimitsValue struct{ limits *map[string]ens.Limit }
+
+func (v apiLimitsValue) String() string {
+	if v.limits == nil {
+		return ""
+	}
+	return ens.FormatAPILimits(*v.limits)
+}
+
+func (v apiLimitsValue) Set(s string) error {
+	parsed, err := ens.ParseAPILimits([]string{s})
+	if err != nil {
+		return err
+	}
+	if *v.limits == nil {
+		*v.limits = map[string]ens.Limit{}
+	}
+	maps.Copy(*v.limits, parsed)
+	return nil
+}
+
+func (apiLimitsValue) Type() string { return "action=qps:burst" }

@@ -8,7 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/pflag"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
 )
 
 func newTestFlagSet(o *Options) *pflag.FlagSet {
@@ -29,7 +32,7 @@ func TestOptionsValidate(t *testing.T) {
 			"--poolservice-set-workers=3", "--elb-workers=8", "--leader-elect=false", "--leader-elect-lease-duration=30s",
 			"--leader-elect-renew-deadline=20s", "--leader-elect-retry-period=3s", "--leader-elect-resource-namespace=kube-system",
 			"--leader-elect-resource-name=ecm", "--metrics-bind-address=0", "--health-probe-bind-address=:9000",
-			"--cloud-config=/etc/cc.yaml", "--cloud-qps=5", "--cloud-burst=7", "--resync-period=1m", "--gc-orphans",
+			"--cloud-config=/etc/cc.yaml", "--cloud-api-limits=CreateLoadBalancer=5:5", "--cloud-qps=5", "--cloud-burst=7", "--resync-period=1m", "--gc-orphans",
 			"--orphan-grace-period=1h", "-v=4"}, ""},
 		{"cluster id 64 chars", []string{"--cluster-id=" + strings.Repeat("a", 64)}, ""},
 		{"missing cluster id", nil, "--cluster-id is required"},
@@ -47,7 +50,9 @@ func TestOptionsValidate(t *testing.T) {
 		{"retry >= renew", []string{"--cluster-id=c", "--leader-elect-retry-period=10s"}, "renew-deadline"},
 		{"bad durations ignored without election", []string{"--cluster-id=c", "--leader-elect=false", "--leader-elect-retry-period=0"}, ""},
 		{"empty lease namespace", []string{"--cluster-id=c", "--leader-elect-resource-namespace="}, "must not be empty"},
-		{"zero qps", []string{"--cluster-id=c", "--cloud-qps=0"}, "--cloud-qps"},
+		{"no overall cap", []string{"--cluster-id=c", "--cloud-qps=0"}, ""},
+		{"negative qps", []string{"--cluster-id=c", "--cloud-qps=-1"}, "--cloud-qps"},
+		{"negative burst", []string{"--cluster-id=c", "--cloud-qps=5", "--cloud-burst=-1"}, "--cloud-burst"},
 		{"zero resync", []string{"--cluster-id=c", "--resync-period=0"}, "--resync-period"},
 	}
 	for _, tt := range tests {
@@ -78,6 +83,25 @@ func TestFlagValuesLandInOptions(t *testing.T) {
 	if o.ClusterID != "c1" || o.ELBWorkers != 9 || o.LeaderElection.LeaseDuration != 40*time.Second ||
 		o.CloudBurst != 3 || !o.GCOrphans || o.OrphanGracePeriod != 2*time.Hour {
 		t.Errorf("options %+v do not reflect %v", o, args)
+	}
+}
+
+func TestCloudAPILimitsFlag(t *testing.T) {
+	o := NewOptions()
+	if o.CloudAPILimits != nil || o.CloudQPS != 0 {
+		t.Errorf("defaults: API limits %v, qps %v; want the documented limits and no overall cap", o.CloudAPILimits, o.CloudQPS)
+	}
+	fs := newTestFlagSet(o)
+	args := []string{"--cluster-id=c1", "--cloud-api-limits=CreateLoadBalancer=5:5,AddBackendServers=10:20", "--cloud-api-limits", "*=50,CreateLoadBalancer=4"}
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]ens.Limit{"CreateLoadBalancer": {QPS: 4, Burst: 2}, "AddBackendServers": {QPS: 10, Burst: 20}, ens.AllActions: {QPS: 50, Burst: 25}}
+	if diff := cmp.Diff(want, o.CloudAPILimits); diff != "" {
+		t.Errorf("--cloud-api-limits (-want +got):\n%s", diff)
+	}
+	if got := fs.Lookup("cloud-api-limits").Value.String(); got != "*=50:25,AddBackendServers=10:20,CreateLoadBalancer=4:2" {
+		t.Errorf("flag value shown as %q", got)
 	}
 }
 
@@ -131,6 +155,7 @@ func TestMainConfigErrors(t *testing.T) {
 		{[]string{"--cluster-id=c", "--elb-workers=x"}, "edge-controller-manager: invalid argument \"x\" for \"--elb-workers\" flag: strconv.ParseInt: parsing \"x\": invalid syntax\n"},
 		{[]string{"--cluster-id=c", "--controllers=nope"}, "edge-controller-manager: --controllers: unknown controller \"nope\" (known: elb, poolservice-set)\n"},
 		{[]string{"--cluster-id=c", "extra"}, "edge-controller-manager: unexpected arguments [\"extra\"]\n"},
+		{[]string{"--cluster-id=c", "--cloud-api-limits=CreateLoadBalancer=0"}, "edge-controller-manager: invalid argument \"CreateLoadBalancer=0\" for \"--cloud-api-limits\" flag: API limit CreateLoadBalancer=0:1: qps must be positive and burst at least 1\n"},
 	}
 	for _, tt := range tests {
 		var stderr bytes.Buffer
