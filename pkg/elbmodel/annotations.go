@@ -18,8 +18,8 @@ const (
 	AddressIntranet = "intranet"
 )
 
-// Config is what a Service's annotations ask for, defaults filled.
-type Config struct {
+// Annotations is what a Service's annotations ask for, defaults filled.
+type Annotations struct {
 	ManagedByUser bool
 	ForceOverride bool
 	Spec          string
@@ -68,10 +68,10 @@ type intRange struct {
 	dst           *int
 }
 
-// ParseConfig reads the Service annotations. The first bad value is
+// ParseAnnotations reads the Service annotations. The first bad value is
 // returned as an *InputError naming the annotation.
-func ParseConfig(ann map[string]string) (Config, error) {
-	c := Config{}
+func ParseAnnotations(ann map[string]string) (Annotations, error) {
+	c := Annotations{}
 	var err error
 	if c.ManagedByUser, err = parseBool(ann, apis.AnnotationManagedByUser); err != nil {
 		return c, err
@@ -89,14 +89,14 @@ func ParseConfig(ann map[string]string) (Config, error) {
 }
 
 // ManagedByUser is Config.ManagedByUser alone: whether the annotations ask
-// for the user's own ELB. A malformed value, which ParseConfig refuses, is
+// for the user's own ELB. A malformed value, which ParseAnnotations refuses, is
 // false.
 func ManagedByUser(ann map[string]string) bool {
 	b, _ := parseBool(ann, apis.AnnotationManagedByUser)
 	return b
 }
 
-func parseStrings(ann map[string]string, c *Config) error {
+func parseStrings(ann map[string]string, c *Annotations) error {
 	if err := oneOf(ann, apis.AnnotationPayType, "PostPaid", lbPayTypes, &c.PayType); err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func parseStrings(ann map[string]string, c *Config) error {
 	return nil
 }
 
-func parseInts(ann map[string]string, c *Config) error {
+func parseInts(ann map[string]string, c *Annotations) error {
 	l := &c.Listener
 	for _, r := range []intRange{
 		{apis.AnnotationEIPBandwidth, 10, 5, 10000, &c.EIP.Bandwidth},

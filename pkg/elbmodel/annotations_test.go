@@ -9,8 +9,8 @@ import (
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 )
 
-func defaultConfig() Config {
-	return Config{
+func defaultConfig() Annotations {
+	return Annotations{
 		Spec: "elb.s2.small", PayType: "PostPaid", AddressType: AddressInternet,
 		EIP:    EIPConfig{Bandwidth: 10, InstanceChargeType: "PostPaid", InternetChargeType: "95BandwidthByMonth"},
 		Weight: 100,
@@ -19,31 +19,31 @@ func defaultConfig() Config {
 	}
 }
 
-func TestParseConfigValid(t *testing.T) {
+func TestParseAnnotationsValid(t *testing.T) {
 	tests := []struct {
 		key, value string
-		edit       func(*Config)
+		edit       func(*Annotations)
 	}{
-		{"", "", func(*Config) {}},
-		{apis.AnnotationManagedByUser, "true", func(c *Config) { c.ManagedByUser = true }},
-		{apis.AnnotationForceOverrideListeners, "true", func(c *Config) { c.ForceOverride = true }},
-		{apis.AnnotationSpec, "elb.s3.medium", func(c *Config) { c.Spec = "elb.s3.medium" }},
+		{"", "", func(*Annotations) {}},
+		{apis.AnnotationManagedByUser, "true", func(c *Annotations) { c.ManagedByUser = true }},
+		{apis.AnnotationForceOverrideListeners, "true", func(c *Annotations) { c.ForceOverride = true }},
+		{apis.AnnotationSpec, "elb.s3.medium", func(c *Annotations) { c.Spec = "elb.s3.medium" }},
 		// CreateLoadBalancer takes PostPaid only (PrePaid is refused below).
-		{apis.AnnotationPayType, "PostPaid", func(*Config) {}},
-		{apis.AnnotationAddressType, "intranet", func(c *Config) { c.AddressType = AddressIntranet }},
-		{apis.AnnotationEIPBandwidth, "200", func(c *Config) { c.EIP.Bandwidth = 200 }},
-		{apis.AnnotationEIPISP, "cmcc", func(c *Config) { c.EIP.ISP = "cmcc" }},
-		{apis.AnnotationEIPInstanceChargeType, "PrePaid", func(c *Config) { c.EIP.InstanceChargeType = "PrePaid" }},
-		{apis.AnnotationEIPInternetChargeType, "PayByTraffic", func(c *Config) { c.EIP.InternetChargeType = "PayByTraffic" }},
-		{apis.AnnotationBackendLabel, "a=b, c.io/d=e", func(c *Config) { c.BackendLabels = map[string]string{"a": "b", "c.io/d": "e"} }},
-		{apis.AnnotationBackendWeight, "0", func(c *Config) { c.Weight = 0 }},
-		{apis.AnnotationScheduler, "wrr", func(c *Config) { c.Listener.Scheduler = "wrr" }},
-		{apis.AnnotationPersistenceTimeout, "3600", func(c *Config) { c.Listener.PersistenceTimeout = 3600 }},
-		{apis.AnnotationEstablishedTimeout, "10", func(c *Config) { c.Listener.EstablishedTimeout = 10 }},
-		{apis.AnnotationHealthyThreshold, "10", func(c *Config) { c.Listener.HealthyThreshold = 10 }},
-		{apis.AnnotationUnhealthyThreshold, "2", func(c *Config) { c.Listener.UnhealthyThreshold = 2 }},
-		{apis.AnnotationHealthCheckInterval, "50", func(c *Config) { c.Listener.HealthCheckInterval = 50 }},
-		{apis.AnnotationHealthCheckConnectTimeout, " 300 ", func(c *Config) { c.Listener.HealthCheckConnectTimeout = 300 }},
+		{apis.AnnotationPayType, "PostPaid", func(*Annotations) {}},
+		{apis.AnnotationAddressType, "intranet", func(c *Annotations) { c.AddressType = AddressIntranet }},
+		{apis.AnnotationEIPBandwidth, "200", func(c *Annotations) { c.EIP.Bandwidth = 200 }},
+		{apis.AnnotationEIPISP, "cmcc", func(c *Annotations) { c.EIP.ISP = "cmcc" }},
+		{apis.AnnotationEIPInstanceChargeType, "PrePaid", func(c *Annotations) { c.EIP.InstanceChargeType = "PrePaid" }},
+		{apis.AnnotationEIPInternetChargeType, "PayByTraffic", func(c *Annotations) { c.EIP.InternetChargeType = "PayByTraffic" }},
+		{apis.AnnotationBackendLabel, "a=b, c.io/d=e", func(c *Annotations) { c.BackendLabels = map[string]string{"a": "b", "c.io/d": "e"} }},
+		{apis.AnnotationBackendWeight, "0", func(c *Annotations) { c.Weight = 0 }},
+		{apis.AnnotationScheduler, "wrr", func(c *Annotations) { c.Listener.Scheduler = "wrr" }},
+		{apis.AnnotationPersistenceTimeout, "3600", func(c *Annotations) { c.Listener.PersistenceTimeout = 3600 }},
+		{apis.AnnotationEstablishedTimeout, "10", func(c *Annotations) { c.Listener.EstablishedTimeout = 10 }},
+		{apis.AnnotationHealthyThreshold, "10", func(c *Annotations) { c.Listener.HealthyThreshold = 10 }},
+		{apis.AnnotationUnhealthyThreshold, "2", func(c *Annotations) { c.Listener.UnhealthyThreshold = 2 }},
+		{apis.AnnotationHealthCheckInterval, "50", func(c *Annotations) { c.Listener.HealthCheckInterval = 50 }},
+		{apis.AnnotationHealthCheckConnectTimeout, " 300 ", func(c *Annotations) { c.Listener.HealthCheckConnectTimeout = 300 }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key, func(t *testing.T) {
@@ -51,9 +51,9 @@ func TestParseConfigValid(t *testing.T) {
 			if tt.key != "" {
 				ann[tt.key] = tt.value
 			}
-			got, err := ParseConfig(ann)
+			got, err := ParseAnnotations(ann)
 			if err != nil {
-				t.Fatalf("ParseConfig: %v", err)
+				t.Fatalf("ParseAnnotations: %v", err)
 			}
 			want := defaultConfig()
 			tt.edit(&want)
@@ -64,7 +64,7 @@ func TestParseConfigValid(t *testing.T) {
 	}
 }
 
-func TestParseConfigInvalid(t *testing.T) {
+func TestParseAnnotationsInvalid(t *testing.T) {
 	tests := []struct{ key, value string }{
 		{apis.AnnotationManagedByUser, "yes please"},
 		{apis.AnnotationForceOverrideListeners, "maybe"},
@@ -97,7 +97,7 @@ func TestParseConfigInvalid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
-			_, err := ParseConfig(map[string]string{tt.key: tt.value})
+			_, err := ParseAnnotations(map[string]string{tt.key: tt.value})
 			ie := AsInputError(err)
 			if ie == nil {
 				t.Fatalf("err = %v, want an InputError", err)
@@ -109,9 +109,9 @@ func TestParseConfigInvalid(t *testing.T) {
 	}
 }
 
-// TestParseConfigENSRanges: the EIP annotations take exactly what ENS
+// TestParseAnnotationsENSRanges: the EIP annotations take exactly what ENS
 // CreateEipInstance takes: Bandwidth 5-10000 Mbit/s, Isp cmcc|unicom|telecom.
-func TestParseConfigENSRanges(t *testing.T) {
+func TestParseAnnotationsENSRanges(t *testing.T) {
 	tests := []struct {
 		key, value string
 		want       func(EIPConfig) bool // nil: refused
@@ -128,7 +128,7 @@ func TestParseConfigENSRanges(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
-			c, err := ParseConfig(map[string]string{tt.key: tt.value})
+			c, err := ParseAnnotations(map[string]string{tt.key: tt.value})
 			if tt.want != nil {
 				if err != nil || !tt.want(c.EIP) {
 					t.Errorf("EIP config %+v err %v, want %s accepted", c.EIP, err, tt.value)

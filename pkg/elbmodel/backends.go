@@ -63,7 +63,7 @@ func BackendInstanceIDs(in Inputs) []string {
 	// than tracked in a set.
 	ids := make([]string, 0, len(in.Nodes))
 	for _, n := range in.Nodes {
-		if !backendNode(n, in.Config.BackendLabels) {
+		if !backendNode(n, in.Annotations.BackendLabels) {
 			continue
 		}
 		if withEndpoint != nil && !withEndpoint[n.Name] {

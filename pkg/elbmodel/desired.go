@@ -25,8 +25,8 @@ type Inputs struct {
 	Nodes []*corev1.Node
 	// Slices are the Service's EndpointSlices.
 	Slices []*discoveryv1.EndpointSlice
-	// Config is ParseConfig of the Service's annotations.
-	Config Config
+	// Annotations is ParseAnnotations of the Service's annotations.
+	Annotations Annotations
 }
 
 // Network is where a pool's ELB lives.
@@ -113,7 +113,7 @@ func UserLoadBalancerID(ps *v1alpha1.PoolService) string {
 // before any cloud call. Its backends are filled in by NewPlan, from the
 // instances the cloud reports.
 func Build(in Inputs) (Desired, error) {
-	c := in.Config
+	c := in.Annotations
 	d := Desired{
 		Name:          Name(in.Service.Name, in.Service.Namespace, in.Pool.Name, in.ClusterID),
 		Managed:       !c.ManagedByUser,

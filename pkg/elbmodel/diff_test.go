@@ -17,7 +17,7 @@ import (
 func desiredFor(t *testing.T, ann map[string]string, ports ...corev1.ServicePort) Desired {
 	t.Helper()
 	in := inputs(svc(corev1.ServiceExternalTrafficPolicyCluster, ann, ports...), node("a", true, nil), node("b", true, nil))
-	if in.Config.ManagedByUser {
+	if in.Annotations.ManagedByUser {
 		in.PoolService.Annotations = map[string]string{apis.AnnotationLoadBalancerID: "lb-1"}
 	}
 	d, err := buildWith(in, running("i-a", "i-b"))

@@ -69,17 +69,17 @@ func running(ids ...string) map[string]ens.Instance {
 func buildWith(in Inputs, instances map[string]ens.Instance) (Desired, error) {
 	d, err := Build(in)
 	if err == nil {
-		d.setBackends(Needs(BackendInstanceIDs(in), in.Config.Weight), instances, d.Network)
+		d.setBackends(Needs(BackendInstanceIDs(in), in.Annotations.Weight), instances, d.Network)
 	}
 	return d, err
 }
 
 func inputs(s *corev1.Service, nodes ...*corev1.Node) Inputs {
-	cfg, err := ParseConfig(s.Annotations)
+	cfg, err := ParseAnnotations(s.Annotations)
 	if err != nil {
 		panic(err)
 	}
-	return Inputs{ClusterID: "c1", Service: s, Pool: pool(nil), Nodes: nodes, Config: cfg,
+	return Inputs{ClusterID: "c1", Service: s, Pool: pool(nil), Nodes: nodes, Annotations: cfg,
 		PoolService: &v1alpha1.PoolService{ObjectMeta: metav1.ObjectMeta{Name: "cube-svc-np-hefei", Namespace: "default"}}}
 }
 

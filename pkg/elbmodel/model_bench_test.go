@@ -16,7 +16,7 @@ import (
 // Micro benchmarks of the pure model: annotation parsing, Build and Diff.
 // Run with: go test -run '^$' -bench . -benchmem ./pkg/elbmodel
 
-// fullAnnotations sets every annotation ParseConfig reads.
+// fullAnnotations sets every annotation ParseAnnotations reads.
 func fullAnnotations() map[string]string {
 	return map[string]string{
 		apis.AnnotationSpec: "elb.s3.medium", apis.AnnotationPayType: "PostPaid", apis.AnnotationAddressType: "internet",
@@ -29,7 +29,7 @@ func fullAnnotations() map[string]string {
 	}
 }
 
-func BenchmarkParseConfig(b *testing.B) {
+func BenchmarkParseAnnotations(b *testing.B) {
 	for _, bc := range []struct {
 		name string
 		ann  map[string]string
@@ -38,12 +38,12 @@ func BenchmarkParseConfig(b *testing.B) {
 		{"all-set", fullAnnotations()},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			if _, err := ParseConfig(bc.ann); err != nil {
+			if _, err := ParseAnnotations(bc.ann); err != nil {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				_, _ = ParseConfig(bc.ann)
+				_, _ = ParseAnnotations(bc.ann)
 			}
 		})
 	}
@@ -121,7 +121,7 @@ func largeDesired(servers int) Desired {
 	for i := range 10 {
 		ports = append(ports, corev1.ServicePort{Port: int32(8000 + i), NodePort: int32(30000 + i), Protocol: corev1.ProtocolTCP})
 	}
-	cfg, _ := ParseConfig(nil)
+	cfg, _ := ParseAnnotations(nil)
 	ls, _ := buildListeners(svc(corev1.ServiceExternalTrafficPolicyCluster, nil, ports...), testName, cfg.Listener)
 	ids := make([]string, servers)
 	inst := make(map[string]ens.Instance, servers)

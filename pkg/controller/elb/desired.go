@@ -14,7 +14,7 @@ type wanted struct {
 
 // desired builds and validates the desired ELB, then applies the sharing
 // rules (sharing.go). A problem is an *elbmodel.InputError.
-func (c *Controller) desired(v poolServiceView, ann elbmodel.Config) (wanted, error) {
+func (c *Controller) desired(v poolServiceView, ann elbmodel.Annotations) (wanted, error) {
 	w := wanted{in: c.inputs(v, ann)}
 	var err error
 	if w.desired, err = elbmodel.Build(w.in); err != nil {

@@ -261,8 +261,8 @@ func TestServicePredicatesAreTheModels(t *testing.T) {
 		if got := userManagedService(svc); got != tt.want {
 			t.Errorf("%s: userManagedService = %v, want %v", tt.name, got, tt.want)
 		}
-		if cfg, err := elbmodel.ParseConfig(svc.Annotations); err == nil && cfg.ManagedByUser != tt.want {
-			t.Errorf("%s: ParseConfig says ManagedByUser %v, the controller %v", tt.name, cfg.ManagedByUser, tt.want)
+		if cfg, err := elbmodel.ParseAnnotations(svc.Annotations); err == nil && cfg.ManagedByUser != tt.want {
+			t.Errorf("%s: ParseAnnotations says ManagedByUser %v, the controller %v", tt.name, cfg.ManagedByUser, tt.want)
 		}
 	}
 	for _, tt := range []struct {

@@ -24,7 +24,7 @@ import (
 // needs; d also learns which instances it may remove (this cluster's
 // nodes') and which listener owners it must never take over.
 func (c *Controller) backendNeeds(v poolServiceView, in elbmodel.Inputs, d *elbmodel.Desired) (map[string]int, error) {
-	needs := elbmodel.Needs(elbmodel.BackendInstanceIDs(in), in.Config.Weight)
+	needs := elbmodel.Needs(elbmodel.BackendInstanceIDs(in), in.Annotations.Weight)
 	if d.Managed {
 		return needs, nil
 	}
@@ -38,7 +38,7 @@ func (c *Controller) backendNeeds(v poolServiceView, in elbmodel.Inputs, d *elbm
 		if s.ps.UID == v.ps.UID {
 			continue
 		}
-		if cfg, err := elbmodel.ParseConfig(s.svc.Annotations); err == nil {
+		if cfg, err := elbmodel.ParseAnnotations(s.svc.Annotations); err == nil {
 			elbmodel.MergeNeeds(needs, elbmodel.Needs(elbmodel.BackendInstanceIDs(c.inputs(s, cfg)), cfg.Weight))
 		}
 		d.Protected = append(d.Protected, s.cloudName(c.cfg.ClusterID))

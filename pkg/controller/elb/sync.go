@@ -48,7 +48,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 // once (the plan, a pure function of what was read), acts once, and
 // reports from what it saw and did.
 func (c *Controller) ensure(ctx context.Context, v poolServiceView) (time.Duration, error) {
-	ann, err := elbmodel.ParseConfig(v.svc.Annotations)
+	ann, err := elbmodel.ParseAnnotations(v.svc.Annotations)
 	if err != nil {
 		return c.inputError(ctx, v, err)
 	}

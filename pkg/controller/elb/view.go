@@ -61,10 +61,10 @@ func (v poolServiceView) notExposed() string {
 	return ""
 }
 
-func (c *Controller) inputs(v poolServiceView, cfg elbmodel.Config) elbmodel.Inputs {
+func (c *Controller) inputs(v poolServiceView, cfg elbmodel.Annotations) elbmodel.Inputs {
 	in := elbmodel.Inputs{
 		ClusterID: c.cfg.ClusterID, PoolService: v.ps, Service: v.svc, Pool: v.pool,
-		Nodes: c.poolNodes(v.pool.Name), Config: cfg,
+		Nodes: c.poolNodes(v.pool.Name), Annotations: cfg,
 	}
 	if isLocalService(v.svc) {
 		sel := labels.SelectorFromSet(labels.Set{discoveryv1.LabelServiceName: v.svc.Name})
