@@ -6,7 +6,7 @@ import (
 )
 
 // MaxMessageLength bounds, in bytes, every Event message and condition
-// message the controllers write (SPEC §3: every string written to an Event
+// message the controllers write (the product contract: every string written to an Event
 // or condition is bounded). events.k8s.io rejects a longer note, and a
 // message quoting an error or a user's annotation could otherwise grow
 // without limit.

@@ -1,4 +1,4 @@
-// Package apis holds the strings of the product's contract (SPEC §2): labels,
+// Package apis holds the strings of the product's contract: labels,
 // annotations, finalizers, the load balancer class and the names of the
 // conditions and events. Every other package takes them from here.
 package apis

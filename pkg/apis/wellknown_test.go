@@ -2,7 +2,7 @@ package apis
 
 import "testing"
 
-// TestContractStrings pins the user-facing strings of SPEC §2: changing
+// TestContractStrings pins the user-facing strings of the product contract: changing
 // one breaks every cluster that already uses it.
 func TestContractStrings(t *testing.T) {
 	for got, want := range map[string]string{

@@ -291,7 +291,7 @@ func TestBackendsBatched(t *testing.T) {
 
 // TestBackendsPerInstance checks ens-openapi.md, Backends: "Port optional
 // (DescribeLoadBalancerAttribute samples show Port "0" as a string)" and
-// SPEC §4's "one entry per ENS instance (ServerId, Type ens, Weight; Port
+// The product contract's "one entry per ENS instance (ServerId, Type ens, Weight; Port
 // left out or 0)": a Backend with Port 0 goes out without a port and reads
 // back as Port 0.
 func TestBackendsPerInstance(t *testing.T) {

@@ -63,7 +63,7 @@ func TestNodePoolClientAndInformer(t *testing.T) {
 	}.Run(t)
 }
 
-// TestNodePoolWireFormat pins the lowerCamel JSON names of SPEC §1.
+// TestNodePoolWireFormat pins the lowerCamel JSON names of the NodePool API (OpenYurt's wire format).
 func TestNodePoolWireFormat(t *testing.T) {
 	np := nodePool("np", "r")
 	np.Spec.HostNetwork = true
