@@ -21,7 +21,7 @@ import (
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator"
 )
 
@@ -290,7 +290,7 @@ func poolWithout(annotation string) func(*testing.T, *badEnv) {
 func createELB(t *testing.T, e *badEnv, name, pool string) string {
 	t.Helper()
 	c, loc := ensClient(t), poolCloud[pool]
-	id, err := c.CreateLoadBalancer(context.Background(), ens.CreateLoadBalancerRequest{Name: name, RegionID: loc.region,
+	id, err := c.CreateLoadBalancer(context.Background(), cloud.CreateLoadBalancerRequest{Name: name, RegionID: loc.region,
 		NetworkID: loc.network, VSwitchID: loc.vswitch, Spec: "elb.s2.small", PayType: "PostPaid"})
 	if err != nil {
 		t.Fatalf("creating ELB %s: %v", name, err)

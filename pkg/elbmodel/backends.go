@@ -11,7 +11,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 )
 
 // labelExcludeFromLB keeps a node out of every load balancer, as in the
@@ -130,9 +130,9 @@ type Skipped struct {
 // needs says. Instances that are not Running are left out silently (they
 // come and go); unknown ones and ones outside the ELB's region or network
 // are left out and returned, so the rest of the pool is still served.
-func BuildBackends(needs map[string]int, instances map[string]ens.Instance, where Network) ([]ens.Backend, []Skipped) {
+func BuildBackends(needs map[string]int, instances map[string]cloud.Instance, where Network) ([]cloud.Backend, []Skipped) {
 	ids := slices.Sorted(maps.Keys(needs))
-	var out []ens.Backend
+	var out []cloud.Backend
 	var skipped []Skipped
 	for _, id := range ids {
 		inst, ok := instances[id]
@@ -143,9 +143,9 @@ func BuildBackends(needs map[string]int, instances map[string]ens.Instance, wher
 			skipped = append(skipped, Skipped{id, fmt.Sprintf("instance is in region %s, the ELB in %s", inst.RegionID, where.RegionID)})
 		case where.NetworkID != "" && inst.NetworkID != "" && inst.NetworkID != where.NetworkID:
 			skipped = append(skipped, Skipped{id, fmt.Sprintf("instance is in network %s, the ELB in %s", inst.NetworkID, where.NetworkID)})
-		case inst.Status != ens.InstanceRunning:
+		case inst.Status != cloud.InstanceRunning:
 		default:
-			out = append(out, ens.Backend{ServerID: id, Type: ens.BackendTypeENS, IP: inst.PrivateIP, Weight: needs[id]})
+			out = append(out, cloud.Backend{ServerID: id, Type: cloud.BackendTypeENS, IP: inst.PrivateIP, Weight: needs[id]})
 		}
 	}
 	return out, skipped
@@ -172,12 +172,12 @@ func MergeNeeds(all, one map[string]int) {
 }
 
 // SortBackends orders backends by server id, then port.
-func SortBackends(b []ens.Backend) {
+func SortBackends(b []cloud.Backend) {
 	slices.SortFunc(b, CompareBackends)
 }
 
 // CompareBackends orders backends by server id, then port.
-func CompareBackends(a, b ens.Backend) int {
+func CompareBackends(a, b cloud.Backend) int {
 	if c := strings.Compare(a.ServerID, b.ServerID); c != 0 {
 		return c
 	}

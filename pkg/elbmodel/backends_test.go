@@ -8,62 +8,62 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 )
 
 // hefei is the ELB's region and network in the backend tables.
 var hefei = Network{RegionID: "cn-hefei-cmcc-2", NetworkID: "n-hefei", VSwitchID: "vsw-hefei-1"}
 
 // instanceTable is what ENS reports about the instances of the tables.
-func instanceTable() map[string]ens.Instance {
-	in := func(id, region, network, status, ip string) ens.Instance {
-		return ens.Instance{ID: id, RegionID: region, NetworkID: network, Status: status, PrivateIP: ip}
+func instanceTable() map[string]cloud.Instance {
+	in := func(id, region, network, status, ip string) cloud.Instance {
+		return cloud.Instance{ID: id, RegionID: region, NetworkID: network, Status: status, PrivateIP: ip}
 	}
-	return map[string]ens.Instance{
-		"i-run":      in("i-run", "cn-hefei-cmcc-2", "n-hefei", ens.InstanceRunning, "10.0.0.1"),
-		"i-run2":     in("i-run2", "cn-hefei-cmcc-2", "n-hefei", ens.InstanceRunning, "10.0.0.2"),
+	return map[string]cloud.Instance{
+		"i-run":      in("i-run", "cn-hefei-cmcc-2", "n-hefei", cloud.InstanceRunning, "10.0.0.1"),
+		"i-run2":     in("i-run2", "cn-hefei-cmcc-2", "n-hefei", cloud.InstanceRunning, "10.0.0.2"),
 		"i-stopped":  in("i-stopped", "cn-hefei-cmcc-2", "n-hefei", "Stopped", "10.0.0.3"),
 		"i-starting": in("i-starting", "cn-hefei-cmcc-2", "n-hefei", "Starting", "10.0.0.4"),
-		"i-chengdu":  in("i-chengdu", "cn-chengdu-telecom-4", "n-chengdu", ens.InstanceRunning, "10.9.0.1"),
-		"i-othernet": in("i-othernet", "cn-hefei-cmcc-2", "n-other", ens.InstanceRunning, "10.8.0.1"),
+		"i-chengdu":  in("i-chengdu", "cn-chengdu-telecom-4", "n-chengdu", cloud.InstanceRunning, "10.9.0.1"),
+		"i-othernet": in("i-othernet", "cn-hefei-cmcc-2", "n-other", cloud.InstanceRunning, "10.8.0.1"),
 		// Stopped and elsewhere: the place is what the user must fix.
 		"i-chengdu-stopped": in("i-chengdu-stopped", "cn-chengdu-telecom-4", "n-chengdu", "Stopped", "10.9.0.2"),
 		// ENS left region and network out: nothing to compare, kept.
-		"i-unplaced": in("i-unplaced", "", "", ens.InstanceRunning, "10.0.0.9"),
+		"i-unplaced": in("i-unplaced", "", "", cloud.InstanceRunning, "10.0.0.9"),
 	}
 }
 
 func TestBuildBackendsFromNeeds(t *testing.T) {
-	ensB := func(id, ip string, weight int) ens.Backend {
-		return ens.Backend{ServerID: id, Type: ens.BackendTypeENS, IP: ip, Weight: weight}
+	ensB := func(id, ip string, weight int) cloud.Backend {
+		return cloud.Backend{ServerID: id, Type: cloud.BackendTypeENS, IP: ip, Weight: weight}
 	}
 	tests := []struct {
 		name  string
 		needs map[string]int
 		where Network
-		want  []ens.Backend
+		want  []cloud.Backend
 		// skipped maps each skipped instance to words its Why must hold.
 		skipped map[string][]string
 	}{
 		{"running in the ELB's region and network", map[string]int{"i-run": 100}, hefei,
-			[]ens.Backend{ensB("i-run", "10.0.0.1", 100)}, nil},
+			[]cloud.Backend{ensB("i-run", "10.0.0.1", 100)}, nil},
 		{"not running: left out silently", map[string]int{"i-stopped": 100, "i-starting": 100, "i-run": 100}, hefei,
-			[]ens.Backend{ensB("i-run", "10.0.0.1", 100)}, nil},
+			[]cloud.Backend{ensB("i-run", "10.0.0.1", 100)}, nil},
 		{"unknown to ENS: skipped", map[string]int{"i-gone": 100, "i-run": 100}, hefei,
-			[]ens.Backend{ensB("i-run", "10.0.0.1", 100)}, map[string][]string{"i-gone": {"no such instance"}}},
+			[]cloud.Backend{ensB("i-run", "10.0.0.1", 100)}, map[string][]string{"i-gone": {"no such instance"}}},
 		{"other region: skipped", map[string]int{"i-chengdu": 100, "i-run": 100}, hefei,
-			[]ens.Backend{ensB("i-run", "10.0.0.1", 100)},
+			[]cloud.Backend{ensB("i-run", "10.0.0.1", 100)},
 			map[string][]string{"i-chengdu": {"cn-chengdu-telecom-4", "cn-hefei-cmcc-2"}}},
 		{"other network: skipped", map[string]int{"i-othernet": 100}, hefei, nil,
 			map[string][]string{"i-othernet": {"n-other", "n-hefei"}}},
 		{"stopped in another region: skipped, not silent", map[string]int{"i-chengdu-stopped": 100}, hefei, nil,
 			map[string][]string{"i-chengdu-stopped": {"region cn-chengdu-telecom-4"}}},
 		{"instance without a reported place is kept", map[string]int{"i-unplaced": 100}, hefei,
-			[]ens.Backend{ensB("i-unplaced", "10.0.0.9", 100)}, nil},
+			[]cloud.Backend{ensB("i-unplaced", "10.0.0.9", 100)}, nil},
 		{"ELB place unknown: any place is kept", map[string]int{"i-chengdu": 100, "i-othernet": 100}, Network{},
-			[]ens.Backend{ensB("i-chengdu", "10.9.0.1", 100), ensB("i-othernet", "10.8.0.1", 100)}, nil},
+			[]cloud.Backend{ensB("i-chengdu", "10.9.0.1", 100), ensB("i-othernet", "10.8.0.1", 100)}, nil},
 		{"weights per instance, sorted by id", map[string]int{"i-run2": 0, "i-run": 70}, hefei,
-			[]ens.Backend{ensB("i-run", "10.0.0.1", 70), ensB("i-run2", "10.0.0.2", 0)}, nil},
+			[]cloud.Backend{ensB("i-run", "10.0.0.1", 70), ensB("i-run2", "10.0.0.2", 0)}, nil},
 		{"no needs", nil, hefei, nil, nil},
 	}
 	for _, tt := range tests {
@@ -92,10 +92,10 @@ func TestBuildBackendsFromNeeds(t *testing.T) {
 
 func TestSetBackends(t *testing.T) {
 	needs := map[string]int{"i-run": 80, "i-gone": 80}
-	withListeners := Desired{Listeners: []ens.Listener{{Port: 80, Protocol: "TCP", BackendPort: 30080}},
-		Backends: []ens.Backend{backend("i-stale", 0, 100)}}
+	withListeners := Desired{Listeners: []cloud.Listener{{Port: 80, Protocol: "TCP", BackendPort: 30080}},
+		Backends: []cloud.Backend{backend("i-stale", 0, 100)}}
 	skipped := withListeners.setBackends(needs, instanceTable(), hefei)
-	if want := []ens.Backend{{ServerID: "i-run", Type: ens.BackendTypeENS, IP: "10.0.0.1", Weight: 80}}; !cmp.Equal(want, withListeners.Backends) {
+	if want := []cloud.Backend{{ServerID: "i-run", Type: cloud.BackendTypeENS, IP: "10.0.0.1", Weight: 80}}; !cmp.Equal(want, withListeners.Backends) {
 		t.Errorf("backends %v, want %v (earlier ones replaced)", withListeners.Backends, want)
 	}
 	if len(skipped) != 1 || skipped[0].InstanceID != "i-gone" {
@@ -103,7 +103,7 @@ func TestSetBackends(t *testing.T) {
 	}
 	// Without listeners there is nothing to route to: no backends, but
 	// the instances that could not be backends are still reported.
-	none := Desired{Backends: []ens.Backend{backend("i-stale", 0, 100)}}
+	none := Desired{Backends: []cloud.Backend{backend("i-stale", 0, 100)}}
 	skipped = none.setBackends(needs, instanceTable(), hefei)
 	if none.Backends != nil || len(skipped) != 1 || skipped[0].InstanceID != "i-gone" {
 		t.Errorf("no listeners: backends %v skipped %v, want none and i-gone", none.Backends, skipped)
@@ -192,42 +192,42 @@ func TestDiffBackends(t *testing.T) {
 	tests := []struct {
 		name      string
 		removable map[string]bool // nil: managed ELB
-		desired   []ens.Backend
-		actual    []ens.Backend
+		desired   []cloud.Backend
+		actual    []cloud.Backend
 		want      backendDiff
 	}{
-		{"user: converged", ours, []ens.Backend{b("i-a", 0, 100)}, []ens.Backend{b("i-a", 0, 100)}, backendDiff{}},
-		{"user: unknown instance untouched", ours, []ens.Backend{b("i-a", 0, 100)},
-			[]ens.Backend{b("i-a", 0, 100), b("i-x", 0, 100), b("i-y", 30080, 50)}, backendDiff{}},
-		{"user: this cluster's unneeded instance removed, every entry of it", ours, []ens.Backend{b("i-a", 0, 100)},
-			[]ens.Backend{b("i-c", 30080, 100), b("i-a", 0, 100), b("i-c", 0, 100)},
-			backendDiff{remove: []ens.Backend{b("i-c", 0, 100), b("i-c", 30080, 100)}}},
-		{"user: needed per-port entry left alone", ours, []ens.Backend{b("i-a", 0, 100)},
-			[]ens.Backend{b("i-a", 0, 100), b("i-a", 30080, 100)}, backendDiff{}},
-		{"user: needed instance with per-port entries only gets its port-0 entry", ours, []ens.Backend{b("i-a", 0, 100)},
-			[]ens.Backend{b("i-a", 30080, 100)}, backendDiff{add: []ens.Backend{b("i-a", 0, 100)}}},
-		{"user: weight change is SetBackendWeights", ours, []ens.Backend{b("i-a", 0, 50), b("i-b", 0, 100)},
-			[]ens.Backend{b("i-a", 0, 100), b("i-a", 31080, 100), b("i-b", 0, 100)},
-			backendDiff{weights: []ens.Backend{b("i-a", 0, 50)}}},
-		{"user: new instance added", ours, []ens.Backend{b("i-a", 0, 100), b("i-b", 0, 100)},
-			[]ens.Backend{b("i-a", 0, 100)}, backendDiff{add: []ens.Backend{b("i-b", 0, 100)}}},
+		{"user: converged", ours, []cloud.Backend{b("i-a", 0, 100)}, []cloud.Backend{b("i-a", 0, 100)}, backendDiff{}},
+		{"user: unknown instance untouched", ours, []cloud.Backend{b("i-a", 0, 100)},
+			[]cloud.Backend{b("i-a", 0, 100), b("i-x", 0, 100), b("i-y", 30080, 50)}, backendDiff{}},
+		{"user: this cluster's unneeded instance removed, every entry of it", ours, []cloud.Backend{b("i-a", 0, 100)},
+			[]cloud.Backend{b("i-c", 30080, 100), b("i-a", 0, 100), b("i-c", 0, 100)},
+			backendDiff{remove: []cloud.Backend{b("i-c", 0, 100), b("i-c", 30080, 100)}}},
+		{"user: needed per-port entry left alone", ours, []cloud.Backend{b("i-a", 0, 100)},
+			[]cloud.Backend{b("i-a", 0, 100), b("i-a", 30080, 100)}, backendDiff{}},
+		{"user: needed instance with per-port entries only gets its port-0 entry", ours, []cloud.Backend{b("i-a", 0, 100)},
+			[]cloud.Backend{b("i-a", 30080, 100)}, backendDiff{add: []cloud.Backend{b("i-a", 0, 100)}}},
+		{"user: weight change is SetBackendWeights", ours, []cloud.Backend{b("i-a", 0, 50), b("i-b", 0, 100)},
+			[]cloud.Backend{b("i-a", 0, 100), b("i-a", 31080, 100), b("i-b", 0, 100)},
+			backendDiff{weights: []cloud.Backend{b("i-a", 0, 50)}}},
+		{"user: new instance added", ours, []cloud.Backend{b("i-a", 0, 100), b("i-b", 0, 100)},
+			[]cloud.Backend{b("i-a", 0, 100)}, backendDiff{add: []cloud.Backend{b("i-b", 0, 100)}}},
 		{"user: no node of this cluster, nothing removed", map[string]bool{}, nil,
-			[]ens.Backend{b("i-a", 0, 100), b("i-x", 30080, 100)}, backendDiff{}},
-		{"managed: per-port entries of a needed instance replaced", nil, []ens.Backend{b("i-a", 0, 100)},
-			[]ens.Backend{b("i-a", 30443, 100), b("i-a", 30080, 100)},
-			backendDiff{remove: []ens.Backend{b("i-a", 30080, 100), b("i-a", 30443, 100)}, add: []ens.Backend{b("i-a", 0, 100)}}},
-		{"managed: per-port entry beside the port-0 one removed", nil, []ens.Backend{b("i-a", 0, 100)},
-			[]ens.Backend{b("i-a", 0, 100), b("i-a", 30080, 100)}, backendDiff{remove: []ens.Backend{b("i-a", 30080, 100)}}},
-		{"managed: every backend not desired removed", nil, []ens.Backend{b("i-a", 0, 100)},
-			[]ens.Backend{b("i-a", 0, 100), b("i-x", 0, 100), b("i-y", 30080, 100)},
-			backendDiff{remove: []ens.Backend{b("i-x", 0, 100), b("i-y", 30080, 100)}}},
-		{"managed: weight change", nil, []ens.Backend{b("i-a", 0, 0)}, []ens.Backend{b("i-a", 0, 100)},
-			backendDiff{weights: []ens.Backend{b("i-a", 0, 0)}}},
+			[]cloud.Backend{b("i-a", 0, 100), b("i-x", 30080, 100)}, backendDiff{}},
+		{"managed: per-port entries of a needed instance replaced", nil, []cloud.Backend{b("i-a", 0, 100)},
+			[]cloud.Backend{b("i-a", 30443, 100), b("i-a", 30080, 100)},
+			backendDiff{remove: []cloud.Backend{b("i-a", 30080, 100), b("i-a", 30443, 100)}, add: []cloud.Backend{b("i-a", 0, 100)}}},
+		{"managed: per-port entry beside the port-0 one removed", nil, []cloud.Backend{b("i-a", 0, 100)},
+			[]cloud.Backend{b("i-a", 0, 100), b("i-a", 30080, 100)}, backendDiff{remove: []cloud.Backend{b("i-a", 30080, 100)}}},
+		{"managed: every backend not desired removed", nil, []cloud.Backend{b("i-a", 0, 100)},
+			[]cloud.Backend{b("i-a", 0, 100), b("i-x", 0, 100), b("i-y", 30080, 100)},
+			backendDiff{remove: []cloud.Backend{b("i-x", 0, 100), b("i-y", 30080, 100)}}},
+		{"managed: weight change", nil, []cloud.Backend{b("i-a", 0, 0)}, []cloud.Backend{b("i-a", 0, 100)},
+			backendDiff{weights: []cloud.Backend{b("i-a", 0, 0)}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := Desired{Name: testName, Managed: tt.removable == nil, Removable: tt.removable, Backends: tt.desired}
-			got := diffBackends(d, &ens.LoadBalancer{Backends: tt.actual})
+			got := diffBackends(d, &cloud.LoadBalancer{Backends: tt.actual})
 			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(backendDiff{})); diff != "" {
 				t.Errorf("backend diff (-want +got):\n%s", diff)
 			}
@@ -236,8 +236,8 @@ func TestDiffBackends(t *testing.T) {
 }
 
 func TestSplitReplaced(t *testing.T) {
-	remove := []ens.Backend{{ServerID: "i-a", Port: 30080}, {ServerID: "i-z"}, {ServerID: "i-a", Port: 30443}}
-	add := []ens.Backend{{ServerID: "i-a"}}
+	remove := []cloud.Backend{{ServerID: "i-a", Port: 30080}, {ServerID: "i-z"}, {ServerID: "i-a", Port: 30443}}
+	add := []cloud.Backend{{ServerID: "i-a"}}
 	gone, replaced := splitReplaced(remove, add)
 	if len(gone) != 1 || gone[0].ServerID != "i-z" {
 		t.Errorf("gone = %+v, want only i-z", gone)

@@ -12,7 +12,7 @@ import (
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/apps/v1beta2"
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 )
 
 // Inputs are the objects one PoolService's ELB is built from.
@@ -51,10 +51,10 @@ type Desired struct {
 	Local          bool
 	ForceOverride  bool
 	// Listeners are sorted by port, then protocol.
-	Listeners []ens.Listener
+	Listeners []cloud.Listener
 	// Backends are sorted by server id, one per instance (Port 0). On a
 	// shared user ELB they are what every sharer of this cluster needs.
-	Backends []ens.Backend
+	Backends []cloud.Backend
 	// Removable, on a user-managed ELB, says which instances we may take
 	// off it: this cluster's nodes' (another cluster or a person may share
 	// the ELB); nil removes nothing. Unused on a managed ELB, where every
@@ -148,7 +148,7 @@ func Build(in Inputs) (Desired, error) {
 // setBackends fills in the backends from the needed instances (see
 // BuildBackends); where is the ELB's region and network. It returns the
 // instances left out.
-func (d *Desired) setBackends(needs map[string]int, instances map[string]ens.Instance, where Network) []Skipped {
+func (d *Desired) setBackends(needs map[string]int, instances map[string]cloud.Instance, where Network) []Skipped {
 	var skipped []Skipped
 	d.Backends, skipped = BuildBackends(needs, instances, where)
 	if len(d.Listeners) == 0 {
@@ -173,8 +173,8 @@ func checkNameLength(name string, managed bool) error {
 }
 
 // buildListeners makes one listener per Service port.
-func buildListeners(svc *corev1.Service, owner string, lc ListenerConfig) ([]ens.Listener, error) {
-	var out []ens.Listener
+func buildListeners(svc *corev1.Service, owner string, lc ListenerConfig) ([]cloud.Listener, error) {
+	var out []cloud.Listener
 	for i, p := range svc.Spec.Ports {
 		proto := strings.ToUpper(string(p.Protocol))
 		if proto == "" {
@@ -188,7 +188,7 @@ func buildListeners(svc *corev1.Service, owner string, lc ListenerConfig) ([]ens
 			return nil, &InputError{Reason: apis.EventSyncLoadBalancerFailed, Field: fmt.Sprintf("spec.ports[%d].nodePort", i),
 				Message: "no node port allocated; ELB backends need one"}
 		}
-		l := ens.Listener{
+		l := cloud.Listener{
 			Port: int(p.Port), Protocol: proto, BackendPort: int(p.NodePort), Description: owner,
 			Scheduler: lc.Scheduler, PersistenceTimeout: lc.PersistenceTimeout, EstablishedTimeout: lc.EstablishedTimeout,
 			HealthyThreshold: lc.HealthyThreshold, UnhealthyThreshold: lc.UnhealthyThreshold,
@@ -204,7 +204,7 @@ func buildListeners(svc *corev1.Service, owner string, lc ListenerConfig) ([]ens
 }
 
 // SortListeners orders listeners by port, then protocol.
-func SortListeners(l []ens.Listener) {
+func SortListeners(l []cloud.Listener) {
 	sort.Slice(l, func(i, j int) bool {
 		if l[i].Port != l[j].Port {
 			return l[i].Port < l[j].Port

@@ -12,7 +12,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 )
 
 func TestBuildManaged(t *testing.T) {
@@ -25,11 +25,11 @@ func TestBuildManaged(t *testing.T) {
 		Name: testName, Managed: true,
 		Network: Network{RegionID: "cn-hefei-cmcc-2", NetworkID: "n-hefei", VSwitchID: "vsw-hefei-1"},
 		Spec:    "elb.s2.small", PayType: "PostPaid", AddressType: AddressInternet,
-		Listeners: []ens.Listener{{Port: 80, Protocol: "TCP", BackendPort: 30080, Description: testName, Scheduler: "rr",
+		Listeners: []cloud.Listener{{Port: 80, Protocol: "TCP", BackendPort: 30080, Description: testName, Scheduler: "rr",
 			EstablishedTimeout: 500, HealthyThreshold: 3, UnhealthyThreshold: 3, HealthCheckInterval: 2, HealthCheckConnectTimeout: 5}},
 		// One entry per instance, Port 0: the listener's BackendServerPort
 		// routes (the per-port entries of the old model are gone).
-		Backends: []ens.Backend{
+		Backends: []cloud.Backend{
 			{ServerID: "i-a", Type: "ens", IP: "10.1.0.1", Weight: 100},
 			{ServerID: "i-b", Type: "ens", IP: "10.1.0.2", Weight: 100},
 		},
@@ -67,36 +67,36 @@ func TestBuildBackends(t *testing.T) {
 		svc       *corev1.Service
 		nodes     []*corev1.Node
 		slices    []*discoveryv1.EndpointSlice
-		instances map[string]ens.Instance
-		want      []ens.Backend
+		instances map[string]cloud.Instance
+		want      []cloud.Backend
 	}{
 		{"cluster: every ready node", svc(cluster, nil), []*corev1.Node{node("a", true, nil), node("b", false, nil), deleting},
-			nil, running("i-a", "i-b", "i-d"), []ens.Backend{backend("i-a", 0, 100)}},
+			nil, running("i-a", "i-b", "i-d"), []cloud.Backend{backend("i-a", 0, 100)}},
 		{"local: only ready endpoints", svc(local, nil), []*corev1.Node{node("a", true, nil), node("b", true, nil), node("c", true, nil)},
 			[]*discoveryv1.EndpointSlice{slice(map[string]bool{"b": true, "c": false})}, running("i-a", "i-b", "i-c"),
-			[]ens.Backend{backend("i-b", 0, 100)}},
+			[]cloud.Backend{backend("i-b", 0, 100)}},
 		{"local: unset Ready counts as ready, no node name is skipped", svc(local, nil),
 			[]*corev1.Node{node("a", true, nil), node("b", true, nil)},
 			[]*discoveryv1.EndpointSlice{{Endpoints: []discoveryv1.Endpoint{{NodeName: ptr.To("a")}, {Addresses: []string{"172.16.0.9"}}}}},
-			running("i-a", "i-b"), []ens.Backend{backend("i-a", 0, 100)}},
+			running("i-a", "i-b"), []cloud.Backend{backend("i-a", 0, 100)}},
 		{"local: no endpoints, no backends", svc(local, nil), []*corev1.Node{node("a", true, nil)}, nil, running("i-a"), nil},
 		{"running instances only", svc(cluster, nil), []*corev1.Node{node("a", true, nil), node("b", true, nil), node("c", true, nil)}, nil,
-			map[string]ens.Instance{"i-a": {ID: "i-a", Status: "Stopped"}, "i-b": {ID: "i-b", Status: "Running"}},
-			[]ens.Backend{backend("i-b", 0, 100)}},
+			map[string]cloud.Instance{"i-a": {ID: "i-a", Status: "Stopped"}, "i-b": {ID: "i-b", Status: "Running"}},
+			[]cloud.Backend{backend("i-b", 0, 100)}},
 		{"label filter", svc(cluster, map[string]string{apis.AnnotationBackendLabel: "role=edge,zone=z1"}),
 			[]*corev1.Node{node("a", true, map[string]string{"role": "edge", "zone": "z1"}), node("b", true, map[string]string{"role": "edge"})},
-			nil, running("i-a", "i-b"), []ens.Backend{backend("i-a", 0, 100)}},
+			nil, running("i-a", "i-b"), []cloud.Backend{backend("i-a", 0, 100)}},
 		{"excluded node", svc(cluster, nil), []*corev1.Node{node("a", true, map[string]string{labelExcludeFromLB: ""})}, nil, running("i-a"), nil},
 		// Two ports still give one entry per instance (the old model had one
 		// entry per instance and port).
 		{"weight and two ports", svc(cluster, map[string]string{apis.AnnotationBackendWeight: "30"},
 			corev1.ServicePort{Port: 80, NodePort: 30080, Protocol: "TCP"}, corev1.ServicePort{Port: 53, NodePort: 30053, Protocol: "UDP"}),
-			[]*corev1.Node{node("a", true, nil)}, nil, running("i-a"), []ens.Backend{backend("i-a", 0, 30)}},
+			[]*corev1.Node{node("a", true, nil)}, nil, running("i-a"), []cloud.Backend{backend("i-a", 0, 30)}},
 		// Selector semantics: "k=" selects only nodes whose label k is
 		// present and empty.
 		{"label filter k= wants the label present and empty", svc(cluster, map[string]string{apis.AnnotationBackendLabel: "edge="}),
 			[]*corev1.Node{node("a", true, map[string]string{"edge": ""}), node("b", true, map[string]string{"edge": "yes"}), node("c", true, nil)},
-			nil, running("i-a", "i-b", "i-c"), []ens.Backend{backend("i-a", 0, 100)}},
+			nil, running("i-a", "i-b", "i-c"), []cloud.Backend{backend("i-a", 0, 100)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,10 +1,10 @@
 package elbmodel
 
-import "github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+import "github.com/edge-lb/edge-controller-manager/pkg/cloud"
 
 // backendDiff is what diffBackends found, each list in SortBackends order.
 type backendDiff struct {
-	remove, add, weights []ens.Backend
+	remove, add, weights []cloud.Backend
 }
 
 // diffBackends plans backend changes, one entry per instance. On a managed
@@ -13,8 +13,8 @@ type backendDiff struct {
 // removed: an instance we do not know is never touched. Per-port entries
 // (an older controller wrote them) of a needed instance are replaced on a
 // managed ELB and left alone on a user one.
-func diffBackends(d Desired, lb *ens.LoadBalancer) backendDiff {
-	want := make(map[string]ens.Backend, len(d.Backends))
+func diffBackends(d Desired, lb *cloud.LoadBalancer) backendDiff {
+	want := make(map[string]cloud.Backend, len(d.Backends))
 	for _, b := range d.Backends {
 		want[b.ServerID] = b
 	}
@@ -46,7 +46,7 @@ func diffBackends(d Desired, lb *ens.LoadBalancer) backendDiff {
 	return out
 }
 
-func backendAction(t ActionType, b []ens.Backend) []Action {
+func backendAction(t ActionType, b []cloud.Backend) []Action {
 	if len(b) == 0 {
 		return nil
 	}
@@ -55,7 +55,7 @@ func backendAction(t ActionType, b []ens.Backend) []Action {
 
 // splitReplaced splits removals into those of instances that leave and
 // those of instances that are being added again (in the port-0 form).
-func splitReplaced(remove, add []ens.Backend) (gone, replaced []ens.Backend) {
+func splitReplaced(remove, add []cloud.Backend) (gone, replaced []cloud.Backend) {
 	adding := make(map[string]bool, len(add))
 	for _, b := range add {
 		adding[b.ServerID] = true
@@ -71,8 +71,8 @@ func splitReplaced(remove, add []ens.Backend) (gone, replaced []ens.Backend) {
 }
 
 // sortedCopy returns the backends sorted without touching the input.
-func sortedCopy(b []ens.Backend) []ens.Backend {
-	out := append([]ens.Backend(nil), b...)
+func sortedCopy(b []cloud.Backend) []cloud.Backend {
+	out := append([]cloud.Backend(nil), b...)
 	SortBackends(out)
 	return out
 }

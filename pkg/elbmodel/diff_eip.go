@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 )
 
 // refusedEIPChanges lists EIP attributes the annotations would change on
@@ -13,7 +13,7 @@ import (
 // creation (only the bandwidth follows the annotation). No ISP annotation
 // means "ENS chooses", so only an asked ISP the EIP lacks is refused; a
 // charge type the cloud does not report cannot be compared.
-func refusedEIPChanges(d Desired, e *ens.EIP) []InputError {
+func refusedEIPChanges(d Desired, e *cloud.EIP) []InputError {
 	if !d.Managed || d.EIP == nil || e == nil {
 		return nil
 	}
@@ -51,7 +51,7 @@ func sameChargeValue(a, b string) bool {
 
 // diffEIP plans the managed EIP: one EIP named d.Name, associated with the
 // ELB, with the annotated bandwidth; none at all when intranet.
-func diffEIP(d Desired, lbID string, eips []ens.EIP) ([]Action, *NotNow) {
+func diffEIP(d Desired, lbID string, eips []cloud.EIP) ([]Action, *NotNow) {
 	if !d.Managed {
 		return nil, nil
 	}
@@ -72,9 +72,9 @@ func diffEIP(d Desired, lbID string, eips []ens.EIP) ([]Action, *NotNow) {
 	var out []Action
 	switch {
 	case e.AssociatedInstanceID == lbID:
-	case e.Status == ens.EIPAvailable:
+	case e.Status == cloud.EIPAvailable:
 		out = append(out, Action{Type: AssociateEIP, EIPID: e.AllocationID})
-	case e.Status == ens.EIPInUse:
+	case e.Status == cloud.EIPInUse:
 		out = append(out, Action{Type: UnassociateEIP, EIPID: e.AllocationID}, Action{Type: AssociateEIP, EIPID: e.AllocationID})
 	default:
 		return nil, Waitf("EIP %s is %s", e.AllocationID, e.Status)
@@ -86,14 +86,14 @@ func diffEIP(d Desired, lbID string, eips []ens.EIP) ([]Action, *NotNow) {
 }
 
 // pickEIP prefers the EIP already on the ELB, then an Available one.
-func pickEIP(eips []ens.EIP, lbID string) *ens.EIP {
-	var best *ens.EIP
+func pickEIP(eips []cloud.EIP, lbID string) *cloud.EIP {
+	var best *cloud.EIP
 	for i := range eips {
 		e := &eips[i]
 		switch {
 		case e.AssociatedInstanceID == lbID:
 			return e
-		case best == nil, e.Status == ens.EIPAvailable && best.Status != ens.EIPAvailable:
+		case best == nil, e.Status == cloud.EIPAvailable && best.Status != cloud.EIPAvailable:
 			best = e
 		}
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 )
 
 type listenerKey struct {
@@ -14,7 +14,7 @@ type listenerKey struct {
 	protocol string
 }
 
-func keyOf(l ens.Listener) listenerKey {
+func keyOf(l cloud.Listener) listenerKey {
 	return listenerKey{l.Port, strings.ToUpper(l.Protocol)}
 }
 
@@ -31,8 +31,8 @@ type listenerDiff struct {
 // same plan, and deletes only stopped ones (see retire). An update is
 // planned for a running listener too: ENS may take it as it is, and the
 // apply step stops the listener only when ENS refuses.
-func diffListeners(d Desired, actual []ens.Listener) (listenerDiff, error) {
-	want := make(map[listenerKey]ens.Listener, len(d.Listeners))
+func diffListeners(d Desired, actual []cloud.Listener) (listenerDiff, error) {
+	want := make(map[listenerKey]cloud.Listener, len(d.Listeners))
 	for _, l := range d.Listeners {
 		want[keyOf(l)] = l
 	}
@@ -41,7 +41,7 @@ func diffListeners(d Desired, actual []ens.Listener) (listenerDiff, error) {
 	var conflicts []string
 	var waits []*NotNow
 	var del, upd, start []Action
-	retireOne := func(l ens.Listener) {
+	retireOne := func(l cloud.Listener) {
 		acts, wait := retire(l)
 		del = append(del, acts...)
 		if wait != nil {
@@ -68,8 +68,8 @@ func diffListeners(d Desired, actual []ens.Listener) (listenerDiff, error) {
 		default:
 			taken[keyOf(l)] = true
 			switch listenerState(l) {
-			case ens.ListenerRunning:
-			case ens.ListenerStopped:
+			case cloud.ListenerRunning:
+			case cloud.ListenerStopped:
 				start = append(start, Action{Type: StartListener, Listener: w})
 			default:
 				// ENS refuses to set a listener that is changing state:
@@ -101,11 +101,11 @@ func diffListeners(d Desired, actual []ens.Listener) (listenerDiff, error) {
 // retire plans the removal of a listener. ENS deletes only a stopped
 // listener, so a running one is stopped first (the delete then waits for
 // the stop to settle if ENS takes time); one changing state is waited for.
-func retire(l ens.Listener) ([]Action, *NotNow) {
+func retire(l cloud.Listener) ([]Action, *NotNow) {
 	switch listenerState(l) {
-	case ens.ListenerStopped:
+	case cloud.ListenerStopped:
 		return []Action{{Type: DeleteListener, Listener: l}}, nil
-	case ens.ListenerRunning:
+	case cloud.ListenerRunning:
 		return []Action{{Type: StopListener, Listener: l}, {Type: DeleteListener, Listener: l}}, nil
 	}
 	return nil, Waitf("listener %s:%d to delete is %s", l.Protocol, l.Port, l.Status)
@@ -113,14 +113,14 @@ func retire(l ens.Listener) ([]Action, *NotNow) {
 
 // listenerState is a listener's status in its canonical form; a listener
 // read without a status counts as running (so it is stopped before delete).
-func listenerState(l ens.Listener) string {
-	for _, s := range []string{ens.ListenerRunning, ens.ListenerStopped} {
+func listenerState(l cloud.Listener) string {
+	for _, s := range []string{cloud.ListenerRunning, cloud.ListenerStopped} {
 		if strings.EqualFold(l.Status, s) {
 			return s
 		}
 	}
 	if l.Status == "" {
-		return ens.ListenerRunning
+		return cloud.ListenerRunning
 	}
 	return l.Status
 }
@@ -128,7 +128,7 @@ func listenerState(l ens.Listener) string {
 // clashes reports whether a listener occupies a port a wanted listener
 // needs: same port and protocol, or same port with an HTTP(S) listener on
 // either side (ENS forbids TCP/UDP next to HTTP/HTTPS on one port).
-func clashes(l ens.Listener, wanted []ens.Listener) bool {
+func clashes(l cloud.Listener, wanted []cloud.Listener) bool {
 	for _, w := range wanted {
 		if w.Port != l.Port {
 			continue
@@ -141,7 +141,7 @@ func clashes(l ens.Listener, wanted []ens.Listener) bool {
 }
 
 // sameAttributes compares the attributes UpdateListener can set.
-func sameAttributes(a, b ens.Listener) bool {
+func sameAttributes(a, b cloud.Listener) bool {
 	return a.Scheduler == b.Scheduler &&
 		a.PersistenceTimeout == b.PersistenceTimeout &&
 		a.EstablishedTimeout == b.EstablishedTimeout &&

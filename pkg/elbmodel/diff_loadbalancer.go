@@ -5,14 +5,14 @@ import (
 	"strings"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 )
 
 // checkUserLoadBalancer refuses a user-managed ELB this controller must
 // not drive: one it manages for another PoolService (its owner would remove
 // our backends and release it with our listeners), one another cluster's
 // controller manages, or one outside the pool's region.
-func checkUserLoadBalancer(d Desired, lb *ens.LoadBalancer) error {
+func checkUserLoadBalancer(d Desired, lb *cloud.LoadBalancer) error {
 	if d.Managed {
 		return nil
 	}
@@ -39,7 +39,7 @@ func unusable(msg, reason string) *InputError {
 
 // refusedChanges lists ELB attributes the annotations (Service or NodePool)
 // would change on a managed ELB: they are fixed at creation.
-func refusedChanges(d Desired, lb *ens.LoadBalancer) []InputError {
+func refusedChanges(d Desired, lb *cloud.LoadBalancer) []InputError {
 	if !d.Managed {
 		return nil
 	}

@@ -10,7 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 )
 
 // desiredFor builds a managed desired model with nodes a and b.
@@ -29,16 +29,16 @@ func desiredFor(t *testing.T, ann map[string]string, ports ...corev1.ServicePort
 
 // converged is an Actual that matches d exactly.
 func converged(d Desired) Actual {
-	lb := &ens.LoadBalancer{ID: "lb-1", Name: d.Name, RegionID: d.Network.RegionID, Spec: d.Spec, PayType: d.PayType,
-		Status: ens.LoadBalancerActive, Address: "10.1.0.100"}
+	lb := &cloud.LoadBalancer{ID: "lb-1", Name: d.Name, RegionID: d.Network.RegionID, Spec: d.Spec, PayType: d.PayType,
+		Status: cloud.LoadBalancerActive, Address: "10.1.0.100"}
 	for _, l := range d.Listeners {
-		l.Status = ens.ListenerRunning
+		l.Status = cloud.ListenerRunning
 		lb.Listeners = append(lb.Listeners, l)
 	}
 	lb.Backends = append(lb.Backends, d.Backends...)
 	a := Actual{LoadBalancer: lb}
 	if d.EIP != nil {
-		a.EIPs = []ens.EIP{{AllocationID: "eip-1", Name: d.Name, IP: "47.0.0.1", Status: ens.EIPInUse,
+		a.EIPs = []cloud.EIP{{AllocationID: "eip-1", Name: d.Name, IP: "47.0.0.1", Status: cloud.EIPInUse,
 			Bandwidth: d.EIP.Bandwidth, AssociatedInstanceID: "lb-1"}}
 	}
 	return a
@@ -64,7 +64,7 @@ func TestDiff(t *testing.T) {
 	}{
 		{"create everything", base, func(Desired) Actual { return Actual{} }, []string{"CreateLoadBalancer", "CreateEIP"}, true},
 		{"new ELB not active yet", base, func(d Desired) Actual {
-			a := Actual{LoadBalancer: &ens.LoadBalancer{ID: "lb-1", Name: d.Name, Status: "Creating"}}
+			a := Actual{LoadBalancer: &cloud.LoadBalancer{ID: "lb-1", Name: d.Name, Status: "Creating"}}
 			return a
 		}, nil, true},
 		{"empty active ELB", base, func(d Desired) Actual {
@@ -80,14 +80,14 @@ func TestDiff(t *testing.T) {
 		}, []string{"StartListener TCP:80->30080"}, false},
 		{"listener starting", base, func(d Desired) Actual {
 			a := converged(d)
-			a.LoadBalancer.Listeners[0].Status = ens.ListenerStarting
+			a.LoadBalancer.Listeners[0].Status = cloud.ListenerStarting
 			return a
 		}, nil, true},
 		{"attributes changed while listener configuring: wait, no update", func(t *testing.T) Desired {
 			return desiredFor(t, map[string]string{apis.AnnotationScheduler: "wlc"})
 		}, func(Desired) Actual {
 			a := converged(base(t))
-			a.LoadBalancer.Listeners[0].Status = ens.ListenerConfiguring
+			a.LoadBalancer.Listeners[0].Status = cloud.ListenerConfiguring
 			return a
 		}, nil, true},
 		// Backends are one port-0 entry per instance, routed by each
@@ -115,7 +115,7 @@ func TestDiff(t *testing.T) {
 		}, []string{"StopListener TCP:443->30443", "DeleteListener TCP:443->30443"}, false},
 		{"backends moving", base, func(d Desired) Actual {
 			a := converged(d)
-			a.LoadBalancer.Backends = []ens.Backend{backend("i-a", 0, 100), backend("i-old", 0, 100), backend("i-b", 0, 50)}
+			a.LoadBalancer.Backends = []cloud.Backend{backend("i-a", 0, 100), backend("i-old", 0, 100), backend("i-b", 0, 50)}
 			return a
 		}, []string{"RemoveBackends 1", "SetBackendWeights 1"}, false},
 		// An older controller's per-port entries on a managed ELB are
@@ -123,13 +123,13 @@ func TestDiff(t *testing.T) {
 		// never leaves the ELB on the way.
 		{"per-port backends replaced", base, func(d Desired) Actual {
 			a := converged(d)
-			a.LoadBalancer.Backends = []ens.Backend{backend("i-a", 30080, 100), backend("i-b", 0, 100)}
+			a.LoadBalancer.Backends = []cloud.Backend{backend("i-a", 30080, 100), backend("i-b", 0, 100)}
 			return a
 		}, []string{"AddBackends 1", "RemoveBackends 1"}, false},
 		// An instance that leaves goes before anything is added.
 		{"instance leaves while another is replaced", base, func(d Desired) Actual {
 			a := converged(d)
-			a.LoadBalancer.Backends = []ens.Backend{backend("i-a", 30080, 100), backend("i-b", 0, 100), backend("i-z", 0, 100)}
+			a.LoadBalancer.Backends = []cloud.Backend{backend("i-a", 30080, 100), backend("i-b", 0, 100), backend("i-z", 0, 100)}
 			return a
 		}, []string{"RemoveBackends 1", "AddBackends 1", "RemoveBackends 1"}, false},
 		{"bandwidth up", func(t *testing.T) Desired { return desiredFor(t, map[string]string{apis.AnnotationEIPBandwidth: "50"}) },
@@ -139,7 +139,7 @@ func TestDiff(t *testing.T) {
 		}, []string{"ModifyEIPBandwidth eip-1 10"}, false},
 		{"EIP available", base, func(d Desired) Actual {
 			a := converged(d)
-			a.EIPs[0].Status, a.EIPs[0].AssociatedInstanceID = ens.EIPAvailable, ""
+			a.EIPs[0].Status, a.EIPs[0].AssociatedInstanceID = cloud.EIPAvailable, ""
 			return a
 		}, []string{"AssociateEIP eip-1"}, false},
 		{"EIP associating", base, func(d Desired) Actual {
@@ -152,7 +152,7 @@ func TestDiff(t *testing.T) {
 		}, func(Desired) Actual { return converged(base(t)) }, []string{"UnassociateEIP eip-1", "ReleaseEIP eip-1"}, false},
 		{"foreign listener on another port is left alone", base, func(d Desired) Actual {
 			a := converged(d)
-			a.LoadBalancer.Listeners = append(a.LoadBalancer.Listeners, ens.Listener{Port: 8080, Protocol: "TCP", Description: "hand made"})
+			a.LoadBalancer.Listeners = append(a.LoadBalancer.Listeners, cloud.Listener{Port: 8080, Protocol: "TCP", Description: "hand made"})
 			return a
 		}, nil, false},
 		// ENS deletes only a stopped listener (ens-openapi.md "Lifecycle
@@ -167,7 +167,7 @@ func TestDiff(t *testing.T) {
 			return desiredFor(t, nil, corev1.ServicePort{Port: 80, NodePort: 31000, Protocol: "TCP"})
 		}, func(Desired) Actual {
 			a := converged(base(t))
-			a.LoadBalancer.Listeners[0].Status = ens.ListenerStarting
+			a.LoadBalancer.Listeners[0].Status = cloud.ListenerStarting
 			return a
 		}, nil, true},
 		{"force override replaces a foreign listener", func(t *testing.T) Desired {
@@ -263,9 +263,9 @@ func TestDiffUserManagedSharedELB(t *testing.T) {
 	a := converged(d)
 	// Another Service's listener and backends on the same ELB stay untouched.
 	a.LoadBalancer.Listeners = append(a.LoadBalancer.Listeners,
-		ens.Listener{Port: 8080, Protocol: "TCP", BackendPort: 31080, Description: "k8s/other/default/np-hefei/c1", Status: "Running"})
+		cloud.Listener{Port: 8080, Protocol: "TCP", BackendPort: 31080, Description: "k8s/other/default/np-hefei/c1", Status: "Running"})
 	a.LoadBalancer.Backends = append(a.LoadBalancer.Backends, backend("i-z", 0, 100))
-	a.EIPs = []ens.EIP{{AllocationID: "eip-user", IP: "47.0.0.9", Status: ens.EIPInUse, AssociatedInstanceID: "lb-1"}}
+	a.EIPs = []cloud.EIP{{AllocationID: "eip-user", IP: "47.0.0.9", Status: cloud.EIPInUse, AssociatedInstanceID: "lb-1"}}
 	p, err := Diff(d, a)
 	if err != nil || !p.Empty() {
 		t.Fatalf("plan %v err %v, want nothing to do", types(p), err)
@@ -277,7 +277,7 @@ func TestDiffUserManagedSharedELB(t *testing.T) {
 	if got := strings.Join(types(p), ","); got != "RemoveBackends 2,StopListener TCP:80->30080,DeleteListener TCP:80->30080" {
 		t.Errorf("plan = %s", got)
 	}
-	if got := p.Actions[0].Backends; !cmp.Equal(stripIPs(got), []ens.Backend{backend("i-a", 0, 100), backend("i-b", 0, 100)}) {
+	if got := p.Actions[0].Backends; !cmp.Equal(stripIPs(got), []cloud.Backend{backend("i-a", 0, 100), backend("i-b", 0, 100)}) {
 		t.Errorf("removed %v, want i-a and i-b only", got)
 	}
 }
@@ -315,7 +315,7 @@ func TestDiffWeightOnSharedServer(t *testing.T) {
 	// i-a also backs another Service's listener (port 31080) at weight 100;
 	// the older controller wrote that one per port.
 	a.LoadBalancer.Listeners = append(a.LoadBalancer.Listeners,
-		ens.Listener{Port: 8080, Protocol: "TCP", BackendPort: 31080, Description: "k8s/other/default/np-hefei/c1", Status: "Running"})
+		cloud.Listener{Port: 8080, Protocol: "TCP", BackendPort: 31080, Description: "k8s/other/default/np-hefei/c1", Status: "Running"})
 	a.LoadBalancer.Backends = append(a.LoadBalancer.Backends, backend("i-a", 31080, 100))
 	d.Protected = []string{"k8s/other/default/np-hefei/c1"}
 	needs := Needs([]string{"i-a", "i-b"}, 50)
@@ -345,19 +345,19 @@ func TestDiffEIPChangeRefused(t *testing.T) {
 	tests := []struct {
 		name string
 		ann  map[string]string
-		have ens.EIP
+		have cloud.EIP
 		want []string
 	}{
 		{"unchanged", map[string]string{apis.AnnotationEIPISP: "cmcc"},
-			ens.EIP{ISP: "cmcc", InstanceChargeType: "PostPaid", InternetChargeType: "95BandwidthByMonth"}, nil},
-		{"ISP chosen by ENS, none asked", nil, ens.EIP{ISP: "unicom"}, nil},
-		{"ENS synonyms and case", nil, ens.EIP{InstanceChargeType: "PayAsYouGo", InternetChargeType: "95bandwidthbymonth"}, nil},
-		{"ISP changed", map[string]string{apis.AnnotationEIPISP: "cmcc"}, ens.EIP{ISP: "unicom"}, []string{apis.AnnotationEIPISP}},
-		{"ISP asked, EIP has none", map[string]string{apis.AnnotationEIPISP: "cmcc"}, ens.EIP{}, []string{apis.AnnotationEIPISP}},
-		{"charge type not reported", nil, ens.EIP{}, nil},
+			cloud.EIP{ISP: "cmcc", InstanceChargeType: "PostPaid", InternetChargeType: "95BandwidthByMonth"}, nil},
+		{"ISP chosen by ENS, none asked", nil, cloud.EIP{ISP: "unicom"}, nil},
+		{"ENS synonyms and case", nil, cloud.EIP{InstanceChargeType: "PayAsYouGo", InternetChargeType: "95bandwidthbymonth"}, nil},
+		{"ISP changed", map[string]string{apis.AnnotationEIPISP: "cmcc"}, cloud.EIP{ISP: "unicom"}, []string{apis.AnnotationEIPISP}},
+		{"ISP asked, EIP has none", map[string]string{apis.AnnotationEIPISP: "cmcc"}, cloud.EIP{}, []string{apis.AnnotationEIPISP}},
+		{"charge type not reported", nil, cloud.EIP{}, nil},
 		{"charge types changed", map[string]string{apis.AnnotationEIPInstanceChargeType: "PrePaid",
 			apis.AnnotationEIPInternetChargeType: "PayByTraffic"},
-			ens.EIP{InstanceChargeType: "PostPaid", InternetChargeType: "95BandwidthByMonth"},
+			cloud.EIP{InstanceChargeType: "PostPaid", InternetChargeType: "95BandwidthByMonth"},
 			[]string{apis.AnnotationEIPInstanceChargeType, apis.AnnotationEIPInternetChargeType}},
 	}
 	for _, tt := range tests {
@@ -393,11 +393,11 @@ func TestDiffBackendsMatchesSetSemantics(t *testing.T) {
 	for round := range 500 {
 		managed := round%2 == 0
 		d := Desired{Name: testName, Managed: managed,
-			Listeners: []ens.Listener{{Port: 80, Protocol: "TCP", BackendPort: 30080, Description: testName}}}
+			Listeners: []cloud.Listener{{Port: 80, Protocol: "TCP", BackendPort: 30080, Description: testName}}}
 		if !managed {
 			d.Removable = map[string]bool{} // this cluster's instances
 		}
-		lb := &ens.LoadBalancer{Listeners: []ens.Listener{
+		lb := &cloud.LoadBalancer{Listeners: []cloud.Listener{
 			{Port: 80, Protocol: "TCP", BackendPort: 30080, Description: testName},
 			{Port: 82, Protocol: "TCP", BackendPort: 30082, Description: "k8s/other/default/np-hefei/c1"}}}
 		for s := range 12 {
@@ -420,7 +420,7 @@ func TestDiffBackendsMatchesSetSemantics(t *testing.T) {
 		if round%8 >= 6 { // Desired built by hand, not by Build
 			rng.Shuffle(len(d.Backends), func(i, j int) { d.Backends[i], d.Backends[j] = d.Backends[j], d.Backends[i] })
 		}
-		before := append([]ens.Backend(nil), lb.Backends...)
+		before := append([]cloud.Backend(nil), lb.Backends...)
 		got := diffBackends(d, lb)
 		want := setDiffBackends(d, lb)
 		if diff := cmp.Diff(want, got, cmp.AllowUnexported(backendDiff{})); diff != "" {
@@ -435,12 +435,12 @@ func TestDiffBackendsMatchesSetSemantics(t *testing.T) {
 // setDiffBackends is diffBackends written with maps, as a reference: one
 // port-0 entry per needed instance; on a managed ELB everything else goes,
 // on a user ELB only this cluster's instances that are not needed.
-func setDiffBackends(d Desired, lb *ens.LoadBalancer) backendDiff {
-	want := map[string]ens.Backend{}
+func setDiffBackends(d Desired, lb *cloud.LoadBalancer) backendDiff {
+	want := map[string]cloud.Backend{}
 	for _, b := range d.Backends {
 		want[b.ServerID] = b
 	}
-	portZero := map[string]ens.Backend{}
+	portZero := map[string]cloud.Backend{}
 	var out backendDiff
 	for _, b := range lb.Backends {
 		_, needed := want[b.ServerID]
@@ -461,7 +461,7 @@ func setDiffBackends(d Desired, lb *ens.LoadBalancer) backendDiff {
 			out.weights = append(out.weights, w)
 		}
 	}
-	for _, l := range [][]ens.Backend{out.remove, out.add, out.weights} {
+	for _, l := range [][]cloud.Backend{out.remove, out.add, out.weights} {
 		SortBackends(l)
 	}
 	return out
@@ -476,25 +476,25 @@ func TestDiffForceOverrideProtected(t *testing.T) {
 	tests := []struct {
 		name      string
 		force     bool
-		listener  ens.Listener // replaces our TCP:80 listener on the ELB
+		listener  cloud.Listener // replaces our TCP:80 listener on the ELB
 		protected []string
 		want      []string // plan; nil with conflict set means an error
 		conflict  bool
 	}{
 		{"protected listener on our port", true,
-			ens.Listener{Port: 80, Protocol: "TCP", BackendPort: 31080, Description: sibling}, []string{sibling}, nil, true},
+			cloud.Listener{Port: 80, Protocol: "TCP", BackendPort: 31080, Description: sibling}, []string{sibling}, nil, true},
 		{"protected HTTP listener on our port", true,
-			ens.Listener{Port: 80, Protocol: "HTTP", BackendPort: 31080, Description: sibling}, []string{sibling}, nil, true},
+			cloud.Listener{Port: 80, Protocol: "HTTP", BackendPort: 31080, Description: sibling}, []string{sibling}, nil, true},
 		{"protected, no force", false,
-			ens.Listener{Port: 80, Protocol: "TCP", BackendPort: 31080, Description: sibling}, []string{sibling}, nil, true},
+			cloud.Listener{Port: 80, Protocol: "TCP", BackendPort: 31080, Description: sibling}, []string{sibling}, nil, true},
 		{"hand-made listener is taken over", true,
-			ens.Listener{Port: 80, Protocol: "TCP", BackendPort: 31080, Description: "hand made"}, []string{sibling},
+			cloud.Listener{Port: 80, Protocol: "TCP", BackendPort: 31080, Description: "hand made"}, []string{sibling},
 			[]string{"StopListener TCP:80->31080", "DeleteListener TCP:80->31080", "CreateListener TCP:80->30080", "StartListener TCP:80->30080"}, false},
 		{"another cluster's listener is taken over", true,
-			ens.Listener{Port: 80, Protocol: "TCP", BackendPort: 31080, Description: "k8s/cube-svc/default/np-hefei/c2"}, []string{sibling},
+			cloud.Listener{Port: 80, Protocol: "TCP", BackendPort: 31080, Description: "k8s/cube-svc/default/np-hefei/c2"}, []string{sibling},
 			[]string{"StopListener TCP:80->31080", "DeleteListener TCP:80->31080", "CreateListener TCP:80->30080", "StartListener TCP:80->30080"}, false},
 		{"protected listener on another port is left alone", true,
-			ens.Listener{Port: 8080, Protocol: "TCP", BackendPort: 31080, Description: sibling}, []string{sibling},
+			cloud.Listener{Port: 8080, Protocol: "TCP", BackendPort: 31080, Description: sibling}, []string{sibling},
 			[]string{"CreateListener TCP:80->30080", "StartListener TCP:80->30080"}, false},
 	}
 	for _, tt := range tests {
@@ -507,8 +507,8 @@ func TestDiffForceOverrideProtected(t *testing.T) {
 			d.Removable, d.Protected = map[string]bool{"i-a": true, "i-b": true}, tt.protected
 			a := converged(d)
 			l := tt.listener
-			l.Status = ens.ListenerRunning
-			a.LoadBalancer.Listeners = []ens.Listener{l}
+			l.Status = cloud.ListenerRunning
+			a.LoadBalancer.Listeners = []cloud.Listener{l}
 			p, err := Diff(d, a)
 			if tt.conflict {
 				ie := AsInputError(err)
@@ -539,33 +539,33 @@ func TestDiffUserLoadBalancerUsable(t *testing.T) {
 	user.Removable = map[string]bool{"i-a": true, "i-b": true}
 	tests := []struct {
 		name   string
-		edit   func(*ens.LoadBalancer) *ens.LoadBalancer
+		edit   func(*cloud.LoadBalancer) *cloud.LoadBalancer
 		reason string // empty: usable
 		words  string
 	}{
-		{"missing", func(*ens.LoadBalancer) *ens.LoadBalancer { return nil }, apis.EventLoadBalancerNotFound, "lb-1 does not exist"},
-		{"other region", func(lb *ens.LoadBalancer) *ens.LoadBalancer {
+		{"missing", func(*cloud.LoadBalancer) *cloud.LoadBalancer { return nil }, apis.EventLoadBalancerNotFound, "lb-1 does not exist"},
+		{"other region", func(lb *cloud.LoadBalancer) *cloud.LoadBalancer {
 			lb.RegionID = "cn-chengdu-telecom-4"
 			return lb
 		}, apis.EventSyncLoadBalancerFailed, "region cn-chengdu-telecom-4, the pool is in cn-hefei-cmcc-2"},
-		{"another cluster's", func(lb *ens.LoadBalancer) *ens.LoadBalancer {
+		{"another cluster's", func(lb *cloud.LoadBalancer) *cloud.LoadBalancer {
 			lb.Name = "k8s/cube-svc/default/np-hefei/c2"
 			return lb
 		}, apis.EventSyncLoadBalancerFailed, "another cluster"},
-		{"another cluster's, other Service", func(lb *ens.LoadBalancer) *ens.LoadBalancer {
+		{"another cluster's, other Service", func(lb *cloud.LoadBalancer) *cloud.LoadBalancer {
 			lb.Name = "k8s/web/prod/np-x/other-cluster"
 			return lb
 		}, apis.EventSyncLoadBalancerFailed, "another cluster"},
-		{"ours for another PoolService", func(lb *ens.LoadBalancer) *ens.LoadBalancer {
+		{"ours for another PoolService", func(lb *cloud.LoadBalancer) *cloud.LoadBalancer {
 			lb.Name = "k8s/other/default/np-hefei/c1"
 			return lb
 		}, apis.EventSyncLoadBalancerFailed, "another PoolService"},
-		{"named by hand", func(lb *ens.LoadBalancer) *ens.LoadBalancer {
+		{"named by hand", func(lb *cloud.LoadBalancer) *cloud.LoadBalancer {
 			lb.Name = "user-elb-hefei"
 			return lb
 		}, "", ""},
-		{"named exactly for this PoolService", func(lb *ens.LoadBalancer) *ens.LoadBalancer { return lb }, "", ""},
-		{"six segments is not a name of ours", func(lb *ens.LoadBalancer) *ens.LoadBalancer {
+		{"named exactly for this PoolService", func(lb *cloud.LoadBalancer) *cloud.LoadBalancer { return lb }, "", ""},
+		{"six segments is not a name of ours", func(lb *cloud.LoadBalancer) *cloud.LoadBalancer {
 			lb.Name = "k8s/cube-svc/default/np-hefei/x/c2"
 			return lb
 		}, "", ""},

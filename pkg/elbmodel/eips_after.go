@@ -1,6 +1,6 @@
 package elbmodel
 
-import "github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+import "github.com/edge-lb/edge-controller-manager/pkg/cloud"
 
 // EIPChanges are what running a plan did to EIPs.
 type EIPChanges struct {
@@ -11,7 +11,7 @@ type EIPChanges struct {
 	Released map[string]bool
 	// Created is the EIP the plan created, as read back after it was bound
 	// (nil when there is none or the read failed).
-	Created *ens.EIP
+	Created *cloud.EIP
 }
 
 // Associate notes that an EIP was bound to lbID ("" for unbound).
@@ -32,8 +32,8 @@ func (ch *EIPChanges) Release(id string) {
 
 // EIPsAfter are the EIPs read before the plan ran, as the plan left them:
 // so that a status written in the same sync shows what it just did.
-func EIPsAfter(before []ens.EIP, ch EIPChanges) []ens.EIP {
-	out := make([]ens.EIP, 0, len(before)+1)
+func EIPsAfter(before []cloud.EIP, ch EIPChanges) []cloud.EIP {
+	out := make([]cloud.EIP, 0, len(before)+1)
 	for _, e := range before {
 		if ch.Released[e.AllocationID] {
 			continue

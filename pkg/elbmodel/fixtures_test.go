@@ -9,7 +9,7 @@ import (
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/apps/v1beta2"
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 )
 
 const testName = "k8s/cube-svc/default/np-hefei/c1"
@@ -56,17 +56,17 @@ func slice(nodes map[string]bool) *discoveryv1.EndpointSlice {
 	return s
 }
 
-func running(ids ...string) map[string]ens.Instance {
-	out := map[string]ens.Instance{}
+func running(ids ...string) map[string]cloud.Instance {
+	out := map[string]cloud.Instance{}
 	for i, id := range ids {
-		out[id] = ens.Instance{ID: id, Status: ens.InstanceRunning, PrivateIP: "10.1.0." + string(rune('1'+i))}
+		out[id] = cloud.Instance{ID: id, Status: cloud.InstanceRunning, PrivateIP: "10.1.0." + string(rune('1'+i))}
 	}
 	return out
 }
 
 // buildWith is Build with the backends the pool's own needs make of
 // instances, in the pool's network (what NewPlan does before an ELB exists).
-func buildWith(in Inputs, instances map[string]ens.Instance) (Desired, error) {
+func buildWith(in Inputs, instances map[string]cloud.Instance) (Desired, error) {
 	d, err := Build(in)
 	if err == nil {
 		d.setBackends(Needs(BackendInstanceIDs(in), in.Annotations.Weight), instances, d.Network)
@@ -83,13 +83,13 @@ func inputs(s *corev1.Service, nodes ...*corev1.Node) Inputs {
 		PoolService: &v1alpha1.PoolService{ObjectMeta: metav1.ObjectMeta{Name: "cube-svc-np-hefei", Namespace: "default"}}}
 }
 
-func backend(id string, port, weight int) ens.Backend {
-	return ens.Backend{ServerID: id, Type: ens.BackendTypeENS, Port: port, Weight: weight}
+func backend(id string, port, weight int) cloud.Backend {
+	return cloud.Backend{ServerID: id, Type: cloud.BackendTypeENS, Port: port, Weight: weight}
 }
 
 // stripIPs clears backend IPs so tables can list backends compactly.
-func stripIPs(b []ens.Backend) []ens.Backend {
-	out := append([]ens.Backend(nil), b...)
+func stripIPs(b []cloud.Backend) []cloud.Backend {
+	out := append([]cloud.Backend(nil), b...)
 	for i := range out {
 		out[i].IP = ""
 	}

@@ -10,7 +10,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 )
 
 // Micro benchmarks of the pure model: annotation parsing, Build and Diff.
@@ -51,20 +51,20 @@ func BenchmarkParseAnnotations(b *testing.B) {
 
 // scaledInputs is a Local-policy Service with two ports on a pool of n
 // ready nodes, every node hosting a ready endpoint, 100 endpoints a slice.
-func scaledInputs(b *testing.B, n int) (Inputs, map[string]ens.Instance) {
+func scaledInputs(b *testing.B, n int) (Inputs, map[string]cloud.Instance) {
 	b.Helper()
 	s := svc(corev1.ServiceExternalTrafficPolicyLocal, nil,
 		corev1.ServicePort{Name: "http", Port: 80, Protocol: corev1.ProtocolTCP, NodePort: 30080},
 		corev1.ServicePort{Name: "dns", Port: 53, Protocol: corev1.ProtocolUDP, NodePort: 30053})
 	nodes := make([]*corev1.Node, 0, n)
-	instances := make(map[string]ens.Instance, n)
+	instances := make(map[string]cloud.Instance, n)
 	var slices []*discoveryv1.EndpointSlice
 	for i := range n {
 		name := fmt.Sprintf("node-%04d", i)
 		nd := node(name, true, nil)
 		nodes = append(nodes, nd)
 		id := InstanceID(nd)
-		instances[id] = ens.Instance{ID: id, Status: ens.InstanceRunning, PrivateIP: fmt.Sprintf("10.%d.%d.%d", i>>16, (i>>8)&255, i&255)}
+		instances[id] = cloud.Instance{ID: id, Status: cloud.InstanceRunning, PrivateIP: fmt.Sprintf("10.%d.%d.%d", i>>16, (i>>8)&255, i&255)}
 		if i%100 == 0 {
 			slices = append(slices, &discoveryv1.EndpointSlice{ObjectMeta: metav1.ObjectMeta{
 				Name: fmt.Sprintf("cube-svc-%d", i/100), Namespace: "default",
@@ -124,15 +124,15 @@ func largeDesired(servers int) Desired {
 	cfg, _ := ParseAnnotations(nil)
 	ls, _ := buildListeners(svc(corev1.ServiceExternalTrafficPolicyCluster, nil, ports...), testName, cfg.Listener)
 	ids := make([]string, servers)
-	inst := make(map[string]ens.Instance, servers)
+	inst := make(map[string]cloud.Instance, servers)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("i-%05d", i)
-		inst[ids[i]] = ens.Instance{ID: ids[i], Status: ens.InstanceRunning, PrivateIP: "10.0.0.1"}
+		inst[ids[i]] = cloud.Instance{ID: ids[i], Status: cloud.InstanceRunning, PrivateIP: "10.0.0.1"}
 	}
 	return Desired{
 		Name: testName, Managed: true, Network: Network{RegionID: "cn-hefei-cmcc-2", NetworkID: "n-hefei", VSwitchID: "vsw-hefei-1"},
 		Spec: "elb.s2.small", PayType: "PostPaid", AddressType: AddressInternet, Listeners: ls,
-		Backends: func() []ens.Backend { b, _ := BuildBackends(Needs(ids, 100), inst, Network{}); return b }(),
+		Backends: func() []cloud.Backend { b, _ := BuildBackends(Needs(ids, 100), inst, Network{}); return b }(),
 		EIP:      &DesiredEIP{Name: testName, RegionID: "cn-hefei-cmcc-2", Bandwidth: 10},
 	}
 }

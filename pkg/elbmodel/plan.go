@@ -5,7 +5,7 @@ import (
 	"slices"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 )
 
 // ActionType names one cloud mutation.
@@ -33,8 +33,8 @@ const (
 // Action is one step of a Plan.
 type Action struct {
 	Type     ActionType
-	Listener ens.Listener
-	Backends []ens.Backend
+	Listener cloud.Listener
+	Backends []cloud.Backend
 	// EIPID is the allocation id of the EIP acted on, unless CreatedEIP:
 	// then it is the EIP the CreateEIP earlier in the same plan makes.
 	EIPID      string
@@ -63,10 +63,10 @@ func (a Action) String() string {
 type Actual struct {
 	// LoadBalancer is the ELB with its listeners (full attributes for the
 	// ones named like ours) and backends; nil when there is none.
-	LoadBalancer *ens.LoadBalancer
+	LoadBalancer *cloud.LoadBalancer
 	// EIPs are, when managed, the EIPs named exactly d.Name; when
 	// user-managed, the EIPs associated with the ELB.
-	EIPs []ens.EIP
+	EIPs []cloud.EIP
 }
 
 // Observed is what the controller read for one PoolService: the weight
@@ -75,7 +75,7 @@ type Actual struct {
 // them, and what the cloud holds.
 type Observed struct {
 	Needs     map[string]int
-	Instances map[string]ens.Instance
+	Instances map[string]cloud.Instance
 	Actual    Actual
 }
 
@@ -120,7 +120,7 @@ func NewPlan(d Desired, o Observed) (Plan, error) {
 // followLoadBalancer puts the managed EIP in the ELB's region: an ELB made
 // before its pool's region annotation changed keeps its region, and its
 // EIP must be there too.
-func followLoadBalancer(d *Desired, lb *ens.LoadBalancer) {
+func followLoadBalancer(d *Desired, lb *cloud.LoadBalancer) {
 	if d.Managed && d.EIP != nil && lb != nil && lb.RegionID != "" {
 		eip := *d.EIP
 		eip.RegionID = lb.RegionID
@@ -130,7 +130,7 @@ func followLoadBalancer(d *Desired, lb *ens.LoadBalancer) {
 
 // backendNetwork is where backends must be: the ELB's region and network
 // once it exists, else the pool's.
-func backendNetwork(d Desired, lb *ens.LoadBalancer) Network {
+func backendNetwork(d Desired, lb *cloud.LoadBalancer) Network {
 	if lb == nil {
 		return d.Network
 	}
@@ -154,7 +154,7 @@ func Diff(d Desired, a Actual) (Plan, error) {
 		return Plan{}, err
 	}
 	p := Plan{LoadBalancerID: lb.ID, Refused: refusedChanges(d, lb)}
-	if lb.Status != ens.LoadBalancerActive {
+	if lb.Status != cloud.LoadBalancerActive {
 		p.Wait = Waitf("ELB %s is %s", lb.ID, lb.Status)
 		return p, nil
 	}

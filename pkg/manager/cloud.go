@@ -5,6 +5,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
 )
 
@@ -13,7 +14,7 @@ import (
 // cloud flags: a token bucket per action (--cloud-api-limits over the
 // documented limits) and the optional overall cap (--cloud-qps). The client
 // registers its metrics in reg.
-func newCloud(o *Options, reg prometheus.Registerer) (ens.Cloud, error) {
+func newCloud(o *Options, reg prometheus.Registerer) (cloud.Cloud, error) {
 	var cfg ens.Config
 	if o.CloudConfig != "" {
 		var err error

@@ -23,7 +23,7 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/klog/v2"
 
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/controller/worker"
 	"github.com/edge-lb/edge-controller-manager/pkg/generated/clientset/versioned"
 	yurtscheme "github.com/edge-lb/edge-controller-manager/pkg/generated/clientset/versioned/scheme"
@@ -47,7 +47,7 @@ type Manager struct {
 
 	// initializers, newCloud and drainTimeout are swapped by tests.
 	initializers map[string]InitFunc
-	newCloud     func() (ens.Cloud, error)
+	newCloud     func() (cloud.Cloud, error)
 	drainTimeout time.Duration
 }
 
@@ -70,7 +70,7 @@ func New(opts *Options, kube kubernetes.Interface, yurt versioned.Interface) (*M
 		initializers: controllerInitializers(),
 		drainTimeout: DrainTimeout,
 	}
-	m.newCloud = func() (ens.Cloud, error) { return newCloud(opts, reg) }
+	m.newCloud = func() (cloud.Cloud, error) { return newCloud(opts, reg) }
 	return m, nil
 }
 

@@ -24,7 +24,7 @@ import (
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/apps/v1beta1"
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/apps/v1beta2"
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens/enstest"
 	"github.com/edge-lb/edge-controller-manager/pkg/controller/worker"
 	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator/emulatortest"
@@ -234,8 +234,8 @@ func TestManagerRunsControllers(t *testing.T) {
 		t.Fatal(err)
 	}
 	var cloudBuilt int
-	cloud := enstest.NewClient(t, emulatortest.Start(t))
-	m.newCloud = func() (ens.Cloud, error) { cloudBuilt++; return cloud, nil }
+	client := enstest.NewClient(t, emulatortest.Start(t))
+	m.newCloud = func() (cloud.Cloud, error) { cloudBuilt++; return client, nil }
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- m.Run(ctx) }()
@@ -268,7 +268,7 @@ func TestManagerRunErrors(t *testing.T) {
 	}{
 		{name: "no NodePool served", want: "serves no NodePool"},
 		{name: "cloud config error", versions: []string{"v1beta2"}, want: `starting controller "elb": boom`,
-			setup: func(m *Manager) { m.newCloud = func() (ens.Cloud, error) { return nil, boom } }},
+			setup: func(m *Manager) { m.newCloud = func() (cloud.Cloud, error) { return nil, boom } }},
 		{name: "controller fails", versions: []string{"v1beta2"}, want: `controller "poolservice-set": boom`,
 			setup: func(m *Manager) {
 				m.opts.Controllers = []string{"*"}

@@ -11,7 +11,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/generated/clientset/versioned"
 	yurtinformers "github.com/edge-lb/edge-controller-manager/pkg/generated/informers/externalversions"
 )
@@ -36,14 +36,14 @@ type ControllerContext struct {
 	MetricsRegistry prometheus.Registerer
 
 	cloudOnce sync.Once
-	cloud     ens.Cloud
+	cloud     cloud.Cloud
 	cloudErr  error
-	newCloud  func() (ens.Cloud, error)
+	newCloud  func() (cloud.Cloud, error)
 }
 
 // Cloud returns the ENS client, built on first use so that managers
 // running no cloud controller need no cloud config.
-func (c *ControllerContext) Cloud() (ens.Cloud, error) {
+func (c *ControllerContext) Cloud() (cloud.Cloud, error) {
 	c.cloudOnce.Do(func() { c.cloud, c.cloudErr = c.newCloud() })
 	return c.cloud, c.cloudErr
 }

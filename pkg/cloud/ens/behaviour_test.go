@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/util/flowcontrol"
 	"k8s.io/klog/v2/ktesting"
 
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens/enstest"
 	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator"
@@ -50,11 +51,11 @@ func TestPagination(t *testing.T) {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			env, c := start(t, emulatortest.WithInventory(pagedInventory(n)))
 			pages := max(1, (n+ens.PageSize-1)/ens.PageSize)
-			lbs, err := c.ListLoadBalancers(ctx, ens.LoadBalancerFilter{RegionID: region})
+			lbs, err := c.ListLoadBalancers(ctx, cloud.LoadBalancerFilter{RegionID: region})
 			if err != nil || len(lbs) != n || (n > 0 && lbs[n-1].ID != fmt.Sprintf("lb-page-%03d", n-1)) {
 				t.Errorf("ListLoadBalancers: %d items, %v; want %d", len(lbs), err, n)
 			}
-			eips, err := c.ListEIPs(ctx, ens.EIPFilter{RegionID: region})
+			eips, err := c.ListEIPs(ctx, cloud.EIPFilter{RegionID: region})
 			if err != nil || len(eips) != n {
 				t.Errorf("ListEIPs: %d items, %v; want %d", len(eips), err, n)
 			}
@@ -62,7 +63,7 @@ func TestPagination(t *testing.T) {
 			if err != nil || len(listeners) != n || (n > 0 && listeners[n-1].Port != 1000+n-1) {
 				t.Errorf("ListListeners: %d items, %v; want %d", len(listeners), err, n)
 			}
-			instances, err := c.ListInstances(ctx, ens.InstanceFilter{RegionID: region})
+			instances, err := c.ListInstances(ctx, cloud.InstanceFilter{RegionID: region})
 			if err != nil || len(instances) != n {
 				t.Errorf("ListInstances: %d items, %v; want %d", len(instances), err, n)
 			}
@@ -79,7 +80,7 @@ func TestPagination(t *testing.T) {
 			for _, in := range manyInstances(n) {
 				ids = append(ids, in.ID)
 			}
-			byID, err := c.ListInstances(ctx, ens.InstanceFilter{IDs: ids, RegionID: region})
+			byID, err := c.ListInstances(ctx, cloud.InstanceFilter{IDs: ids, RegionID: region})
 			if err != nil || len(byID) != n {
 				t.Errorf("ListInstances by %d ids: %d items, %v", n, len(byID), err)
 			}
@@ -103,8 +104,8 @@ func TestAuthFailures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = c.ListLoadBalancers(ctx, ens.LoadBalancerFilter{})
-		if !errors.Is(err, ens.ErrAuth) || ens.IsRetryable(err) {
+		_, err = c.ListLoadBalancers(ctx, cloud.LoadBalancerFilter{})
+		if !errors.Is(err, cloud.ErrAuth) || ens.Retryable(err) {
 			t.Errorf("%s: %v, want a non-retryable ErrAuth", name, err)
 		}
 		if err != nil && strings.Contains(err.Error(), "wrong-secret-value") {
@@ -113,9 +114,9 @@ func TestAuthFailures(t *testing.T) {
 	}
 	// The emulator's clock is an hour ahead: our timestamps are stale.
 	late := emulatortest.Start(t, emulatortest.WithClock(func() time.Time { return time.Now().Add(time.Hour) }))
-	_, err := enstest.NewClient(t, late).ListLoadBalancers(ctx, ens.LoadBalancerFilter{})
-	var apiErr *ens.APIError
-	if errors.Is(err, ens.ErrAuth) || !errors.Is(err, ens.ErrTransient) || !ens.IsRetryable(err) ||
+	_, err := enstest.NewClient(t, late).ListLoadBalancers(ctx, cloud.LoadBalancerFilter{})
+	var apiErr *cloud.APIError
+	if errors.Is(err, cloud.ErrAuth) || !errors.Is(err, cloud.ErrTransient) || !ens.Retryable(err) ||
 		!errors.As(err, &apiErr) || apiErr.Code != "InvalidTimeStamp.Expired" {
 		t.Errorf("stale timestamp: %v, want a retryable ErrTransient InvalidTimeStamp.Expired", err)
 	}
@@ -143,13 +144,13 @@ func TestSeveralAccessKeys(t *testing.T) {
 	ctx := context.Background()
 	env := emulatortest.Start(t, emulatortest.WithCredentials(ensemulator.Credential{AccessKeyID: "ak-user", AccessKeySecret: "secret-user"}))
 	for _, cred := range env.Credentials {
-		lbs, err := userClient(t, env, cred.AccessKeyID, cred.AccessKeySecret).ListLoadBalancers(ctx, ens.LoadBalancerFilter{})
+		lbs, err := userClient(t, env, cred.AccessKeyID, cred.AccessKeySecret).ListLoadBalancers(ctx, cloud.LoadBalancerFilter{})
 		if err != nil || len(lbs) != 2 {
 			t.Errorf("as %s: %d ELBs, %v; want the 2 seeded", cred.AccessKeyID, len(lbs), err)
 		}
 	}
-	_, err := userClient(t, env, "ak-user", env.AccessKeySecret).ListLoadBalancers(ctx, ens.LoadBalancerFilter{})
-	if !errors.Is(err, ens.ErrAuth) || ens.IsRetryable(err) {
+	_, err := userClient(t, env, "ak-user", env.AccessKeySecret).ListLoadBalancers(ctx, cloud.LoadBalancerFilter{})
+	if !errors.Is(err, cloud.ErrAuth) || ens.Retryable(err) {
 		t.Errorf("ak-user signing with another user's secret: %v, want a non-retryable ErrAuth", err)
 	}
 }
@@ -163,7 +164,7 @@ func TestCreatorRecords(t *testing.T) {
 	ctrl := enstest.NewClient(t, env)
 	user := userClient(t, env, "ak-user", "secret-user")
 	lbID := createLB(t, ctrl, "k8s/svc/ns/pool/cluster")
-	eipID, err := user.CreateEIP(ctx, ens.CreateEIPRequest{Name: "user-eip", RegionID: region, Bandwidth: 10})
+	eipID, err := user.CreateEIP(ctx, cloud.CreateEIPRequest{Name: "user-eip", RegionID: region, Bandwidth: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,26 +202,26 @@ func TestFaults(t *testing.T) {
 		code string
 		kind error
 	}{
-		{"Throttling", ens.ErrThrottled}, {"Throttling.User", ens.ErrThrottled}, {"Rejected.Throttling", ens.ErrThrottled},
-		{"ServiceUnavailable", ens.ErrUnavailable}, {"InternalError", ens.ErrUnavailable},
+		{"Throttling", cloud.ErrThrottled}, {"Throttling.User", cloud.ErrThrottled}, {"Rejected.Throttling", cloud.ErrThrottled},
+		{"ServiceUnavailable", cloud.ErrUnavailable}, {"InternalError", cloud.ErrUnavailable},
 		// A gateway that saw a retry's nonce twice: retryable, not ErrAuth.
-		{"SignatureNonceUsed", ens.ErrTransient},
+		{"SignatureNonceUsed", cloud.ErrTransient},
 	} {
 		env.Emulator.SetFault("DescribeLoadBalancers", ensemulator.Fault{Code: tc.code, FailNext: 1})
-		_, err := c.ListLoadBalancers(ctx, ens.LoadBalancerFilter{})
-		if !errors.Is(err, tc.kind) || !ens.IsRetryable(err) || errors.Is(err, ens.ErrAuth) {
+		_, err := c.ListLoadBalancers(ctx, cloud.LoadBalancerFilter{})
+		if !errors.Is(err, tc.kind) || !ens.Retryable(err) || errors.Is(err, cloud.ErrAuth) {
 			t.Errorf("fault %s: %v, want retryable %v", tc.code, err, tc.kind)
 		}
-		if lbs, err := c.ListLoadBalancers(ctx, ens.LoadBalancerFilter{}); err != nil || len(lbs) != 2 {
+		if lbs, err := c.ListLoadBalancers(ctx, cloud.LoadBalancerFilter{}); err != nil || len(lbs) != 2 {
 			t.Errorf("after fault %s cleared: %d ELBs, %v", tc.code, len(lbs), err)
 		}
 	}
 	// A write whose answer is lost after ENS acted: error, but state changed.
 	env.Emulator.SetFault("SetLoadBalancerStatus", ensemulator.Fault{Code: "ServiceUnavailable", FailNext: 1, Applied: true})
-	if err := c.SetLoadBalancerStatus(ctx, "lb-hefei-existing", ens.LoadBalancerInActive); !ens.IsRetryable(err) {
+	if err := c.SetLoadBalancerStatus(ctx, "lb-hefei-existing", cloud.LoadBalancerInActive); !ens.Retryable(err) {
 		t.Errorf("applied fault: %v, want retryable", err)
 	}
-	if s := env.Emulator.Inventory().LoadBalancer("lb-hefei-existing").Status; s != ens.LoadBalancerInActive {
+	if s := env.Emulator.Inventory().LoadBalancer("lb-hefei-existing").Status; s != cloud.LoadBalancerInActive {
 		t.Errorf("status = %s, want the write applied", s)
 	}
 	assertCounter(t, reg, "DescribeLoadBalancers", "Throttling", 1)
@@ -262,15 +263,15 @@ func TestListErrorsStopPaging(t *testing.T) {
 	env, c := start(t, emulatortest.WithInventory(pagedInventory(150)))
 	for action, list := range map[string]func() error{
 		"DescribeInstances": func() error {
-			_, err := c.ListInstances(ctx, ens.InstanceFilter{RegionID: region})
+			_, err := c.ListInstances(ctx, cloud.InstanceFilter{RegionID: region})
 			return err
 		},
 		"DescribeLoadBalancerListeners": func() error { _, err := c.ListListeners(ctx, "lb-listeners"); return err },
 		"DescribeLoadBalancers": func() error {
-			_, err := c.ListLoadBalancers(ctx, ens.LoadBalancerFilter{})
+			_, err := c.ListLoadBalancers(ctx, cloud.LoadBalancerFilter{})
 			return err
 		},
-		"DescribeEnsEipAddresses": func() error { _, err := c.ListEIPs(ctx, ens.EIPFilter{}); return err },
+		"DescribeEnsEipAddresses": func() error { _, err := c.ListEIPs(ctx, cloud.EIPFilter{}); return err },
 	} {
 		// The second page fails: the whole list fails, no partial result.
 		env.Emulator.ResetCalls()
@@ -279,13 +280,13 @@ func TestListErrorsStopPaging(t *testing.T) {
 		}
 		env.Emulator.ResetCalls()
 		env.Emulator.SetFault(action, ensemulator.Fault{Code: "ServiceUnavailable", Rate: 1})
-		if err := list(); !errors.Is(err, ens.ErrUnavailable) {
+		if err := list(); !errors.Is(err, cloud.ErrUnavailable) {
 			t.Errorf("%s failing: %v, want ErrUnavailable", action, err)
 		}
 		env.Emulator.ClearFaults()
 	}
 	env.Emulator.SetFault("DescribeInstances", ensemulator.Fault{Code: "Throttling", Rate: 1})
-	if _, err := c.ListInstances(ctx, ens.InstanceFilter{IDs: []string{"i-many-001"}}); !errors.Is(err, ens.ErrThrottled) {
+	if _, err := c.ListInstances(ctx, cloud.InstanceFilter{IDs: []string{"i-many-001"}}); !errors.Is(err, cloud.ErrThrottled) {
 		t.Errorf("ListInstances by id failing: %v, want ErrThrottled", err)
 	}
 }
@@ -298,9 +299,9 @@ func TestTimeoutIsRetryable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.ListLoadBalancers(context.Background(), ens.LoadBalancerFilter{})
-	var te *ens.TransportError
-	if !errors.As(err, &te) || !errors.Is(err, context.DeadlineExceeded) || !ens.IsRetryable(err) {
+	_, err = c.ListLoadBalancers(context.Background(), cloud.LoadBalancerFilter{})
+	var te *cloud.TransportError
+	if !errors.As(err, &te) || !errors.Is(err, context.DeadlineExceeded) || !ens.Retryable(err) {
 		t.Errorf("slow ENS: %v, want a retryable timeout", err)
 	}
 }
@@ -345,10 +346,10 @@ func TestRateLimiterPerRequest(t *testing.T) {
 	limiter := &countingLimiter{RateLimiter: flowcontrol.NewFakeAlwaysRateLimiter()}
 	c := enstest.NewClient(t, env, ens.WithRateLimiter(limiter))
 	ctx := context.Background()
-	if _, err := c.ListLoadBalancers(ctx, ens.LoadBalancerFilter{}); err != nil {
+	if _, err := c.ListLoadBalancers(ctx, cloud.LoadBalancerFilter{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.ListInstances(ctx, ens.InstanceFilter{IDs: []string{"i-many-000", "i-many-249"}}); err != nil {
+	if _, err := c.ListInstances(ctx, cloud.InstanceFilter{IDs: []string{"i-many-000", "i-many-249"}}); err != nil {
 		t.Fatal(err)
 	}
 	total := 0
@@ -361,8 +362,8 @@ func TestRateLimiterPerRequest(t *testing.T) {
 	// A limiter that never admits: nothing reaches ENS.
 	env.Emulator.ResetCalls()
 	never := enstest.NewClient(t, env, ens.WithRateLimiter(flowcontrol.NewFakeNeverRateLimiter()))
-	_, err := never.ListLoadBalancers(ctx, ens.LoadBalancerFilter{})
-	var te *ens.TransportError
+	_, err := never.ListLoadBalancers(ctx, cloud.LoadBalancerFilter{})
+	var te *cloud.TransportError
 	if !errors.As(err, &te) || len(env.Emulator.Calls()) != 0 {
 		t.Errorf("blocked limiter: %v, calls %v", err, env.Emulator.Calls())
 	}
@@ -385,8 +386,8 @@ func TestRateLimiterFromConfig(t *testing.T) {
 	}
 	// The token bucket refuses at once when the wait would pass the deadline.
 	_, err = c.DescribeNetwork(ctx, network)
-	var te *ens.TransportError
-	if !errors.As(err, &te) || !ens.IsRetryable(err) {
+	var te *cloud.TransportError
+	if !errors.As(err, &te) || !ens.Retryable(err) {
 		t.Errorf("third call: %v, want a rate limiter error", err)
 	}
 	if got := env.Emulator.Calls()["DescribeNetworks"]; got != 2 {
@@ -407,7 +408,7 @@ func TestHTTPS(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = strict.DescribeNetwork(context.Background(), network)
-	var te *ens.TransportError
+	var te *cloud.TransportError
 	if !errors.As(err, &te) {
 		t.Errorf("self-signed certificate with verification: %v, want a transport error", err)
 	}
@@ -469,8 +470,8 @@ func TestCredentialReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	list := func() error { _, err := c.ListLoadBalancers(ctx, ens.LoadBalancerFilter{}); return err }
-	if err := list(); !errors.Is(err, ens.ErrAuth) {
+	list := func() error { _, err := c.ListLoadBalancers(ctx, cloud.LoadBalancerFilter{}); return err }
+	if err := list(); !errors.Is(err, cloud.ErrAuth) {
 		t.Fatalf("with the wrong secret: %v, want ErrAuth", err)
 	}
 	mount.write(fileFor(env.AccessKeySecret)) // the Secret is fixed
@@ -488,13 +489,13 @@ func TestCredentialReload(t *testing.T) {
 		t.Errorf("after an update without credentials: %v", err)
 	}
 	mount.write(fileFor("rotated-away"))
-	if err := list(); !errors.Is(err, ens.ErrAuth) {
+	if err := list(); !errors.Is(err, cloud.ErrAuth) {
 		t.Errorf("after rotating to a wrong secret: %v, want ErrAuth", err)
 	}
 	if err := os.Remove(mount.path); err != nil {
 		t.Fatal(err)
 	}
-	if err := list(); !errors.Is(err, ens.ErrAuth) {
+	if err := list(); !errors.Is(err, cloud.ErrAuth) {
 		t.Errorf("with the file gone: %v, want the last credentials (ErrAuth)", err)
 	}
 }
@@ -508,10 +509,10 @@ func TestSecretsNotInErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, authErr := c.ListLoadBalancers(context.Background(), ens.LoadBalancerFilter{})
+	_, authErr := c.ListLoadBalancers(context.Background(), cloud.LoadBalancerFilter{})
 	env.Server.Close() // now a transport error, whose URL would carry the token
-	_, netErr := c.ListLoadBalancers(context.Background(), ens.LoadBalancerFilter{})
-	if !errors.Is(authErr, ens.ErrAuth) || !ens.IsRetryable(netErr) {
+	_, netErr := c.ListLoadBalancers(context.Background(), cloud.LoadBalancerFilter{})
+	if !errors.Is(authErr, cloud.ErrAuth) || !ens.Retryable(netErr) {
 		t.Fatalf("errors: %v / %v", authErr, netErr)
 	}
 	for _, err := range []error{authErr, netErr} {
@@ -530,11 +531,11 @@ func TestConcurrentCalls(t *testing.T) {
 	for i := range 16 {
 		go func() {
 			if i%2 == 0 {
-				_, err := c.ListLoadBalancers(ctx, ens.LoadBalancerFilter{RegionID: region})
+				_, err := c.ListLoadBalancers(ctx, cloud.LoadBalancerFilter{RegionID: region})
 				errs <- err
 				return
 			}
-			errs <- c.SetLoadBalancerStatus(ctx, "lb-chengdu-existing", ens.LoadBalancerActive)
+			errs <- c.SetLoadBalancerStatus(ctx, "lb-chengdu-existing", cloud.LoadBalancerActive)
 		}()
 	}
 	for range 16 {

@@ -9,50 +9,51 @@ import (
 	"strings"
 
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 )
 
 // Error codes by kind. Matching is exact; prefixes and suffixes are below.
 var codeKinds = map[string]error{
-	"InvalidResourceId.NotFound":      ErrNotFound,
-	"InstanceNotFound":                ErrNotFound,
-	"EipNotFound":                     ErrNotFound,
-	"InvalidParameter.LoadBalancerId": ErrNotFound,
-	"LoadBalancerNotFound":            ErrNotFound,
-	"ListenerNotFound":                ErrNotFound,
-	"NetworkNotFound":                 ErrNotFound,
+	"InvalidResourceId.NotFound":      cloud.ErrNotFound,
+	"InstanceNotFound":                cloud.ErrNotFound,
+	"EipNotFound":                     cloud.ErrNotFound,
+	"InvalidParameter.LoadBalancerId": cloud.ErrNotFound,
+	"LoadBalancerNotFound":            cloud.ErrNotFound,
+	"ListenerNotFound":                cloud.ErrNotFound,
+	"NetworkNotFound":                 cloud.ErrNotFound,
 
-	"Throttling":          ErrThrottled,
-	"Throttling.User":     ErrThrottled,
-	"Throttling.Api":      ErrThrottled,
-	"Rejected.Throttling": ErrThrottled,
+	"Throttling":          cloud.ErrThrottled,
+	"Throttling.User":     cloud.ErrThrottled,
+	"Throttling.Api":      cloud.ErrThrottled,
+	"Rejected.Throttling": cloud.ErrThrottled,
 
-	"ServiceUnavailable": ErrUnavailable,
-	"InternalError":      ErrUnavailable,
+	"ServiceUnavailable": cloud.ErrUnavailable,
+	"InternalError":      cloud.ErrUnavailable,
 
-	"InvalidAction.NotFound": ErrInvalidInput,
-	"InvalidVersion":         ErrInvalidInput,
+	"InvalidAction.NotFound": cloud.ErrInvalidInput,
+	"InvalidVersion":         cloud.ErrInvalidInput,
 
-	"IncorrectEipStatus":          ErrConflict,
-	"ListenerAlreadyExists":       ErrConflict,
-	"ListenerPortConflict":        ErrConflict,
-	"PortOccupied":                ErrConflict,
-	"OperationConflict":           ErrConflict,
-	"IdempotentParameterMismatch": ErrConflict,
+	"IncorrectEipStatus":          cloud.ErrConflict,
+	"ListenerAlreadyExists":       cloud.ErrConflict,
+	"ListenerPortConflict":        cloud.ErrConflict,
+	"PortOccupied":                cloud.ErrConflict,
+	"OperationConflict":           cloud.ErrConflict,
+	"IdempotentParameterMismatch": cloud.ErrConflict,
 
-	"NoPermission":            ErrAuth,
-	"SignatureDoesNotMatch":   ErrAuth,
-	"IncompleteSignature":     ErrAuth,
-	"RegionAccessDenied":      ErrAuth,
-	"InvalidTimeStamp.Format": ErrAuth,
-	"InvalidSignatureMethod":  ErrAuth,
+	"NoPermission":            cloud.ErrAuth,
+	"SignatureDoesNotMatch":   cloud.ErrAuth,
+	"IncompleteSignature":     cloud.ErrAuth,
+	"RegionAccessDenied":      cloud.ErrAuth,
+	"InvalidTimeStamp.Format": cloud.ErrAuth,
+	"InvalidSignatureMethod":  cloud.ErrAuth,
 
 	// A reused nonce (a retry the gateway saw twice) or a timestamp out of
 	// the window (a request delayed in a queue, a clock step) say nothing
 	// about the credentials: the next attempt has a new nonce and time.
 	// With a clock that stays wrong it keeps failing, but with backoff and
 	// not as ErrAuth, which would send operators after the wrong cause.
-	"SignatureNonceUsed":       ErrTransient,
-	"InvalidTimeStamp.Expired": ErrTransient,
+	"SignatureNonceUsed":       cloud.ErrTransient,
+	"InvalidTimeStamp.Expired": cloud.ErrTransient,
 }
 
 // Code shapes by kind, tried in order after the exact codes: auth first so
@@ -61,17 +62,17 @@ var codePatterns = []struct {
 	prefix, suffix string
 	kind           error
 }{
-	{prefix: "InvalidAccessKeyId", kind: ErrAuth},
-	{prefix: "InvalidSecurityToken", kind: ErrAuth},
-	{prefix: "Forbidden", kind: ErrAuth},
-	{suffix: ".NotFound", kind: ErrNotFound},
-	{prefix: "Throttling", kind: ErrThrottled},
-	{prefix: "Incorrect", kind: ErrConflict}, // IncorrectStatus.*, Incorrect*Status
-	{suffix: ".Conflict", kind: ErrConflict},
-	{suffix: "AlreadyExists", kind: ErrConflict},
-	{prefix: "InvalidParameter", kind: ErrInvalidInput},
-	{prefix: "MissingParameter", kind: ErrInvalidInput},
-	{prefix: "InvalidParam", kind: ErrInvalidInput},
+	{prefix: "InvalidAccessKeyId", kind: cloud.ErrAuth},
+	{prefix: "InvalidSecurityToken", kind: cloud.ErrAuth},
+	{prefix: "Forbidden", kind: cloud.ErrAuth},
+	{suffix: ".NotFound", kind: cloud.ErrNotFound},
+	{prefix: "Throttling", kind: cloud.ErrThrottled},
+	{prefix: "Incorrect", kind: cloud.ErrConflict}, // IncorrectStatus.*, Incorrect*Status
+	{suffix: ".Conflict", kind: cloud.ErrConflict},
+	{suffix: "AlreadyExists", kind: cloud.ErrConflict},
+	{prefix: "InvalidParameter", kind: cloud.ErrInvalidInput},
+	{prefix: "MissingParameter", kind: cloud.ErrInvalidInput},
+	{prefix: "InvalidParam", kind: cloud.ErrInvalidInput},
 }
 
 // kindOf maps an ENS error code and HTTP status to an error kind.
@@ -87,15 +88,15 @@ func kindOf(code string, status int) error {
 	}
 	switch {
 	case status >= http.StatusInternalServerError:
-		return ErrUnavailable
+		return cloud.ErrUnavailable
 	case status == http.StatusTooManyRequests:
-		return ErrThrottled
+		return cloud.ErrThrottled
 	case status == http.StatusNotFound:
-		return ErrNotFound
+		return cloud.ErrNotFound
 	case status == http.StatusConflict:
-		return ErrConflict
+		return cloud.ErrConflict
 	case status == http.StatusUnauthorized, status == http.StatusForbidden:
-		return ErrAuth
+		return cloud.ErrAuth
 	}
 	return nil
 }
@@ -108,7 +109,7 @@ func classify(action string, err error) error {
 	}
 	var serverErr *sdkerrors.ServerError
 	if errors.As(err, &serverErr) {
-		return &APIError{
+		return &cloud.APIError{
 			Action:     action,
 			Code:       serverErr.ErrorCode(),
 			Message:    serverErr.Message(),
@@ -120,19 +121,19 @@ func classify(action string, err error) error {
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) {
 		// Drop the URL: its query holds the signature and security token.
-		return &TransportError{Action: action, Err: urlErr.Err}
+		return &cloud.TransportError{Action: action, Err: urlErr.Err}
 	}
 	var clientErr *sdkerrors.ClientError
 	if errors.As(err, &clientErr) {
 		// The SDK could not build the request or parse the answer.
-		return &APIError{Action: action, Code: clientErr.ErrorCode(), Message: clientErr.Message()}
+		return &cloud.APIError{Action: action, Code: clientErr.ErrorCode(), Message: clientErr.Message()}
 	}
-	return &TransportError{Action: action, Err: err}
+	return &cloud.TransportError{Action: action, Err: err}
 }
 
 // metricCode is the code label of a finished call.
 func metricCode(err error) string {
-	var apiErr *APIError
+	var apiErr *cloud.APIError
 	switch {
 	case err == nil:
 		return "OK"
@@ -156,7 +157,7 @@ const stringToSignMarker = "string to sign is:"
 // redactError removes credentials from an ENS error message: the echoed
 // string to sign, and the secret or token in any encoding.
 func redactError(err error, creds credentials) error {
-	var apiErr *APIError
+	var apiErr *cloud.APIError
 	if !errors.As(err, &apiErr) {
 		return err
 	}

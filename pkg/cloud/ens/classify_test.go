@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 )
 
 func TestKindOf(t *testing.T) {
@@ -17,45 +18,45 @@ func TestKindOf(t *testing.T) {
 		status int
 		want   error
 	}{
-		{"InvalidResourceId.NotFound", 404, ErrNotFound},
-		{"InstanceNotFound", 404, ErrNotFound},
-		{"EipNotFound", 404, ErrNotFound},
-		{"InvalidParameter.LoadBalancerId", 400, ErrNotFound},
-		{"InvalidListener.NotFound", 400, ErrNotFound},
-		{"Throttling", 400, ErrThrottled},
-		{"Throttling.User", 400, ErrThrottled},
-		{"Throttling.Api", 400, ErrThrottled},
-		{"Rejected.Throttling", 400, ErrThrottled},
-		{"Throttling.Something", 400, ErrThrottled},
-		{"ServiceUnavailable", 503, ErrUnavailable},
-		{"InternalError", 500, ErrUnavailable},
-		{"SomethingNew", 502, ErrUnavailable},
-		{"", 504, ErrUnavailable},
-		{"IncorrectEipStatus", 400, ErrConflict},
-		{"IncorrectStatus.LoadBalancer", 400, ErrConflict},
-		{"IncorrectInstanceStatus", 400, ErrConflict},
-		{"Listener.Conflict", 400, ErrConflict},
-		{"ListenerAlreadyExists", 400, ErrConflict},
-		{"ListenerPortConflict", 400, ErrConflict},
-		{"Eip.AlreadyExists", 400, ErrConflict},
-		{"", 409, ErrConflict},
-		{"InvalidParameter", 400, ErrInvalidInput},
-		{"InvalidParameter.Bandwidth", 400, ErrInvalidInput},
-		{"MissingParameter", 400, ErrInvalidInput},
-		{"MissingParameter.LoadBalancerId", 400, ErrInvalidInput},
-		{"InvalidAction.NotFound", 404, ErrInvalidInput},
-		{"NoPermission", 403, ErrAuth},
-		{"Forbidden.RAM", 403, ErrAuth},
-		{"SignatureDoesNotMatch", 400, ErrAuth},
-		{"InvalidAccessKeyId.NotFound", 404, ErrAuth},
-		{"InvalidAccessKeyId.Inactive", 400, ErrAuth},
-		{"RegionAccessDenied", 400, ErrAuth},
-		{"InvalidTimeStamp.Expired", 400, ErrTransient},
-		{"SignatureNonceUsed", 400, ErrTransient},
-		{"InvalidTimeStamp.Format", 400, ErrAuth},
-		{"", 401, ErrAuth},
-		{"", 429, ErrThrottled},
-		{"", 404, ErrNotFound},
+		{"InvalidResourceId.NotFound", 404, cloud.ErrNotFound},
+		{"InstanceNotFound", 404, cloud.ErrNotFound},
+		{"EipNotFound", 404, cloud.ErrNotFound},
+		{"InvalidParameter.LoadBalancerId", 400, cloud.ErrNotFound},
+		{"InvalidListener.NotFound", 400, cloud.ErrNotFound},
+		{"Throttling", 400, cloud.ErrThrottled},
+		{"Throttling.User", 400, cloud.ErrThrottled},
+		{"Throttling.Api", 400, cloud.ErrThrottled},
+		{"Rejected.Throttling", 400, cloud.ErrThrottled},
+		{"Throttling.Something", 400, cloud.ErrThrottled},
+		{"ServiceUnavailable", 503, cloud.ErrUnavailable},
+		{"InternalError", 500, cloud.ErrUnavailable},
+		{"SomethingNew", 502, cloud.ErrUnavailable},
+		{"", 504, cloud.ErrUnavailable},
+		{"IncorrectEipStatus", 400, cloud.ErrConflict},
+		{"IncorrectStatus.LoadBalancer", 400, cloud.ErrConflict},
+		{"IncorrectInstanceStatus", 400, cloud.ErrConflict},
+		{"Listener.Conflict", 400, cloud.ErrConflict},
+		{"ListenerAlreadyExists", 400, cloud.ErrConflict},
+		{"ListenerPortConflict", 400, cloud.ErrConflict},
+		{"Eip.AlreadyExists", 400, cloud.ErrConflict},
+		{"", 409, cloud.ErrConflict},
+		{"InvalidParameter", 400, cloud.ErrInvalidInput},
+		{"InvalidParameter.Bandwidth", 400, cloud.ErrInvalidInput},
+		{"MissingParameter", 400, cloud.ErrInvalidInput},
+		{"MissingParameter.LoadBalancerId", 400, cloud.ErrInvalidInput},
+		{"InvalidAction.NotFound", 404, cloud.ErrInvalidInput},
+		{"NoPermission", 403, cloud.ErrAuth},
+		{"Forbidden.RAM", 403, cloud.ErrAuth},
+		{"SignatureDoesNotMatch", 400, cloud.ErrAuth},
+		{"InvalidAccessKeyId.NotFound", 404, cloud.ErrAuth},
+		{"InvalidAccessKeyId.Inactive", 400, cloud.ErrAuth},
+		{"RegionAccessDenied", 400, cloud.ErrAuth},
+		{"InvalidTimeStamp.Expired", 400, cloud.ErrTransient},
+		{"SignatureNonceUsed", 400, cloud.ErrTransient},
+		{"InvalidTimeStamp.Format", 400, cloud.ErrAuth},
+		{"", 401, cloud.ErrAuth},
+		{"", 429, cloud.ErrThrottled},
+		{"", 404, cloud.ErrNotFound},
 		{"SomethingNew", 400, nil},
 	} {
 		if got := kindOf(tc.code, tc.status); got != tc.want {
@@ -83,8 +84,8 @@ func TestAuthOrTransient(t *testing.T) {
 	} {
 		body := `{"RequestId":"r","Code":"` + tc.code + `","Message":"m"}`
 		err := classify("DescribeLoadBalancers", sdkerrors.NewServerError(tc.status, body, ""))
-		if errors.Is(err, ErrAuth) != tc.auth || IsRetryable(err) != tc.retryable {
-			t.Errorf("%s: ErrAuth %v, retryable %v; want %v, %v", tc.code, errors.Is(err, ErrAuth), IsRetryable(err), tc.auth, tc.retryable)
+		if errors.Is(err, cloud.ErrAuth) != tc.auth || retryable(err) != tc.retryable {
+			t.Errorf("%s: ErrAuth %v, retryable %v; want %v, %v", tc.code, errors.Is(err, cloud.ErrAuth), retryable(err), tc.auth, tc.retryable)
 		}
 	}
 }
@@ -95,12 +96,12 @@ func TestClassify(t *testing.T) {
 	}
 	body := `{"RequestId":"req-1","HostId":"h","Code":"Throttling.User","Message":"slow down"}`
 	err := classify("DescribeLoadBalancers", sdkerrors.NewServerError(400, body, ""))
-	want := &APIError{Action: "DescribeLoadBalancers", Code: "Throttling.User", Message: "slow down", HTTPStatus: 400, RequestID: "req-1", Kind: ErrThrottled}
-	var apiErr *APIError
+	want := &cloud.APIError{Action: "DescribeLoadBalancers", Code: "Throttling.User", Message: "slow down", HTTPStatus: 400, RequestID: "req-1", Kind: cloud.ErrThrottled}
+	var apiErr *cloud.APIError
 	if !errors.As(err, &apiErr) || *apiErr != *want {
 		t.Fatalf("got %#v, want %#v", err, want)
 	}
-	if !errors.Is(err, ErrThrottled) || errors.Is(err, ErrNotFound) || !IsRetryable(err) {
+	if !errors.Is(err, cloud.ErrThrottled) || errors.Is(err, cloud.ErrNotFound) || !retryable(err) {
 		t.Errorf("throttling error kinds wrong: %v", err)
 	}
 	if got := err.Error(); got != "ens DescribeLoadBalancers: Throttling.User (http 400, request req-1): slow down" {
@@ -112,19 +113,19 @@ func TestClassify(t *testing.T) {
 
 	// A bare 502 from a proxy: no JSON, classified by status.
 	err = classify("X", sdkerrors.NewServerError(502, "<html>bad gateway</html>", ""))
-	if !errors.Is(err, ErrUnavailable) || !IsRetryable(err) || metricCode(err) != "HTTP502" {
+	if !errors.Is(err, cloud.ErrUnavailable) || !retryable(err) || metricCode(err) != "HTTP502" {
 		t.Errorf("502: %v (metric %s)", err, metricCode(err))
 	}
 
 	// An unclassified 400 is neither a known kind nor retryable.
 	err = classify("X", sdkerrors.NewServerError(400, `{"Code":"Weird"}`, ""))
-	if errors.Is(err, ErrInvalidInput) || IsRetryable(err) {
+	if errors.Is(err, cloud.ErrInvalidInput) || retryable(err) {
 		t.Errorf("unclassified 400: %v", err)
 	}
 
 	// The SDK's own errors (cannot parse an answer) are not retryable.
 	err = classify("X", sdkerrors.NewClientError(sdkerrors.JsonUnmarshalErrorCode, "bad json", nil))
-	if !errors.As(err, &apiErr) || apiErr.Code != sdkerrors.JsonUnmarshalErrorCode || IsRetryable(err) {
+	if !errors.As(err, &apiErr) || apiErr.Code != sdkerrors.JsonUnmarshalErrorCode || retryable(err) {
 		t.Errorf("client error: %#v", err)
 	}
 }
@@ -132,8 +133,8 @@ func TestClassify(t *testing.T) {
 func TestClassifyTransport(t *testing.T) {
 	secretURL := "https://ens.example/?SecurityToken=" + testToken + "&Signature=abc"
 	err := classify("X", &url.Error{Op: "Get", URL: secretURL, Err: context.DeadlineExceeded})
-	var te *TransportError
-	if !errors.As(err, &te) || !errors.Is(err, context.DeadlineExceeded) || !IsRetryable(err) {
+	var te *cloud.TransportError
+	if !errors.As(err, &te) || !errors.Is(err, context.DeadlineExceeded) || !retryable(err) {
 		t.Fatalf("timeout: %#v", err)
 	}
 	if msg := err.Error(); msg != "ens X: context deadline exceeded" {
@@ -147,13 +148,13 @@ func TestClassifyTransport(t *testing.T) {
 		t.Errorf("metricCode = %s", metricCode(err))
 	}
 	err = classify("X", &net.OpError{Op: "dial", Err: errors.New("refused")})
-	if !errors.As(err, &te) || !IsRetryable(err) || metricCode(err) != "Transport" {
+	if !errors.As(err, &te) || !retryable(err) || metricCode(err) != "Transport" {
 		t.Errorf("dial error: %#v", err)
 	}
-	if IsRetryable(nil) {
+	if retryable(nil) {
 		t.Error("nil is retryable")
 	}
-	if IsRetryable(&APIError{HTTPStatus: 400}) || !IsRetryable(&APIError{HTTPStatus: 500}) {
+	if retryable(&cloud.APIError{HTTPStatus: 400}) || !retryable(&cloud.APIError{HTTPStatus: 500}) {
 		t.Error("IsRetryable by status wrong")
 	}
 	if metricCode(nil) != "OK" {
@@ -164,12 +165,12 @@ func TestClassifyTransport(t *testing.T) {
 
 func TestRedactError(t *testing.T) {
 	creds := credentials{accessKeySecret: "a b/c", securityToken: testToken}
-	err := redactError(&APIError{Message: "echo a b/c and a+b%2Fc and " + testToken + " and a%2Bb%252Fc"}, creds)
-	if got := err.(*APIError).Message; got != "echo REDACTED and REDACTED and REDACTED and REDACTED" {
+	err := redactError(&cloud.APIError{Message: "echo a b/c and a+b%2Fc and " + testToken + " and a%2Bb%252Fc"}, creds)
+	if got := err.(*cloud.APIError).Message; got != "echo REDACTED and REDACTED and REDACTED and REDACTED" {
 		t.Errorf("message = %q", got)
 	}
-	err = redactError(&APIError{Message: "mismatch. server string to sign is:GET&%2F&SecurityToken%3Dx"}, credentials{})
-	if got := err.(*APIError).Message; got != "mismatch. server string to sign is: REDACTED" {
+	err = redactError(&cloud.APIError{Message: "mismatch. server string to sign is:GET&%2F&SecurityToken%3Dx"}, credentials{})
+	if got := err.(*cloud.APIError).Message; got != "mismatch. server string to sign is: REDACTED" {
 		t.Errorf("message = %q", got)
 	}
 	plain := errors.New("plain")

@@ -13,6 +13,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth"
 	sdkcredentials "github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
 	sdkens "github.com/aliyun/alibaba-cloud-sdk-go/services/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/client-go/util/flowcontrol"
 	"k8s.io/klog/v2"
@@ -32,7 +33,7 @@ type Client struct {
 	metrics *metrics
 }
 
-var _ Cloud = (*Client)(nil)
+var _ cloud.Cloud = (*Client)(nil)
 
 // Option changes how NewClient builds a client.
 type Option func(*options)
@@ -139,7 +140,7 @@ func (c *Client) APILimit(action string) Limit { return c.actions.limit(action) 
 func (c *Client) call(ctx context.Context, action string, fn func(*sdkens.Client) error) error {
 	logger := klog.FromContext(ctx).WithValues("action", action)
 	if err := c.waitForTurn(ctx, action); err != nil {
-		return &TransportError{Action: action, Err: fmt.Errorf("waiting for the client-side rate limiter: %w", err)}
+		return &cloud.TransportError{Action: action, Err: fmt.Errorf("waiting for the client-side rate limiter: %w", err)}
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
@@ -177,8 +178,8 @@ func (c *Client) waitForTurn(ctx context.Context, action string) error {
 // isThrottlingAnswer reports whether ENS itself refused the call for its
 // rate limits (not a transport failure).
 func isThrottlingAnswer(err error) bool {
-	var apiErr *APIError
-	return errors.As(err, &apiErr) && errors.Is(apiErr, ErrThrottled)
+	var apiErr *cloud.APIError
+	return errors.As(err, &apiErr) && errors.Is(apiErr, cloud.ErrThrottled)
 }
 
 // sdkRequest is what every SDK request has: the action name for metrics,
@@ -203,7 +204,7 @@ func send[Req sdkRequest, Resp any](ctx context.Context, c *Client, method func(
 func invoke(action string, client *sdkens.Client, fn func(*sdkens.Client) error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = &APIError{Action: action, Code: "SDK.Panic", Message: fmt.Sprintf("the SDK failed on the answer: %v", r)}
+			err = &cloud.APIError{Action: action, Code: "SDK.Panic", Message: fmt.Sprintf("the SDK failed on the answer: %v", r)}
 		}
 	}()
 	return classify(action, fn(client))

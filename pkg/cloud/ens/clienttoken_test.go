@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
 	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator/emulatortest"
 )
@@ -42,9 +43,9 @@ func TestClientTokenWindow(t *testing.T) {
 	ctx := context.Background()
 	clk := &clock{}
 	env, c := start(t, emulatortest.WithClock(clk.Now))
-	lbReq := ens.CreateLoadBalancerRequest{Name: "k8s/tok/ns/pool/cluster", RegionID: region, NetworkID: network,
+	lbReq := cloud.CreateLoadBalancerRequest{Name: "k8s/tok/ns/pool/cluster", RegionID: region, NetworkID: network,
 		VSwitchID: vswitch, Spec: "elb.s2.small", PayType: "PostPaid", ClientToken: "elb-uid-1"}
-	eipReq := ens.CreateEIPRequest{Name: "k8s/tok/ns/pool/cluster", RegionID: region, Bandwidth: 10,
+	eipReq := cloud.CreateEIPRequest{Name: "k8s/tok/ns/pool/cluster", RegionID: region, Bandwidth: 10,
 		InternetChargeType: "95BandwidthByMonth", InstanceChargeType: "PostPaid", ClientToken: "eip-uid-1"}
 	lbID, err := c.CreateLoadBalancer(ctx, lbReq)
 	if err != nil {
@@ -65,24 +66,24 @@ func TestClientTokenWindow(t *testing.T) {
 	if again, err := c.CreateLoadBalancer(ctx, lbReq); err != nil || again != lbID {
 		t.Errorf("repeat within the window = %q, %v; want the released %q", again, err, lbID)
 	}
-	if _, err := c.DescribeLoadBalancer(ctx, lbID); !errors.Is(err, ens.ErrNotFound) {
+	if _, err := c.DescribeLoadBalancer(ctx, lbID); !errors.Is(err, cloud.ErrNotFound) {
 		t.Errorf("Describe of the id a repeat answered: %v, want ErrNotFound", err)
 	}
 	if again, err := c.CreateEIP(ctx, eipReq); err != nil || again != eipID {
 		t.Errorf("EIP repeat within the window = %q, %v; want the released %q", again, err, eipID)
 	}
-	if lbs, err := c.ListLoadBalancers(ctx, ens.LoadBalancerFilter{Name: lbReq.Name}); err != nil || len(lbs) != 0 {
+	if lbs, err := c.ListLoadBalancers(ctx, cloud.LoadBalancerFilter{Name: lbReq.Name}); err != nil || len(lbs) != 0 {
 		t.Errorf("ELBs named %s = %+v, %v; want none", lbReq.Name, lbs, err)
 	}
 
 	other := lbReq
 	other.Spec = "elb.s2.medium"
-	if _, err := c.CreateLoadBalancer(ctx, other); !errors.Is(err, ens.ErrConflict) || ens.IsRetryable(err) {
+	if _, err := c.CreateLoadBalancer(ctx, other); !errors.Is(err, cloud.ErrConflict) || ens.Retryable(err) {
 		t.Errorf("same token, other spec: %v, want a non-retryable ErrConflict", err)
 	}
 	long := lbReq
 	long.ClientToken = strings.Repeat("x", 65)
-	if _, err := c.CreateLoadBalancer(ctx, long); !errors.Is(err, ens.ErrInvalidInput) {
+	if _, err := c.CreateLoadBalancer(ctx, long); !errors.Is(err, cloud.ErrInvalidInput) {
 		t.Errorf("65-character token: %v, want ErrInvalidInput", err)
 	}
 

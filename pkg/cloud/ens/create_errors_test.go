@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
 	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator"
 )
@@ -18,14 +19,14 @@ func TestCreateErrorsSurfaceTyped(t *testing.T) {
 	env.Emulator.SetFault("CreateEipInstance", ensemulator.Fault{Code: "ServiceUnavailable", FailNext: 1})
 	ctx := context.Background()
 
-	id, err := c.CreateLoadBalancer(ctx, ens.CreateLoadBalancerRequest{
+	id, err := c.CreateLoadBalancer(ctx, cloud.CreateLoadBalancerRequest{
 		Name: "k8s/a/b/c/d", RegionID: region, NetworkID: network, VSwitchID: vswitch, Spec: "elb.s2.small", PayType: "PostPaid",
 	})
-	if id != "" || !errors.Is(err, ens.ErrThrottled) || !ens.IsRetryable(err) {
+	if id != "" || !errors.Is(err, cloud.ErrThrottled) || !ens.Retryable(err) {
 		t.Errorf("CreateLoadBalancer = %q, %v; want no id and a retryable ErrThrottled", id, err)
 	}
-	alloc, err := c.CreateEIP(ctx, ens.CreateEIPRequest{Name: "k8s/a/b/c/d", RegionID: region, Bandwidth: 10})
-	if alloc != "" || !errors.Is(err, ens.ErrUnavailable) || !ens.IsRetryable(err) {
+	alloc, err := c.CreateEIP(ctx, cloud.CreateEIPRequest{Name: "k8s/a/b/c/d", RegionID: region, Bandwidth: 10})
+	if alloc != "" || !errors.Is(err, cloud.ErrUnavailable) || !ens.Retryable(err) {
 		t.Errorf("CreateEIP = %q, %v; want no id and a retryable ErrUnavailable", alloc, err)
 	}
 	after := env.Emulator.Inventory()

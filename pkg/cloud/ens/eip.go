@@ -6,15 +6,16 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	sdkens "github.com/aliyun/alibaba-cloud-sdk-go/services/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 )
 
 // CreateEIP implements Cloud.
-func (c *Client) CreateEIP(ctx context.Context, in CreateEIPRequest) (string, error) {
+func (c *Client) CreateEIP(ctx context.Context, in cloud.CreateEIPRequest) (string, error) {
 	req := sdkens.CreateCreateEipInstanceRequest()
 	req.Name, req.Description, req.EnsRegionId = in.Name, in.Description, in.RegionID
 	req.Bandwidth, req.Isp = optInt(in.Bandwidth), in.ISP
-	req.InternetChargeType = cmp.Or(in.InternetChargeType, DefaultEIPInternetChargeType)
-	req.InstanceChargeType = cmp.Or(in.InstanceChargeType, DefaultEIPInstanceChargeType)
+	req.InternetChargeType = cmp.Or(in.InternetChargeType, cloud.DefaultEIPInternetChargeType)
+	req.InstanceChargeType = cmp.Or(in.InstanceChargeType, cloud.DefaultEIPInstanceChargeType)
 	req.ClientToken = in.ClientToken
 	resp, err := send(ctx, c, (*sdkens.Client).CreateEipInstance, req)
 	if err != nil {
@@ -25,8 +26,8 @@ func (c *Client) CreateEIP(ctx context.Context, in CreateEIPRequest) (string, er
 
 // ListEIPs implements Cloud. ENS may match names loosely, so the result is
 // narrowed to exact matches of every set filter field.
-func (c *Client) ListEIPs(ctx context.Context, f EIPFilter) ([]EIP, error) {
-	eips, err := listAll(func(e EIP) string { return e.AllocationID }, func(page int) ([]EIP, int, error) {
+func (c *Client) ListEIPs(ctx context.Context, f cloud.EIPFilter) ([]cloud.EIP, error) {
+	eips, err := listAll(func(e cloud.EIP) string { return e.AllocationID }, func(page int) ([]cloud.EIP, int, error) {
 		req := sdkens.CreateDescribeEnsEipAddressesRequest()
 		req.AllocationId, req.EipName, req.EnsRegionId = f.AllocationID, f.Name, f.RegionID
 		req.AssociatedInstanceId, req.AssociatedInstanceType = f.AssociatedInstanceID, f.AssociatedInstanceType
@@ -35,9 +36,9 @@ func (c *Client) ListEIPs(ctx context.Context, f EIPFilter) ([]EIP, error) {
 		if err != nil {
 			return nil, 0, err
 		}
-		out := make([]EIP, 0, len(resp.EipAddresses.EipAddress))
+		out := make([]cloud.EIP, 0, len(resp.EipAddresses.EipAddress))
 		for _, e := range resp.EipAddresses.EipAddress {
-			out = append(out, EIP{
+			out = append(out, cloud.EIP{
 				AllocationID: e.AllocationId, Name: e.Name, Description: e.Description, IP: e.IpAddress,
 				RegionID: e.EnsRegionId, Status: e.Status, Bandwidth: e.Bandwidth, ISP: e.Isp,
 				InternetChargeType: e.InternetChargeType, InstanceChargeType: e.ChargeType,
@@ -49,7 +50,7 @@ func (c *Client) ListEIPs(ctx context.Context, f EIPFilter) ([]EIP, error) {
 	if err != nil {
 		return nil, err
 	}
-	return filterSlice(eips, func(e EIP) bool {
+	return filterSlice(eips, func(e cloud.EIP) bool {
 		return matches(f.AllocationID, e.AllocationID) && matches(f.Name, e.Name) && matches(f.RegionID, e.RegionID) &&
 			matches(f.AssociatedInstanceID, e.AssociatedInstanceID) && matches(f.AssociatedInstanceType, e.AssociatedInstanceType)
 	}), nil
@@ -58,7 +59,7 @@ func (c *Client) ListEIPs(ctx context.Context, f EIPFilter) ([]EIP, error) {
 // AssociateEIP implements Cloud.
 func (c *Client) AssociateEIP(ctx context.Context, allocationID, lbID string) error {
 	req := sdkens.CreateAssociateEnsEipAddressRequest()
-	req.AllocationId, req.InstanceId, req.InstanceType = allocationID, lbID, EIPInstanceTypeELB
+	req.AllocationId, req.InstanceId, req.InstanceType = allocationID, lbID, cloud.EIPInstanceTypeELB
 	_, err := send(ctx, c, (*sdkens.Client).AssociateEnsEipAddress, req)
 	return err
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -50,20 +51,20 @@ func TestMalformedAnswers(t *testing.T) {
 		// The SDK asserts Code is a string and panics otherwise.
 		"ReleaseInstance": "!502 {\"Code\":500,\"Message\":\"numeric\"}",
 	})
-	if _, err := c.DescribeLoadBalancer(ctx, "lb-1"); !errors.Is(err, ErrNotFound) {
+	if _, err := c.DescribeLoadBalancer(ctx, "lb-1"); !errors.Is(err, cloud.ErrNotFound) {
 		t.Errorf("empty DescribeLoadBalancerAttribute: %v, want not found", err)
 	}
-	var apiErr *APIError
+	var apiErr *cloud.APIError
 	if _, err := c.ListListeners(ctx, "lb-1"); !errors.As(err, &apiErr) || apiErr.Code != "InvalidResponse" {
 		t.Errorf("non-numeric listener port: %v", err)
 	}
-	if _, err := c.DescribeNetwork(ctx, "n-1"); !errors.Is(err, ErrNotFound) {
+	if _, err := c.DescribeNetwork(ctx, "n-1"); !errors.Is(err, cloud.ErrNotFound) {
 		t.Errorf("no network in answer: %v, want not found", err)
 	}
-	if _, err := c.ListEIPs(ctx, EIPFilter{}); !errors.As(err, &apiErr) || apiErr.Code != "SDK.JsonUnmarshalError" || IsRetryable(err) {
+	if _, err := c.ListEIPs(ctx, cloud.EIPFilter{}); !errors.As(err, &apiErr) || apiErr.Code != "SDK.JsonUnmarshalError" || retryable(err) {
 		t.Errorf("unparsable answer: %v", err)
 	}
-	if err := c.SetLoadBalancerStatus(ctx, "lb-1", LoadBalancerActive); !errors.Is(err, ErrUnavailable) || !IsRetryable(err) {
+	if err := c.SetLoadBalancerStatus(ctx, "lb-1", cloud.LoadBalancerActive); !errors.Is(err, cloud.ErrUnavailable) || !retryable(err) {
 		t.Errorf("HTML 502: %v, want unavailable", err)
 	}
 	if err := c.ReleaseLoadBalancer(ctx, "lb-1"); !errors.As(err, &apiErr) || apiErr.Code != "SDK.Panic" {
@@ -75,11 +76,11 @@ func TestInstanceAddressFallbacks(t *testing.T) {
 	c := cannedServer(t, map[string]string{"DescribeInstances": `{"TotalCount":2,"Instances":{"Instance":[
 		{"InstanceId":"i-1","Status":"Running","PrivateIpAddresses":{"PrivateIpAddress":[{"Ip":"10.0.0.1"}]}},
 		{"InstanceId":"i-2","Status":"Stopped"}]}}`})
-	got, err := c.ListInstances(context.Background(), InstanceFilter{})
+	got, err := c.ListInstances(context.Background(), cloud.InstanceFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Instance{{ID: "i-1", Status: "Running", PrivateIP: "10.0.0.1"}, {ID: "i-2", Status: "Stopped"}}
+	want := []cloud.Instance{{ID: "i-1", Status: "Running", PrivateIP: "10.0.0.1"}, {ID: "i-2", Status: "Stopped"}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
@@ -114,9 +115,9 @@ func TestCallHonoursContext(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	_, err = c.ListLoadBalancers(ctx, LoadBalancerFilter{})
-	var te *TransportError
-	if !errors.As(err, &te) || !errors.Is(err, context.DeadlineExceeded) || !IsRetryable(err) {
+	_, err = c.ListLoadBalancers(ctx, cloud.LoadBalancerFilter{})
+	var te *cloud.TransportError
+	if !errors.As(err, &te) || !errors.Is(err, context.DeadlineExceeded) || !retryable(err) {
 		t.Errorf("got %v, want a retryable transport error for the caller's deadline", err)
 	}
 }
@@ -124,8 +125,8 @@ func TestCallHonoursContext(t *testing.T) {
 func TestCallReportsSDKClientErrors(t *testing.T) {
 	c := cannedServer(t, map[string]string{})
 	c.cfg.Region = "not a region!" // NewClient rejects this; force it to reach call
-	err := c.SetLoadBalancerStatus(context.Background(), "lb-1", LoadBalancerActive)
-	var te *TransportError
+	err := c.SetLoadBalancerStatus(context.Background(), "lb-1", cloud.LoadBalancerActive)
+	var te *cloud.TransportError
 	if !errors.As(err, &te) || !strings.Contains(err.Error(), "regionId") {
 		t.Errorf("got %v, want the SDK's region error", err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	sdkens "github.com/aliyun/alibaba-cloud-sdk-go/services/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 )
 
 // Listener protocols (Listener.Protocol is upper case).
@@ -28,7 +29,7 @@ func optInt(n int) requests.Integer {
 }
 
 // listenerStatuses are the canonical listener statuses.
-var listenerStatuses = []string{ListenerRunning, ListenerStopped, ListenerStarting, ListenerConfiguring, ListenerStopping}
+var listenerStatuses = []string{cloud.ListenerRunning, cloud.ListenerStopped, cloud.ListenerStarting, cloud.ListenerConfiguring, cloud.ListenerStopping}
 
 // canonicalStatus maps a listener status as ENS answers it ("running" in
 // DescribeLoadBalancerListeners, "Running" elsewhere) to its constant; an
@@ -46,15 +47,15 @@ func canonicalStatus(s string) string {
 func wireProtocol(p string) string { return strings.ToLower(p) }
 
 func unsupportedProtocol(action, protocol string) error {
-	return &APIError{Action: action, Code: "UnsupportedProtocol", Message: fmt.Sprintf("listener protocol %q is not TCP, UDP, HTTP or HTTPS", protocol), Kind: ErrInvalidInput}
+	return &cloud.APIError{Action: action, Code: "UnsupportedProtocol", Message: fmt.Sprintf("listener protocol %q is not TCP, UDP, HTTP or HTTPS", protocol), Kind: cloud.ErrInvalidInput}
 }
 
 // listenerOps are the protocol-specific ENS actions of one listener
 // protocol: ENS has a separate create, set and describe action per protocol.
 type listenerOps struct {
-	create   func(c *Client, ctx context.Context, lbID string, l Listener) error
-	update   func(c *Client, ctx context.Context, lbID string, l Listener) error
-	describe func(c *Client, ctx context.Context, lbID string, port int) (*Listener, error)
+	create   func(c *Client, ctx context.Context, lbID string, l cloud.Listener) error
+	update   func(c *Client, ctx context.Context, lbID string, l cloud.Listener) error
+	describe func(c *Client, ctx context.Context, lbID string, port int) (*cloud.Listener, error)
 }
 
 var listenerProtocols = map[string]listenerOps{
@@ -65,7 +66,7 @@ var listenerProtocols = map[string]listenerOps{
 }
 
 // CreateListener implements Cloud, dispatching on l.Protocol.
-func (c *Client) CreateListener(ctx context.Context, lbID string, l Listener) error {
+func (c *Client) CreateListener(ctx context.Context, lbID string, l cloud.Listener) error {
 	ops, ok := listenerProtocols[strings.ToUpper(l.Protocol)]
 	if !ok {
 		return unsupportedProtocol("CreateListener", l.Protocol)
@@ -74,7 +75,7 @@ func (c *Client) CreateListener(ctx context.Context, lbID string, l Listener) er
 }
 
 // UpdateListener implements Cloud, dispatching on l.Protocol.
-func (c *Client) UpdateListener(ctx context.Context, lbID string, l Listener) error {
+func (c *Client) UpdateListener(ctx context.Context, lbID string, l cloud.Listener) error {
 	ops, ok := listenerProtocols[strings.ToUpper(l.Protocol)]
 	if !ok {
 		return unsupportedProtocol("UpdateListener", l.Protocol)
@@ -83,7 +84,7 @@ func (c *Client) UpdateListener(ctx context.Context, lbID string, l Listener) er
 }
 
 // DescribeListener implements Cloud, dispatching on protocol.
-func (c *Client) DescribeListener(ctx context.Context, lbID string, port int, protocol string) (*Listener, error) {
+func (c *Client) DescribeListener(ctx context.Context, lbID string, port int, protocol string) (*cloud.Listener, error) {
 	ops, ok := listenerProtocols[strings.ToUpper(protocol)]
 	if !ok {
 		return nil, unsupportedProtocol("DescribeListener", protocol)
@@ -95,7 +96,7 @@ func (c *Client) DescribeListener(ctx context.Context, lbID string, port int, pr
 // own fields. PersistenceTimeout is always sent (0 turns it off); the other
 // optional integers are left out at zero so that ENS keeps its default.
 
-func (c *Client) createTCPListener(ctx context.Context, lbID string, l Listener) error {
+func (c *Client) createTCPListener(ctx context.Context, lbID string, l cloud.Listener) error {
 	req := sdkens.CreateCreateLoadBalancerTCPListenerRequest()
 	req.LoadBalancerId, req.ListenerPort, req.BackendServerPort = lbID, requests.NewInteger(l.Port), requests.NewInteger(l.BackendPort)
 	req.Description, req.Scheduler = l.Description, l.Scheduler
@@ -107,7 +108,7 @@ func (c *Client) createTCPListener(ctx context.Context, lbID string, l Listener)
 	return err
 }
 
-func (c *Client) createUDPListener(ctx context.Context, lbID string, l Listener) error {
+func (c *Client) createUDPListener(ctx context.Context, lbID string, l cloud.Listener) error {
 	req := sdkens.CreateCreateLoadBalancerUDPListenerRequest()
 	req.LoadBalancerId, req.ListenerPort, req.BackendServerPort = lbID, requests.NewInteger(l.Port), requests.NewInteger(l.BackendPort)
 	req.Description, req.Scheduler = l.Description, l.Scheduler
@@ -118,7 +119,7 @@ func (c *Client) createUDPListener(ctx context.Context, lbID string, l Listener)
 	return err
 }
 
-func (c *Client) createHTTPListener(ctx context.Context, lbID string, l Listener) error {
+func (c *Client) createHTTPListener(ctx context.Context, lbID string, l cloud.Listener) error {
 	req := sdkens.CreateCreateLoadBalancerHTTPListenerRequest()
 	req.LoadBalancerId, req.ListenerPort, req.BackendServerPort = lbID, requests.NewInteger(l.Port), requests.NewInteger(l.BackendPort)
 	req.Description, req.Scheduler = l.Description, l.Scheduler
@@ -128,7 +129,7 @@ func (c *Client) createHTTPListener(ctx context.Context, lbID string, l Listener
 	return err
 }
 
-func (c *Client) createHTTPSListener(ctx context.Context, lbID string, l Listener) error {
+func (c *Client) createHTTPSListener(ctx context.Context, lbID string, l cloud.Listener) error {
 	req := sdkens.CreateCreateLoadBalancerHTTPSListenerRequest()
 	req.LoadBalancerId, req.ListenerPort, req.BackendServerPort = lbID, requests.NewInteger(l.Port), requests.NewInteger(l.BackendPort)
 	req.Description, req.Scheduler, req.ServerCertificateId = l.Description, l.Scheduler, l.ServerCertificateID
@@ -138,7 +139,7 @@ func (c *Client) createHTTPSListener(ctx context.Context, lbID string, l Listene
 	return err
 }
 
-func (c *Client) setTCPListener(ctx context.Context, lbID string, l Listener) error {
+func (c *Client) setTCPListener(ctx context.Context, lbID string, l cloud.Listener) error {
 	req := sdkens.CreateSetLoadBalancerTCPListenerAttributeRequest()
 	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(l.Port)
 	req.Description, req.Scheduler = l.Description, l.Scheduler
@@ -150,7 +151,7 @@ func (c *Client) setTCPListener(ctx context.Context, lbID string, l Listener) er
 	return err
 }
 
-func (c *Client) setUDPListener(ctx context.Context, lbID string, l Listener) error {
+func (c *Client) setUDPListener(ctx context.Context, lbID string, l cloud.Listener) error {
 	req := sdkens.CreateSetLoadBalancerUDPListenerAttributeRequest()
 	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(l.Port)
 	req.Description, req.Scheduler = l.Description, l.Scheduler
@@ -161,7 +162,7 @@ func (c *Client) setUDPListener(ctx context.Context, lbID string, l Listener) er
 	return err
 }
 
-func (c *Client) setHTTPListener(ctx context.Context, lbID string, l Listener) error {
+func (c *Client) setHTTPListener(ctx context.Context, lbID string, l cloud.Listener) error {
 	req := sdkens.CreateSetLoadBalancerHTTPListenerAttributeRequest()
 	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(l.Port)
 	req.Description, req.Scheduler = l.Description, l.Scheduler
@@ -171,7 +172,7 @@ func (c *Client) setHTTPListener(ctx context.Context, lbID string, l Listener) e
 	return err
 }
 
-func (c *Client) setHTTPSListener(ctx context.Context, lbID string, l Listener) error {
+func (c *Client) setHTTPSListener(ctx context.Context, lbID string, l cloud.Listener) error {
 	req := sdkens.CreateSetLoadBalancerHTTPSListenerAttributeRequest()
 	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(l.Port)
 	req.Description, req.Scheduler, req.ServerCertificateId = l.Description, l.Scheduler, l.ServerCertificateID
@@ -181,14 +182,14 @@ func (c *Client) setHTTPSListener(ctx context.Context, lbID string, l Listener) 
 	return err
 }
 
-func (c *Client) describeTCPListener(ctx context.Context, lbID string, port int) (*Listener, error) {
+func (c *Client) describeTCPListener(ctx context.Context, lbID string, port int) (*cloud.Listener, error) {
 	req := sdkens.CreateDescribeLoadBalancerTCPListenerAttributeRequest()
 	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(port)
 	r, err := send(ctx, c, (*sdkens.Client).DescribeLoadBalancerTCPListenerAttribute, req)
 	if err != nil {
 		return nil, err
 	}
-	return &Listener{
+	return &cloud.Listener{
 		Port: r.ListenerPort, Protocol: ProtocolTCP, BackendPort: r.BackendServerPort, Description: r.Description,
 		Status: canonicalStatus(r.Status), Scheduler: r.Scheduler, PersistenceTimeout: r.PersistenceTimeout, EstablishedTimeout: r.EstablishedTimeout,
 		HealthyThreshold: r.HealthyThreshold, UnhealthyThreshold: r.UnhealthyThreshold,
@@ -196,14 +197,14 @@ func (c *Client) describeTCPListener(ctx context.Context, lbID string, port int)
 	}, nil
 }
 
-func (c *Client) describeUDPListener(ctx context.Context, lbID string, port int) (*Listener, error) {
+func (c *Client) describeUDPListener(ctx context.Context, lbID string, port int) (*cloud.Listener, error) {
 	req := sdkens.CreateDescribeLoadBalancerUDPListenerAttributeRequest()
 	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(port)
 	r, err := send(ctx, c, (*sdkens.Client).DescribeLoadBalancerUDPListenerAttribute, req)
 	if err != nil {
 		return nil, err
 	}
-	return &Listener{
+	return &cloud.Listener{
 		Port: r.ListenerPort, Protocol: ProtocolUDP, BackendPort: r.BackendServerPort, Description: r.Description,
 		Status: canonicalStatus(r.Status), Scheduler: r.Scheduler, EstablishedTimeout: r.EstablishedTimeout,
 		HealthyThreshold: r.HealthyThreshold, UnhealthyThreshold: r.UnhealthyThreshold,
@@ -211,14 +212,14 @@ func (c *Client) describeUDPListener(ctx context.Context, lbID string, port int)
 	}, nil
 }
 
-func (c *Client) describeHTTPListener(ctx context.Context, lbID string, port int) (*Listener, error) {
+func (c *Client) describeHTTPListener(ctx context.Context, lbID string, port int) (*cloud.Listener, error) {
 	req := sdkens.CreateDescribeLoadBalancerHTTPListenerAttributeRequest()
 	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(port)
 	r, err := send(ctx, c, (*sdkens.Client).DescribeLoadBalancerHTTPListenerAttribute, req)
 	if err != nil {
 		return nil, err
 	}
-	return &Listener{
+	return &cloud.Listener{
 		Port: r.ListenerPort, Protocol: ProtocolHTTP, BackendPort: r.BackendServerPort, Description: r.Description,
 		Status: canonicalStatus(r.Status), Scheduler: r.Scheduler, ServerCertificateID: r.ServerCertificateId,
 		HealthyThreshold: r.HealthyThreshold, UnhealthyThreshold: r.UnhealthyThreshold,
@@ -226,14 +227,14 @@ func (c *Client) describeHTTPListener(ctx context.Context, lbID string, port int
 	}, nil
 }
 
-func (c *Client) describeHTTPSListener(ctx context.Context, lbID string, port int) (*Listener, error) {
+func (c *Client) describeHTTPSListener(ctx context.Context, lbID string, port int) (*cloud.Listener, error) {
 	req := sdkens.CreateDescribeLoadBalancerHTTPSListenerAttributeRequest()
 	req.LoadBalancerId, req.ListenerPort = lbID, requests.NewInteger(port)
 	r, err := send(ctx, c, (*sdkens.Client).DescribeLoadBalancerHTTPSListenerAttribute, req)
 	if err != nil {
 		return nil, err
 	}
-	return &Listener{
+	return &cloud.Listener{
 		Port: r.ListenerPort, Protocol: ProtocolHTTPS, BackendPort: r.BackendServerPort, Description: r.Description,
 		Status: canonicalStatus(r.Status), Scheduler: r.Scheduler, ServerCertificateID: r.ServerCertificateId,
 		HealthyThreshold: r.HealthyThreshold, UnhealthyThreshold: r.UnhealthyThreshold,
@@ -241,10 +242,11 @@ func (c *Client) describeHTTPSListener(ctx context.Context, lbID string, port in
 	}, nil
 }
 
-// ListListeners implements Cloud.
-func (c *Client) ListListeners(ctx context.Context, lbID string) ([]Listener, error) {
-	key := func(l Listener) string { return l.Protocol + "/" + strconv.Itoa(l.Port) }
-	return listAll(key, func(page int) ([]Listener, int, error) {
+// ListListeners returns every listener of an ELB with its status (not part
+// of cloud.Cloud: DescribeLoadBalancer reads them).
+func (c *Client) ListListeners(ctx context.Context, lbID string) ([]cloud.Listener, error) {
+	key := func(l cloud.Listener) string { return l.Protocol + "/" + strconv.Itoa(l.Port) }
+	return listAll(key, func(page int) ([]cloud.Listener, int, error) {
 		req := sdkens.CreateDescribeLoadBalancerListenersRequest()
 		req.LoadBalancerId = lbID
 		req.PageNumber, req.PageSize = requests.NewInteger(page), requests.NewInteger(PageSize)
@@ -252,13 +254,13 @@ func (c *Client) ListListeners(ctx context.Context, lbID string) ([]Listener, er
 		if err != nil {
 			return nil, 0, err
 		}
-		out := make([]Listener, 0, len(resp.Listeners.Listener))
+		out := make([]cloud.Listener, 0, len(resp.Listeners.Listener))
 		for _, l := range resp.Listeners.Listener {
 			port, err := strconv.Atoi(l.ListenerPort) // a string in this response
 			if err != nil {
-				return nil, 0, &APIError{Action: req.GetActionName(), Code: "InvalidResponse", Message: fmt.Sprintf("listener port %q is not a number", l.ListenerPort), HTTPStatus: resp.GetHttpStatus(), RequestID: resp.RequestId}
+				return nil, 0, &cloud.APIError{Action: req.GetActionName(), Code: "InvalidResponse", Message: fmt.Sprintf("listener port %q is not a number", l.ListenerPort), HTTPStatus: resp.GetHttpStatus(), RequestID: resp.RequestId}
 			}
-			out = append(out, Listener{
+			out = append(out, cloud.Listener{
 				Port: port, Protocol: strings.ToUpper(l.Protocol), BackendPort: l.BackendServerPort,
 				Description: l.Description, Status: canonicalStatus(l.Status),
 			})

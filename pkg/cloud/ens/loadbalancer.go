@@ -9,17 +9,18 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	sdkens "github.com/aliyun/alibaba-cloud-sdk-go/services/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 )
 
 // CreateLoadBalancer implements Cloud.
-func (c *Client) CreateLoadBalancer(ctx context.Context, in CreateLoadBalancerRequest) (string, error) {
+func (c *Client) CreateLoadBalancer(ctx context.Context, in cloud.CreateLoadBalancerRequest) (string, error) {
 	req := sdkens.CreateCreateLoadBalancerRequest()
 	req.LoadBalancerName = in.Name
 	req.EnsRegionId = in.RegionID
 	req.NetworkId = in.NetworkID
 	req.VSwitchId = in.VSwitchID
 	req.LoadBalancerSpec = in.Spec
-	req.PayType = cmp.Or(in.PayType, DefaultPayType)
+	req.PayType = cmp.Or(in.PayType, cloud.DefaultPayType)
 	req.ClientToken = in.ClientToken
 	resp, err := send(ctx, c, (*sdkens.Client).CreateLoadBalancer, req)
 	if err != nil {
@@ -29,7 +30,7 @@ func (c *Client) CreateLoadBalancer(ctx context.Context, in CreateLoadBalancerRe
 }
 
 // DescribeLoadBalancer implements Cloud.
-func (c *Client) DescribeLoadBalancer(ctx context.Context, id string) (*LoadBalancer, error) {
+func (c *Client) DescribeLoadBalancer(ctx context.Context, id string) (*cloud.LoadBalancer, error) {
 	req := sdkens.CreateDescribeLoadBalancerAttributeRequest()
 	req.LoadBalancerId = id
 	resp, err := send(ctx, c, (*sdkens.Client).DescribeLoadBalancerAttribute, req)
@@ -37,30 +38,30 @@ func (c *Client) DescribeLoadBalancer(ctx context.Context, id string) (*LoadBala
 		return nil, err
 	}
 	if resp.LoadBalancerId == "" {
-		return nil, &APIError{Action: req.GetActionName(), Code: "EmptyResponse", Message: fmt.Sprintf("no load balancer %q in the answer", id), HTTPStatus: resp.GetHttpStatus(), RequestID: resp.RequestId, Kind: ErrNotFound}
+		return nil, &cloud.APIError{Action: req.GetActionName(), Code: "EmptyResponse", Message: fmt.Sprintf("no load balancer %q in the answer", id), HTTPStatus: resp.GetHttpStatus(), RequestID: resp.RequestId, Kind: cloud.ErrNotFound}
 	}
-	lb := &LoadBalancer{
+	lb := &cloud.LoadBalancer{
 		ID: resp.LoadBalancerId, Name: resp.LoadBalancerName, RegionID: resp.EnsRegionId,
 		NetworkID: resp.NetworkId, VSwitchID: resp.VSwitchId, Spec: resp.LoadBalancerSpec,
 		PayType: resp.PayType, Status: resp.LoadBalancerStatus, Address: resp.Address,
 	}
 	for _, l := range resp.ListenerPortsAndProtocols {
-		lb.Listeners = append(lb.Listeners, Listener{
+		lb.Listeners = append(lb.Listeners, cloud.Listener{
 			Port: l.ListenerPort, Protocol: strings.ToUpper(l.ListenerProtocol),
 			BackendPort: l.BackendServerPort, Description: l.Description,
 		})
 	}
 	for _, rs := range resp.BackendServers {
 		port, _ := strconv.Atoi(rs.Port) // ENS sends the port as a string; "" means none
-		lb.Backends = append(lb.Backends, Backend{ServerID: rs.ServerId, Type: rs.Type, IP: rs.Ip, Port: port, Weight: rs.Weight})
+		lb.Backends = append(lb.Backends, cloud.Backend{ServerID: rs.ServerId, Type: rs.Type, IP: rs.Ip, Port: port, Weight: rs.Weight})
 	}
 	return lb, nil
 }
 
 // ListLoadBalancers implements Cloud. ENS may match names loosely, so the
 // result is narrowed to exact matches of every set filter field.
-func (c *Client) ListLoadBalancers(ctx context.Context, f LoadBalancerFilter) ([]LoadBalancer, error) {
-	lbs, err := listAll(func(lb LoadBalancer) string { return lb.ID }, func(page int) ([]LoadBalancer, int, error) {
+func (c *Client) ListLoadBalancers(ctx context.Context, f cloud.LoadBalancerFilter) ([]cloud.LoadBalancer, error) {
+	lbs, err := listAll(func(lb cloud.LoadBalancer) string { return lb.ID }, func(page int) ([]cloud.LoadBalancer, int, error) {
 		req := sdkens.CreateDescribeLoadBalancersRequest()
 		req.LoadBalancerId = f.ID
 		req.LoadBalancerName = f.Name
@@ -72,9 +73,9 @@ func (c *Client) ListLoadBalancers(ctx context.Context, f LoadBalancerFilter) ([
 		if err != nil {
 			return nil, 0, err
 		}
-		out := make([]LoadBalancer, 0, len(resp.LoadBalancers.LoadBalancer))
+		out := make([]cloud.LoadBalancer, 0, len(resp.LoadBalancers.LoadBalancer))
 		for _, lb := range resp.LoadBalancers.LoadBalancer {
-			out = append(out, LoadBalancer{
+			out = append(out, cloud.LoadBalancer{
 				ID: lb.LoadBalancerId, Name: lb.LoadBalancerName, RegionID: lb.EnsRegionId,
 				NetworkID: lb.NetworkId, VSwitchID: lb.VSwitchId, PayType: lb.PayType,
 				Status: lb.LoadBalancerStatus, Address: lb.Address,
@@ -85,12 +86,13 @@ func (c *Client) ListLoadBalancers(ctx context.Context, f LoadBalancerFilter) ([
 	if err != nil {
 		return nil, err
 	}
-	return filterSlice(lbs, func(lb LoadBalancer) bool {
+	return filterSlice(lbs, func(lb cloud.LoadBalancer) bool {
 		return matches(f.ID, lb.ID) && matches(f.Name, lb.Name) && matches(f.RegionID, lb.RegionID) && matches(f.NetworkID, lb.NetworkID)
 	}), nil
 }
 
-// SetLoadBalancerStatus implements Cloud.
+// SetLoadBalancerStatus sets an ELB Active or InActive (not part of
+// cloud.Cloud: no controller stops an ELB).
 func (c *Client) SetLoadBalancerStatus(ctx context.Context, id, status string) error {
 	req := sdkens.CreateSetLoadBalancerStatusRequest()
 	req.LoadBalancerId = id

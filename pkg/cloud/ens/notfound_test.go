@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
 	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator"
 	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator/emulatortest"
@@ -27,14 +28,14 @@ func TestNotFoundKinds(t *testing.T) {
 		{"ListListeners", second(c.ListListeners(ctx, "lb-missing")), "LoadBalancerNotFound"},
 		{"StartListener", c.StartListener(ctx, "lb-missing", 80, ens.ProtocolTCP), "LoadBalancerNotFound"},
 		{"DeleteListener", c.DeleteListener(ctx, "lb-missing", 80, ens.ProtocolTCP), "LoadBalancerNotFound"},
-		{"AddBackends of a missing instance", c.AddBackends(ctx, "lb-hefei-existing", []ens.Backend{{ServerID: "i-missing", Weight: 100}}), "InstanceNotFound"},
+		{"AddBackends of a missing instance", c.AddBackends(ctx, "lb-hefei-existing", []cloud.Backend{{ServerID: "i-missing", Weight: 100}}), "InstanceNotFound"},
 		{"AssociateEIP to a missing ELB", c.AssociateEIP(ctx, "eip-chengdu-existing", "lb-missing"), "InstanceNotFound"},
 		{"UnassociateEIP", c.UnassociateEIP(ctx, "eip-missing"), "EipNotFound"},
 		{"ReleaseEIP", c.ReleaseEIP(ctx, "eip-missing"), "EipNotFound"},
 	} {
-		var apiErr *ens.APIError
+		var apiErr *cloud.APIError
 		if !errors.As(tc.err, &apiErr) || apiErr.Code != tc.code || apiErr.HTTPStatus != 400 ||
-			!errors.Is(tc.err, ens.ErrNotFound) || ens.IsRetryable(tc.err) {
+			!errors.Is(tc.err, cloud.ErrNotFound) || ens.Retryable(tc.err) {
 			t.Errorf("%s: %v, want a non-retryable ErrNotFound %s (400)", tc.name, tc.err, tc.code)
 		}
 	}
@@ -50,7 +51,7 @@ func TestListenerStatusCanonical(t *testing.T) {
 	_, c := start(t, emulatortest.WithClock(clk.Now),
 		emulatortest.WithConfig(func(cfg *ensemulator.Config) { cfg.ListenerTransitionDelay = time.Minute }))
 	lbID := "lb-hefei-existing"
-	if err := c.CreateListener(ctx, lbID, ens.Listener{Port: 80, Protocol: ens.ProtocolTCP, BackendPort: 30080}); err != nil {
+	if err := c.CreateListener(ctx, lbID, cloud.Listener{Port: 80, Protocol: ens.ProtocolTCP, BackendPort: 30080}); err != nil {
 		t.Fatal(err)
 	}
 	status := func() (list, describe string) {
@@ -69,11 +70,11 @@ func TestListenerStatusCanonical(t *testing.T) {
 		do   func() error
 		want string
 	}{
-		{func() error { return nil }, ens.ListenerStopped},
-		{func() error { return c.StartListener(ctx, lbID, 80, ens.ProtocolTCP) }, ens.ListenerStarting},
-		{func() error { clk.Advance(time.Minute); return nil }, ens.ListenerRunning},
-		{func() error { return c.StopListener(ctx, lbID, 80, ens.ProtocolTCP) }, ens.ListenerStopping},
-		{func() error { clk.Advance(time.Minute); return nil }, ens.ListenerStopped},
+		{func() error { return nil }, cloud.ListenerStopped},
+		{func() error { return c.StartListener(ctx, lbID, 80, ens.ProtocolTCP) }, cloud.ListenerStarting},
+		{func() error { clk.Advance(time.Minute); return nil }, cloud.ListenerRunning},
+		{func() error { return c.StopListener(ctx, lbID, 80, ens.ProtocolTCP) }, cloud.ListenerStopping},
+		{func() error { clk.Advance(time.Minute); return nil }, cloud.ListenerStopped},
 	} {
 		if err := step.do(); err != nil {
 			t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens/enstest"
 	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator"
@@ -72,7 +73,7 @@ func hammer(t *testing.T, d time.Duration, workers int, calls map[string]func(co
 					switch {
 					case errors.Is(err, context.DeadlineExceeded):
 						return // the next turn comes after the end
-					case err != nil && !errors.Is(err, ens.ErrThrottled):
+					case err != nil && !errors.Is(err, cloud.ErrThrottled):
 						t.Errorf("%s: %v", action, err)
 						return
 					}
@@ -116,7 +117,7 @@ const (
 
 func listInstances(c *ens.Client) func(context.Context) error {
 	return func(ctx context.Context) error {
-		_, err := c.ListInstances(ctx, ens.InstanceFilter{RegionID: region})
+		_, err := c.ListInstances(ctx, cloud.InstanceFilter{RegionID: region})
 		return err
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
 )
 
@@ -16,21 +17,21 @@ import (
 func TestRequiredParametersSent(t *testing.T) {
 	ctx := context.Background()
 	env, c := start(t)
-	lbID, err := c.CreateLoadBalancer(ctx, ens.CreateLoadBalancerRequest{Name: "k8s/req/ns/pool/cluster",
+	lbID, err := c.CreateLoadBalancer(ctx, cloud.CreateLoadBalancerRequest{Name: "k8s/req/ns/pool/cluster",
 		RegionID: region, NetworkID: network, VSwitchID: vswitch, Spec: "elb.s2.small"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	eipID, err := c.CreateEIP(ctx, ens.CreateEIPRequest{Name: "k8s/req/ns/pool/cluster", RegionID: region})
+	eipID, err := c.CreateEIP(ctx, cloud.CreateEIPRequest{Name: "k8s/req/ns/pool/cluster", RegionID: region})
 	if err != nil {
 		t.Fatal(err)
 	}
 	inv := env.Emulator.Inventory()
-	if lb := inv.LoadBalancer(lbID); lb.PayType != ens.DefaultPayType {
-		t.Errorf("ELB PayType = %q, want %q", lb.PayType, ens.DefaultPayType)
+	if lb := inv.LoadBalancer(lbID); lb.PayType != cloud.DefaultPayType {
+		t.Errorf("ELB PayType = %q, want %q", lb.PayType, cloud.DefaultPayType)
 	}
-	if e := inv.EIP(eipID); e.InstanceChargeType != ens.DefaultEIPInstanceChargeType ||
-		e.InternetChargeType != ens.DefaultEIPInternetChargeType || e.Bandwidth != 5 {
+	if e := inv.EIP(eipID); e.InstanceChargeType != cloud.DefaultEIPInstanceChargeType ||
+		e.InternetChargeType != cloud.DefaultEIPInternetChargeType || e.Bandwidth != 5 {
 		t.Errorf("EIP = %+v, want the default charge types and 5 Mbit/s", e)
 	}
 }
@@ -43,9 +44,9 @@ func TestRequiredParametersSent(t *testing.T) {
 func TestRangesAreInvalidInput(t *testing.T) {
 	ctx := context.Background()
 	env, c := start(t)
-	lbReq := ens.CreateLoadBalancerRequest{Name: "k8s/r/ns/pool/cluster", RegionID: region, NetworkID: network,
+	lbReq := cloud.CreateLoadBalancerRequest{Name: "k8s/r/ns/pool/cluster", RegionID: region, NetworkID: network,
 		VSwitchID: vswitch, Spec: "elb.s2.small"}
-	eipReq := ens.CreateEIPRequest{Name: "k8s/r/ns/pool/cluster", RegionID: region, Bandwidth: 10}
+	eipReq := cloud.CreateEIPRequest{Name: "k8s/r/ns/pool/cluster", RegionID: region, Bandwidth: 10}
 	before := env.Emulator.Inventory()
 	for name, call := range map[string]func() error{
 		"EIP bandwidth 4": func() error { r := eipReq; r.Bandwidth = 4; return second(c.CreateEIP(ctx, r)) },
@@ -64,14 +65,14 @@ func TestRangesAreInvalidInput(t *testing.T) {
 			return second(c.CreateLoadBalancer(ctx, r))
 		},
 		"description of 81": func() error {
-			return c.CreateListener(ctx, "lb-hefei-existing", ens.Listener{Port: 80, Protocol: ens.ProtocolTCP, BackendPort: 30080,
+			return c.CreateListener(ctx, "lb-hefei-existing", cloud.Listener{Port: 80, Protocol: ens.ProtocolTCP, BackendPort: 30080,
 				Description: strings.Repeat("d", 81)})
 		},
 		"UDP on 4789": func() error {
-			return c.CreateListener(ctx, "lb-hefei-existing", ens.Listener{Port: 4789, Protocol: ens.ProtocolUDP, BackendPort: 30080})
+			return c.CreateListener(ctx, "lb-hefei-existing", cloud.Listener{Port: 4789, Protocol: ens.ProtocolUDP, BackendPort: 30080})
 		},
 	} {
-		if err := call(); !errors.Is(err, ens.ErrInvalidInput) || ens.IsRetryable(err) {
+		if err := call(); !errors.Is(err, cloud.ErrInvalidInput) || ens.Retryable(err) {
 			t.Errorf("%s: %v, want a non-retryable ErrInvalidInput", name, err)
 		}
 	}

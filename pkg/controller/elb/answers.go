@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
 )
 
@@ -15,11 +15,11 @@ import (
 // names the ENS code, not the request id, so a wait that lasts writes the
 // same status every round.
 func waitOnConflict(err error, format string, args ...any) error {
-	if !errors.Is(err, ens.ErrConflict) {
+	if !errors.Is(err, cloud.ErrConflict) {
 		return err
 	}
 	code := "changing state"
-	var apiErr *ens.APIError
+	var apiErr *cloud.APIError
 	if errors.As(err, &apiErr) {
 		code = apiErr.Code
 	}
@@ -28,7 +28,7 @@ func waitOnConflict(err error, format string, args ...any) error {
 
 // ignoreNotFound: a step whose object is gone already is done.
 func ignoreNotFound(err error) error {
-	if errors.Is(err, ens.ErrNotFound) {
+	if errors.Is(err, cloud.ErrNotFound) {
 		return nil
 	}
 	return err

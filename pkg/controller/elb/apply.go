@@ -7,7 +7,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
 )
 
@@ -49,7 +49,7 @@ func (c *Controller) readBackCreatedEIP(ctx context.Context, r *outcome) {
 	if _, bound := r.eips.Associated[r.eipID]; r.eipID == "" || !bound {
 		return
 	}
-	read, err := c.cloud.ListEIPs(ctx, ens.EIPFilter{AllocationID: r.eipID})
+	read, err := c.cloud.ListEIPs(ctx, cloud.EIPFilter{AllocationID: r.eipID})
 	if err != nil || len(read) != 1 || read[0].AllocationID != r.eipID {
 		klog.FromContext(ctx).V(4).Info("New EIP not read back; status follows next sync", "eip", r.eipID, "err", err)
 		return
@@ -62,7 +62,7 @@ func (c *Controller) applyOne(ctx context.Context, ps *v1alpha1.PoolService, d e
 	l := act.Listener
 	switch act.Type {
 	case elbmodel.CreateLoadBalancer:
-		id, err := c.createLoadBalancer(ctx, ens.CreateLoadBalancerRequest{
+		id, err := c.createLoadBalancer(ctx, cloud.CreateLoadBalancerRequest{
 			Name: d.Name, RegionID: d.Network.RegionID, NetworkID: d.Network.NetworkID, VSwitchID: d.Network.VSwitchID,
 			Spec: d.Spec, PayType: d.PayType,
 		})
@@ -92,7 +92,7 @@ func (c *Controller) applyEIP(ctx context.Context, ps *v1alpha1.PoolService, d e
 	switch act.Type {
 	case elbmodel.CreateEIP:
 		e := d.EIP
-		id, err := c.createEIP(ctx, ens.CreateEIPRequest{
+		id, err := c.createEIP(ctx, cloud.CreateEIPRequest{
 			Name: e.Name, Description: elbmodel.EIPDescription(ps.Namespace, ps.Name),
 			RegionID: e.RegionID, Bandwidth: e.Bandwidth, ISP: e.ISP, InternetChargeType: e.InternetChargeType,
 			InstanceChargeType: e.InstanceChargeType,
@@ -113,7 +113,7 @@ func (c *Controller) applyEIP(ctx context.Context, ps *v1alpha1.PoolService, d e
 	case elbmodel.ModifyEIPBandwidth:
 		return c.cloud.ModifyEIPBandwidth(ctx, act.EIPID, act.Bandwidth)
 	case elbmodel.ReleaseEIP: // only recorded EIPs reach a plan; the plan unbound it first
-		err := c.releaseOwnedEIP(ctx, d.Name, ens.EIP{AllocationID: act.EIPID})
+		err := c.releaseOwnedEIP(ctx, d.Name, cloud.EIP{AllocationID: act.EIPID})
 		if err == nil {
 			r.eips.Release(act.EIPID)
 		}
@@ -126,9 +126,9 @@ func (c *Controller) applyEIP(ctx context.Context, ps *v1alpha1.PoolService, d e
 // as it is, so traffic goes on; only when ENS refuses that because of its
 // state is it stopped, and the next sync, seeing it stopped, sets and
 // starts it again.
-func (c *Controller) updateListener(ctx context.Context, lbID string, l ens.Listener) error {
+func (c *Controller) updateListener(ctx context.Context, lbID string, l cloud.Listener) error {
 	err := c.cloud.UpdateListener(ctx, lbID, l)
-	if l.Status != ens.ListenerRunning || !ens.IsIncorrectStatus(err) {
+	if l.Status != cloud.ListenerRunning || !cloud.IsIncorrectStatus(err) {
 		return waitOnConflict(err, "listener %s:%d", l.Protocol, l.Port)
 	}
 	klog.FromContext(ctx).V(2).Info("ENS sets this listener only while stopped; stopping it",

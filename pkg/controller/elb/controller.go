@@ -26,7 +26,7 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/controller/worker"
 	"github.com/edge-lb/edge-controller-manager/pkg/generated/clientset/versioned"
 	networkinformers "github.com/edge-lb/edge-controller-manager/pkg/generated/informers/externalversions/network/v1alpha1"
@@ -108,7 +108,7 @@ type Controller struct {
 	cfg        Config
 	kubeClient kubernetes.Interface
 	yurtClient versioned.Interface
-	cloud      ens.Cloud
+	cloud      cloud.Cloud
 	recorder   record.EventRecorder
 
 	services     corelisters.ServiceLister
@@ -135,14 +135,14 @@ type Controller struct {
 // *v1beta2.NodePool. Indexers are added here, so call it before the
 // informers start.
 func NewController(ctx context.Context, cfg Config, kubeClient kubernetes.Interface, yurtClient versioned.Interface,
-	cloud ens.Cloud, serviceInformer coreinformers.ServiceInformer, nodePoolInformer cache.SharedIndexInformer,
+	cloudAPI cloud.Cloud, serviceInformer coreinformers.ServiceInformer, nodePoolInformer cache.SharedIndexInformer,
 	poolServiceInformer networkinformers.PoolServiceInformer, nodeInformer coreinformers.NodeInformer,
 	endpointSliceInformer discoveryinformers.EndpointSliceInformer, recorder record.EventRecorder) (*Controller, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
 	c := &Controller{
-		cfg: cfg, kubeClient: kubeClient, yurtClient: yurtClient, cloud: cloud, recorder: recorder,
+		cfg: cfg, kubeClient: kubeClient, yurtClient: yurtClient, cloud: cloudAPI, recorder: recorder,
 		services:     serviceInformer.Lister(),
 		pools:        appslisters.NewNodePoolLister(nodePoolInformer.GetIndexer()),
 		poolServices: poolServiceInformer.Lister(),

@@ -9,7 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator"
 )
 
@@ -73,11 +73,11 @@ func TestCrashSafetyDelete(t *testing.T) {
 // cancelAfterCreate cancels the sync's context right after the ELB is
 // created: the process "stops" before it can record anything.
 type cancelAfterCreate struct {
-	ens.Cloud
+	cloud.Cloud
 	cancel func()
 }
 
-func (c *cancelAfterCreate) CreateLoadBalancer(ctx context.Context, req ens.CreateLoadBalancerRequest) (string, error) {
+func (c *cancelAfterCreate) CreateLoadBalancer(ctx context.Context, req cloud.CreateLoadBalancerRequest) (string, error) {
 	id, err := c.Cloud.CreateLoadBalancer(ctx, req)
 	if c.cancel != nil {
 		c.cancel()
@@ -87,7 +87,7 @@ func (c *cancelAfterCreate) CreateLoadBalancer(ctx context.Context, req ens.Crea
 
 func TestStopRightAfterCreateLoadBalancer(t *testing.T) {
 	wrapper := &cancelAfterCreate{}
-	h := newHarnessWithCloud(t, func(c ens.Cloud) ens.Cloud { wrapper.Cloud = c; return wrapper })
+	h := newHarnessWithCloud(t, func(c cloud.Cloud) cloud.Cloud { wrapper.Cloud = c; return wrapper })
 	h.seedWalkthrough(nil, corev1.ServiceExternalTrafficPolicyCluster)
 	ctx, cancel := context.WithCancel(h.ctx)
 	wrapper.cancel = cancel

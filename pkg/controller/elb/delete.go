@@ -13,7 +13,7 @@ import (
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
 	"github.com/edge-lb/edge-controller-manager/pkg/ownership"
 )
@@ -139,7 +139,7 @@ func (c *Controller) userLoadBalancer(v poolServiceView) string {
 // Releasing in its record first (a record that outlives a crash then
 // says the EIP went, not that it may still become visible), unbound when
 // bound, released, then forgotten. A plan that releases one has unbound it.
-func (c *Controller) releaseOwnedEIP(ctx context.Context, name string, e ens.EIP) error {
+func (c *Controller) releaseOwnedEIP(ctx context.Context, name string, e cloud.EIP) error {
 	if err := c.markReleasing(ctx, name, ownership.EIP, e.AllocationID); err != nil {
 		return err
 	}
@@ -150,8 +150,8 @@ func (c *Controller) releaseOwnedEIP(ctx context.Context, name string, e ens.EIP
 }
 
 // releaseEIP unassociates (when bound) and releases one EIP.
-func (c *Controller) releaseEIP(ctx context.Context, e ens.EIP) error {
-	if e.AssociatedInstanceID != "" || e.Status == ens.EIPInUse {
+func (c *Controller) releaseEIP(ctx context.Context, e cloud.EIP) error {
+	if e.AssociatedInstanceID != "" || e.Status == cloud.EIPInUse {
 		if err := ignoreNotFound(c.cloud.UnassociateEIP(ctx, e.AllocationID)); err != nil {
 			return waitOnConflict(err, "EIP %s", e.AllocationID)
 		}
@@ -197,7 +197,7 @@ func (c *Controller) releaseRecorded(ctx context.Context, name string, keep func
 		}
 		err := c.cloud.ReleaseLoadBalancer(ctx, id)
 		switch {
-		case errors.Is(err, ens.ErrNotFound): // gone, or just made and not visible yet
+		case errors.Is(err, cloud.ErrNotFound): // gone, or just made and not visible yet
 			if err := c.forgetIfGone(ctx, name, ownership.LoadBalancer, id); err != nil {
 				return released, err
 			}
@@ -214,11 +214,11 @@ func (c *Controller) releaseRecorded(ctx context.Context, name string, keep func
 }
 
 func (c *Controller) releaseRecordedEIP(ctx context.Context, name, id string, keep func(string) bool) (bool, error) {
-	eips, err := c.cloud.ListEIPs(ctx, ens.EIPFilter{AllocationID: id})
+	eips, err := c.cloud.ListEIPs(ctx, cloud.EIPFilter{AllocationID: id})
 	if err != nil {
 		return false, err
 	}
-	i := slices.IndexFunc(eips, func(e ens.EIP) bool { return e.AllocationID == id })
+	i := slices.IndexFunc(eips, func(e cloud.EIP) bool { return e.AllocationID == id })
 	if i < 0 { // gone already, or just made and not visible yet
 		return false, c.forgetIfGone(ctx, name, ownership.EIP, id)
 	}

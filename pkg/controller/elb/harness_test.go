@@ -30,6 +30,7 @@ import (
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/apps/v1beta2"
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens/enstest"
 	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
@@ -55,7 +56,8 @@ type harness struct {
 	ctx      context.Context
 	env      *emulatortest.Env
 	emu      *ensemulator.Emulator
-	cloud    ens.Cloud
+	cloud    cloud.Cloud // what the controller calls
+	user     *ens.Client // the same client, for what a test does as a user
 	kube     *k8sfake.Clientset
 	yurt     *yurtfake.Clientset
 	recorder *record.FakeRecorder
@@ -68,7 +70,7 @@ func newHarness(t *testing.T, opts ...emulatortest.Option) *harness {
 }
 
 // newHarnessWithCloud lets a test wrap the cloud client.
-func newHarnessWithCloud(t *testing.T, wrap func(ens.Cloud) ens.Cloud, opts ...emulatortest.Option) *harness {
+func newHarnessWithCloud(t *testing.T, wrap func(cloud.Cloud) cloud.Cloud, opts ...emulatortest.Option) *harness {
 	_, ctx := ktesting.NewTestContext(t)
 	ctx, cancel := context.WithCancel(ctx)
 	t.Cleanup(cancel)
@@ -76,7 +78,8 @@ func newHarnessWithCloud(t *testing.T, wrap func(ens.Cloud) ens.Cloud, opts ...e
 	h := &harness{t: t, ctx: ctx, env: env, emu: env.Emulator, kube: k8sfake.NewSimpleClientset(),
 		yurt: yurtfake.NewSimpleClientset(), recorder: record.NewFakeRecorder(10000),
 		clock: testclock.NewFakeClock(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))}
-	h.cloud = enstest.NewClient(t, env)
+	h.user = enstest.NewClient(t, env)
+	h.cloud = h.user
 	if wrap != nil {
 		h.cloud = wrap(h.cloud)
 	}
@@ -429,9 +432,9 @@ func listeners(lb ensemulator.LoadBalancer) []string {
 
 // backends renders an ELB's backends as sorted "i-x:port/weight".
 func backends(lb ensemulator.LoadBalancer) []string {
-	b := make([]ens.Backend, 0, len(lb.Backends))
+	b := make([]cloud.Backend, 0, len(lb.Backends))
 	for _, x := range lb.Backends {
-		b = append(b, ens.Backend{ServerID: x.ServerID, Port: x.Port, Weight: x.Weight})
+		b = append(b, cloud.Backend{ServerID: x.ServerID, Port: x.Port, Weight: x.Weight})
 	}
 	elbmodel.SortBackends(b)
 	var out []string

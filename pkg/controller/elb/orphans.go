@@ -10,7 +10,7 @@ import (
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
 	"github.com/edge-lb/edge-controller-manager/pkg/ownership"
 )
@@ -108,11 +108,11 @@ func (c *Controller) releaseOrphan(ctx context.Context, name string, inUse map[s
 // that no record holds: we did not make it (or cannot prove it), so it is
 // left alone, but an operator should know.
 func (c *Controller) reportUnproven(ctx context.Context, recorded map[string]bool) error {
-	lbs, err := c.cloud.ListLoadBalancers(ctx, ens.LoadBalancerFilter{})
+	lbs, err := c.cloud.ListLoadBalancers(ctx, cloud.LoadBalancerFilter{})
 	if err != nil {
 		return err
 	}
-	eips, err := c.cloud.ListEIPs(ctx, ens.EIPFilter{})
+	eips, err := c.cloud.ListEIPs(ctx, cloud.EIPFilter{})
 	if err != nil {
 		return err
 	}

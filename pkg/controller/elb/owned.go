@@ -11,7 +11,7 @@ import (
 
 	"k8s.io/klog/v2"
 
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/ownership"
 )
 
@@ -38,7 +38,7 @@ func (c *Controller) freshPending(e ownership.Entry) bool {
 // createLoadBalancer creates the ELB under the ownership record of its name:
 // a fresh pending create is repeated exactly (same token, same request),
 // otherwise a new token is recorded before the call.
-func (c *Controller) createLoadBalancer(ctx context.Context, req ens.CreateLoadBalancerRequest) (string, error) {
+func (c *Controller) createLoadBalancer(ctx context.Context, req cloud.CreateLoadBalancerRequest) (string, error) {
 	var id string
 	err := c.recordedCreate(ctx, req.Name, ownership.LoadBalancer, &req, &req.ClientToken, func() error {
 		var err error
@@ -49,7 +49,7 @@ func (c *Controller) createLoadBalancer(ctx context.Context, req ens.CreateLoadB
 }
 
 // createEIP is createLoadBalancer for the EIP.
-func (c *Controller) createEIP(ctx context.Context, req ens.CreateEIPRequest) (string, error) {
+func (c *Controller) createEIP(ctx context.Context, req cloud.CreateEIPRequest) (string, error) {
 	var id string
 	err := c.recordedCreate(ctx, req.Name, ownership.EIP, &req, &req.ClientToken, func() error {
 		var err error
@@ -129,14 +129,14 @@ func (c *Controller) resolvePending(ctx context.Context, rec ownership.Record) (
 
 func (c *Controller) repeatCreate(ctx context.Context, kind ownership.Kind, e ownership.Entry) (string, error) {
 	if kind == ownership.LoadBalancer {
-		var req ens.CreateLoadBalancerRequest
+		var req cloud.CreateLoadBalancerRequest
 		if err := json.Unmarshal(e.Request, &req); err != nil {
 			return "", fmt.Errorf("pending ELB create %s: %w", e.Token, err)
 		}
 		req.ClientToken = e.Token
 		return c.cloud.CreateLoadBalancer(ctx, req)
 	}
-	var req ens.CreateEIPRequest
+	var req cloud.CreateEIPRequest
 	if err := json.Unmarshal(e.Request, &req); err != nil {
 		return "", fmt.Errorf("pending EIP create %s: %w", e.Token, err)
 	}

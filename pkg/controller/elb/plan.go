@@ -3,7 +3,7 @@ package elb
 import (
 	"context"
 
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/klog/v2"
@@ -36,8 +36,8 @@ func logPlan(ctx context.Context, d elbmodel.Desired, a elbmodel.Actual, plan el
 
 // modelView is the part of an ELB the diff log shows.
 type modelView struct {
-	Listeners    []ens.Listener
-	Backends     []ens.Backend
+	Listeners    []cloud.Listener
+	Backends     []cloud.Backend
 	EIPBandwidth int
 }
 

@@ -16,7 +16,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator"
 	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator/emulatortest"
 )
@@ -66,7 +66,7 @@ func TestNeverClearingWaitBacksOffWithoutStatusWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.waitSettled()
-	foreign, err := h.cloud.CreateEIP(h.ctx, ens.CreateEIPRequest{Name: "someone-elses-eip", Description: "made by hand",
+	foreign, err := h.cloud.CreateEIP(h.ctx, cloud.CreateEIPRequest{Name: "someone-elses-eip", Description: "made by hand",
 		RegionID: "cn-hefei-cmcc-2", Bandwidth: 5, InternetChargeType: "95BandwidthByMonth", InstanceChargeType: "PostPaid"})
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator/emulatortest"
 )
 
@@ -197,7 +197,7 @@ func TestDriftRepaired(t *testing.T) {
 	if err := h.cloud.DeleteListener(ctx, lbID, 80, "TCP"); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.cloud.RemoveBackends(ctx, lbID, []ens.Backend{{ServerID: "i-hefei-1", Type: "ens", Port: 30081}}); err != nil {
+	if err := h.cloud.RemoveBackends(ctx, lbID, []cloud.Backend{{ServerID: "i-hefei-1", Type: "ens", Port: 30081}}); err != nil {
 		t.Fatal(err)
 	}
 	eip := h.eipsNamed(hefeiName)[0]

@@ -13,7 +13,7 @@ import (
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
 	"github.com/edge-lb/edge-controller-manager/pkg/ownership"
 )
@@ -45,7 +45,7 @@ func (c *Controller) readActual(ctx context.Context, ps *v1alpha1.PoolService, d
 			if err := c.fillListeners(ctx, a.LoadBalancer, d.Name); err != nil {
 				return a, err
 			}
-			a.EIPs, err = c.cloud.ListEIPs(ctx, ens.EIPFilter{AssociatedInstanceID: a.LoadBalancer.ID})
+			a.EIPs, err = c.cloud.ListEIPs(ctx, cloud.EIPFilter{AssociatedInstanceID: a.LoadBalancer.ID})
 		}
 		return a, err
 	}
@@ -67,7 +67,7 @@ func (c *Controller) readActual(ctx context.Context, ps *v1alpha1.PoolService, d
 // annotation may have changed since). An unrecorded ELB of our name is
 // reported and nothing is created beside it, unless a fresh pending create
 // (settled here, or repeated by the plan) may have made it.
-func (c *Controller) findManagedLB(ctx context.Context, ps *v1alpha1.PoolService, name string, rec ownership.Record) (*ens.LoadBalancer, ownership.Record, error) {
+func (c *Controller) findManagedLB(ctx context.Context, ps *v1alpha1.PoolService, name string, rec ownership.Record) (*cloud.LoadBalancer, ownership.Record, error) {
 	if id := ps.Status.AggregateToAnnotations[apis.AnnotationLoadBalancerID]; id != "" && rec.Owns(ownership.LoadBalancer, id) {
 		lb, err := c.describeLB(ctx, id)
 		if err != nil || (lb != nil && lb.Name == name) {
@@ -105,7 +105,7 @@ func (c *Controller) findManagedLB(ctx context.Context, ps *v1alpha1.PoolService
 // recordedButUnlisted looks up a recorded ELB the name listing did not
 // show: not visible yet (look again soon), or gone (forgotten once old
 // enough that it cannot be a new one still becoming visible).
-func (c *Controller) recordedButUnlisted(ctx context.Context, name, id string) (*ens.LoadBalancer, error) {
+func (c *Controller) recordedButUnlisted(ctx context.Context, name, id string) (*cloud.LoadBalancer, error) {
 	lb, err := c.describeLB(ctx, id)
 	if err != nil || lb != nil {
 		return lb, err
@@ -186,7 +186,7 @@ func nameTaken(what, name string, ids []string) error {
 
 // lbIDsByName lists the ELBs named exactly name, sorted by id.
 func (c *Controller) lbIDsByName(ctx context.Context, name, region string) ([]string, error) {
-	lbs, err := c.cloud.ListLoadBalancers(ctx, ens.LoadBalancerFilter{Name: name, RegionID: region})
+	lbs, err := c.cloud.ListLoadBalancers(ctx, cloud.LoadBalancerFilter{Name: name, RegionID: region})
 	if err != nil {
 		return nil, err
 	}
@@ -201,9 +201,9 @@ func (c *Controller) lbIDsByName(ctx context.Context, name, region string) ([]st
 }
 
 // describeLB returns nil, nil when the ELB does not exist.
-func (c *Controller) describeLB(ctx context.Context, id string) (*ens.LoadBalancer, error) {
+func (c *Controller) describeLB(ctx context.Context, id string) (*cloud.LoadBalancer, error) {
 	lb, err := c.cloud.DescribeLoadBalancer(ctx, id)
-	if errors.Is(err, ens.ErrNotFound) {
+	if errors.Is(err, cloud.ErrNotFound) {
 		return nil, nil
 	}
 	return lb, err
@@ -211,13 +211,13 @@ func (c *Controller) describeLB(ctx context.Context, id string) (*ens.LoadBalanc
 
 // fillListeners replaces our listeners' summaries with their full
 // attributes and status; other listeners only need port and owner.
-func (c *Controller) fillListeners(ctx context.Context, lb *ens.LoadBalancer, owner string) error {
+func (c *Controller) fillListeners(ctx context.Context, lb *cloud.LoadBalancer, owner string) error {
 	for i, l := range lb.Listeners {
 		if l.Description != owner {
 			continue
 		}
 		full, err := c.cloud.DescribeListener(ctx, lb.ID, l.Port, l.Protocol)
-		if errors.Is(err, ens.ErrNotFound) {
+		if errors.Is(err, cloud.ErrNotFound) {
 			continue
 		}
 		if err != nil {
@@ -234,7 +234,7 @@ func (c *Controller) fillListeners(ctx context.Context, lb *ens.LoadBalancer, ow
 // ourEIPs are the recorded EIPs named ours (in the ELB's region when there
 // is one, else the pool's), plus recorded ones the listing missed. An
 // unrecorded EIP of our name is used only through a fresh pending create.
-func (c *Controller) ourEIPs(ctx context.Context, d elbmodel.Desired, lb *ens.LoadBalancer, rec ownership.Record) ([]ens.EIP, error) {
+func (c *Controller) ourEIPs(ctx context.Context, d elbmodel.Desired, lb *cloud.LoadBalancer, rec ownership.Record) ([]cloud.EIP, error) {
 	region := d.Network.RegionID
 	if lb != nil {
 		region = lb.RegionID
@@ -254,7 +254,7 @@ func (c *Controller) ourEIPs(ctx context.Context, d elbmodel.Desired, lb *ens.Lo
 		}
 		missing = missingOwned(rec, ownership.EIP, ids)
 	}
-	var ours []ens.EIP
+	var ours []cloud.EIP
 	var unproven []string
 	for _, e := range named {
 		if rec.Owns(ownership.EIP, e.AllocationID) {
@@ -264,11 +264,11 @@ func (c *Controller) ourEIPs(ctx context.Context, d elbmodel.Desired, lb *ens.Lo
 		}
 	}
 	for _, id := range missing {
-		found, err := c.cloud.ListEIPs(ctx, ens.EIPFilter{AllocationID: id})
+		found, err := c.cloud.ListEIPs(ctx, cloud.EIPFilter{AllocationID: id})
 		if err != nil {
 			return nil, err
 		}
-		if i := slices.IndexFunc(found, func(e ens.EIP) bool { return e.AllocationID == id }); i >= 0 {
+		if i := slices.IndexFunc(found, func(e cloud.EIP) bool { return e.AllocationID == id }); i >= 0 {
 			ours = append(ours, found[i])
 		} else if err := c.forgetIfGone(ctx, d.Name, ownership.EIP, id); err != nil {
 			return nil, err
@@ -282,12 +282,12 @@ func (c *Controller) ourEIPs(ctx context.Context, d elbmodel.Desired, lb *ens.Lo
 	return ours, nil
 }
 
-func (c *Controller) eipsByName(ctx context.Context, name, region string) ([]ens.EIP, error) {
-	eips, err := c.cloud.ListEIPs(ctx, ens.EIPFilter{Name: name, RegionID: region})
+func (c *Controller) eipsByName(ctx context.Context, name, region string) ([]cloud.EIP, error) {
+	eips, err := c.cloud.ListEIPs(ctx, cloud.EIPFilter{Name: name, RegionID: region})
 	if err != nil {
 		return nil, err
 	}
-	var out []ens.EIP
+	var out []cloud.EIP
 	for _, e := range eips {
 		if e.Name == name {
 			out = append(out, e)
@@ -298,12 +298,12 @@ func (c *Controller) eipsByName(ctx context.Context, name, region string) ([]ens
 }
 
 // instances reads the candidate instances (the client splits the ids).
-func (c *Controller) instances(ctx context.Context, ids []string) (map[string]ens.Instance, error) {
-	out := map[string]ens.Instance{}
+func (c *Controller) instances(ctx context.Context, ids []string) (map[string]cloud.Instance, error) {
+	out := map[string]cloud.Instance{}
 	if len(ids) == 0 {
 		return out, nil
 	}
-	list, err := c.cloud.ListInstances(ctx, ens.InstanceFilter{IDs: ids})
+	list, err := c.cloud.ListInstances(ctx, cloud.InstanceFilter{IDs: ids})
 	if err != nil {
 		return nil, err
 	}

@@ -432,7 +432,7 @@ func TestStoppedUserELBBacksOff(t *testing.T) {
 		t.Errorf("conditions do not say the ELB is InActive: %+v", ps.Status.Conditions)
 	}
 	// Once active again, one sync converges and resets the backoff.
-	if err := h.cloud.SetLoadBalancerStatus(h.ctx, "lb-hefei-existing", "Active"); err != nil {
+	if err := h.user.SetLoadBalancerStatus(h.ctx, "lb-hefei-existing", "Active"); err != nil {
 		t.Fatal(err)
 	}
 	h.converge(hefeiKey)

@@ -16,7 +16,7 @@ import (
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
 )
 
@@ -107,7 +107,7 @@ func (c *Controller) cloudError(ctx context.Context, v poolServiceView, err erro
 	if serr := c.writeStatus(ctx, v.ps, nil, cond{apis.ConditionSynced, metav1.ConditionFalse, reasonCloudError, msg}); serr != nil {
 		return 0, fmt.Errorf("%w (and %v)", err, serr)
 	}
-	if errors.Is(err, ens.ErrAuth) {
+	if errors.Is(err, cloud.ErrAuth) {
 		after := c.authBackoff.When(keyOf(v.ps))
 		klog.FromContext(ctx).Error(err, "Cloud refused our credentials or permissions; retrying later", "after", after)
 		return after, nil
@@ -118,7 +118,7 @@ func (c *Controller) cloudError(ctx context.Context, v poolServiceView, err erro
 // cloudMessage is err without the ENS request id, so that a failure that
 // repeats writes the same condition.
 func cloudMessage(err error) string {
-	var apiErr *ens.APIError
+	var apiErr *cloud.APIError
 	if errors.As(err, &apiErr) {
 		return strings.Replace(err.Error(), ", request "+apiErr.RequestID, "", 1)
 	}
@@ -142,7 +142,7 @@ func (c *Controller) reportSynced(ctx context.Context, v poolServiceView, w want
 	after := actual
 	after.EIPs = elbmodel.EIPsAfter(actual.EIPs, done.eips)
 	ingress := ingressOf(plan.Desired, after)
-	active := actual.LoadBalancer != nil && actual.LoadBalancer.Status == ens.LoadBalancerActive
+	active := actual.LoadBalancer != nil && actual.LoadBalancer.Status == cloud.LoadBalancerActive
 	ready := cond{apis.ConditionReady, metav1.ConditionTrue, reasonReady, fmt.Sprintf("ELB %s serves %v", done.lbID, ingressIPs(ingress))}
 	if !active || len(ingress) == 0 {
 		ready = cond{apis.ConditionReady, metav1.ConditionFalse, reasonProgressing, "waiting for the ELB and its address"}

@@ -12,7 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator"
 	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator/emulatortest"
 )
@@ -227,7 +227,7 @@ func checkDeleteThroughTransitions(t *testing.T, h *harness, lbID string) {
 // deletes its listener. Waiting is not failing: no Warning event.
 func TestListenerLifecycleOfRealENS(t *testing.T) {
 	creates := &createListenerErrors{}
-	h := newHarnessWithCloud(t, func(c ens.Cloud) ens.Cloud { creates.Cloud = c; return creates })
+	h := newHarnessWithCloud(t, func(c cloud.Cloud) cloud.Cloud { creates.Cloud = c; return creates })
 	h.seedWalkthrough(nil, corev1.ServiceExternalTrafficPolicyCluster)
 	h.converge(hefeiKey)
 	lbID := h.lbsNamed(hefeiName)[0].ID
@@ -247,7 +247,7 @@ func TestListenerLifecycleOfRealENS(t *testing.T) {
 		t.Errorf("node port change: want one Stop, a Delete, and a Create refused while the port releases: %v", c)
 	}
 	if !slices.ContainsFunc(creates.errs, func(err error) bool {
-		var apiErr *ens.APIError
+		var apiErr *cloud.APIError
 		return errors.As(err, &apiErr) && apiErr.Code == ensemulator.CodeListenerAlreadyExists
 	}) {
 		t.Errorf("no create met the releasing port: %v", creates.errs)
@@ -273,11 +273,11 @@ func TestListenerLifecycleOfRealENS(t *testing.T) {
 
 // createListenerErrors keeps the errors CreateListener answered.
 type createListenerErrors struct {
-	ens.Cloud
+	cloud.Cloud
 	errs []error
 }
 
-func (c *createListenerErrors) CreateListener(ctx context.Context, lbID string, l ens.Listener) error {
+func (c *createListenerErrors) CreateListener(ctx context.Context, lbID string, l cloud.Listener) error {
 	err := c.Cloud.CreateListener(ctx, lbID, l)
 	if err != nil {
 		c.errs = append(c.errs, err)

@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 )
 
 // handListener: the user adds a TCP listener by hand on the force-override
@@ -15,10 +15,10 @@ import (
 // over once it uses the port. A port already taken is left alone.
 func (e *env) handListener(ctx context.Context, o op) (string, error) {
 	id := e.userELBs[forceSlot().elb[hefei.name]]
-	l := ens.Listener{Port: o.port, Protocol: "TCP", BackendPort: 30999, Description: "made by hand in the console"}
+	l := cloud.Listener{Port: o.port, Protocol: "TCP", BackendPort: 30999, Description: "made by hand in the console"}
 	err := retry(ctx, func() error {
 		err := e.user.CreateListener(ctx, id, l)
-		var apiErr *ens.APIError
+		var apiErr *cloud.APIError
 		if errors.As(err, &apiErr) && (apiErr.Code == "ListenerAlreadyExists" || apiErr.Code == "ListenerPortConflict") {
 			return nil // there already (ours, an earlier hand-made one, or a lost answer)
 		}

@@ -11,7 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	appsv1beta2 "github.com/edge-lb/edge-controller-manager/pkg/apis/apps/v1beta2"
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/e2e/framework"
 )
 
@@ -120,7 +120,7 @@ func (e *env) createUserELBs(ctx context.Context) error {
 func (e *env) userCreateELB(ctx context.Context, name string, s site, token string) (string, error) {
 	var id string
 	err := retry(ctx, func() (err error) {
-		id, err = e.user.CreateLoadBalancer(ctx, ens.CreateLoadBalancerRequest{Name: name, RegionID: s.region,
+		id, err = e.user.CreateLoadBalancer(ctx, cloud.CreateLoadBalancerRequest{Name: name, RegionID: s.region,
 			NetworkID: s.network, VSwitchID: s.vswitch, Spec: "elb.s2.small", PayType: "PostPaid", ClientToken: token})
 		return err
 	})
@@ -130,7 +130,7 @@ func (e *env) userCreateELB(ctx context.Context, name string, s site, token stri
 func (e *env) userCreateEIP(ctx context.Context, name string, s site, token string) (string, error) {
 	var id string
 	err := retry(ctx, func() (err error) {
-		id, err = e.user.CreateEIP(ctx, ens.CreateEIPRequest{Name: name, RegionID: s.region, Bandwidth: 5, ClientToken: token})
+		id, err = e.user.CreateEIP(ctx, cloud.CreateEIPRequest{Name: name, RegionID: s.region, Bandwidth: 5, ClientToken: token})
 		return err
 	})
 	return id, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens/enstest"
 	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator/emulatortest"
@@ -13,7 +14,7 @@ import (
 func TestNewClient(t *testing.T) {
 	env := emulatortest.Start(t, emulatortest.WithTLS())
 	c := enstest.NewClient(t, env)
-	lbs, err := c.ListLoadBalancers(context.Background(), ens.LoadBalancerFilter{ID: "lb-hefei-existing"})
+	lbs, err := c.ListLoadBalancers(context.Background(), cloud.LoadBalancerFilter{ID: "lb-hefei-existing"})
 	if err != nil || len(lbs) != 1 || lbs[0].Name != "user-elb-hefei" {
 		t.Errorf("ListLoadBalancers = %+v, %v", lbs, err)
 	}

@@ -1,4 +1,4 @@
-package ens
+package cloud
 
 import (
 	"errors"
@@ -39,23 +39,6 @@ func (e *APIError) Error() string {
 
 // Is reports whether the error is of the given kind.
 func (e *APIError) Is(target error) bool { return e.Kind != nil && e.Kind == target }
-
-// IsRetryable reports whether a failed call may succeed when tried again
-// later: throttling, 5xx, transient request failures, timeouts and
-// transport errors.
-func IsRetryable(err error) bool {
-	if err == nil {
-		return false
-	}
-	if errors.Is(err, ErrThrottled) || errors.Is(err, ErrUnavailable) || errors.Is(err, ErrTransient) {
-		return true
-	}
-	var apiErr *APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.HTTPStatus >= 500
-	}
-	return true // transport errors and timeouts
-}
 
 // TransportError is a call that got no answer from ENS: connection
 // failures, timeouts, cancellation. It never carries the request URL, which
