@@ -1,9 +1,6 @@
 package ensemulator
 
 import (
-	"crypto/hmac"
-	"crypto/sha1"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -75,31 +72,6 @@ func mergeFormBody(body io.Reader, into url.Values) *apiError {
 		into[k] = append(into[k], vs...)
 	}
 	return nil
-}
-
-// stringToSign builds the RPC StringToSign: every parameter but Signature,
-// sorted and percent-encoded, behind the method and the encoded path "/".
-func stringToSign(method string, values url.Values) string {
-	signed := url.Values{}
-	for k, vs := range values {
-		if k != "Signature" {
-			signed[k] = vs
-		}
-	}
-	return method + "&%2F&" + url.QueryEscape(percentEncode(signed.Encode()))
-}
-
-// percentEncode turns form encoding into the RFC 3986 style ENS signs.
-func percentEncode(s string) string {
-	return strings.NewReplacer("+", "%20", "*", "%2A", "%7E", "~").Replace(s)
-}
-
-// Sign returns the HMAC-SHA1 RPC signature of the parameters (Signature
-// itself is ignored) for the secret. Exported for hand-built test requests.
-func Sign(method string, values url.Values, secret string) string {
-	mac := hmac.New(sha1.New, []byte(secret+"&"))
-	mac.Write([]byte(stringToSign(method, values)))
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
 
 // params gives typed access to request parameters.
