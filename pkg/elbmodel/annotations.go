@@ -88,9 +88,9 @@ func ParseAnnotations(ann map[string]string) (Annotations, error) {
 	return c, parseInts(ann, &c)
 }
 
-// ManagedByUser is Config.ManagedByUser alone: whether the annotations ask
-// for the user's own ELB. A malformed value, which ParseAnnotations refuses, is
-// false.
+// ManagedByUser is Annotations.ManagedByUser alone: whether the
+// annotations ask for the user's own ELB. A malformed value, which
+// ParseAnnotations refuses, is false.
 func ManagedByUser(ann map[string]string) bool {
 	b, _ := parseBool(ann, apis.AnnotationManagedByUser)
 	return b

@@ -129,7 +129,7 @@ func clearLoadBalancer(st *v1alpha1.PoolServiceStatus) {
 // annotation means nothing). With the Service gone we cannot tell, so the
 // named ELB is kept: safety over a leak.
 func (c *Controller) userLoadBalancer(v poolServiceView) string {
-	if v.svc != nil && !userManagedService(v.svc) {
+	if v.svc != nil && !elbmodel.ManagedByUser(v.svc.Annotations) {
 		return ""
 	}
 	return elbmodel.UserLoadBalancerID(v.ps)

@@ -3,12 +3,9 @@ package elb
 import (
 	"context"
 
-	corev1 "k8s.io/api/core/v1"
-
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
 	"github.com/edge-lb/edge-controller-manager/pkg/controller/internal/finalizers"
-	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
 )
 
 // hasFinalizer: our finalizer is on the PoolService.
@@ -39,16 +36,4 @@ func (c *Controller) removeFinalizer(ctx context.Context, v poolServiceView) err
 	}
 	*v.ps = *res
 	return nil
-}
-
-// userManagedService: the Service asks to use the user's own ELB, as the
-// model reads its annotations.
-func userManagedService(s *corev1.Service) bool {
-	return elbmodel.ManagedByUser(s.Annotations)
-}
-
-// isLocalService: the Service keeps external traffic on the node it
-// arrives at, as the model reads it.
-func isLocalService(s *corev1.Service) bool {
-	return elbmodel.LocalTraffic(s)
 }

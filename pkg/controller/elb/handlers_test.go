@@ -242,8 +242,10 @@ func TestDeleteEventsReachTheHandlerUnwrapped(t *testing.T) {
 	}
 }
 
-// TestServicePredicatesAreTheModels: which Services share a user ELB and
-// which keep traffic local is what the model reads from the Service.
+// TestServicePredicatesAreTheModels: the sharing and cleanup rules ask the
+// model which Services use a user's ELB (leniently: a malformed value is
+// no, and another malformed annotation does not change the answer) and
+// which keep traffic local.
 func TestServicePredicatesAreTheModels(t *testing.T) {
 	for _, tt := range []struct {
 		name string
@@ -258,19 +260,19 @@ func TestServicePredicatesAreTheModels(t *testing.T) {
 			apis.AnnotationEIPBandwidth: "lots"}, true},
 	} {
 		svc := newService("cube-svc", "Cluster", tt.ann)
-		if got := userManagedService(svc); got != tt.want {
-			t.Errorf("%s: userManagedService = %v, want %v", tt.name, got, tt.want)
+		if got := elbmodel.ManagedByUser(svc.Annotations); got != tt.want {
+			t.Errorf("%s: ManagedByUser = %v, want %v", tt.name, got, tt.want)
 		}
 		if cfg, err := elbmodel.ParseAnnotations(svc.Annotations); err == nil && cfg.ManagedByUser != tt.want {
-			t.Errorf("%s: ParseAnnotations says ManagedByUser %v, the controller %v", tt.name, cfg.ManagedByUser, tt.want)
+			t.Errorf("%s: ParseAnnotations says ManagedByUser %v, ManagedByUser %v", tt.name, cfg.ManagedByUser, tt.want)
 		}
 	}
 	for _, tt := range []struct {
 		policy corev1.ServiceExternalTrafficPolicy
 		want   bool
 	}{{"Local", true}, {"Cluster", false}, {"", false}} {
-		if got := isLocalService(newService("cube-svc", tt.policy, nil)); got != tt.want {
-			t.Errorf("policy %q: isLocalService = %v, want %v", tt.policy, got, tt.want)
+		if got := elbmodel.LocalTraffic(newService("cube-svc", tt.policy, nil)); got != tt.want {
+			t.Errorf("policy %q: LocalTraffic = %v, want %v", tt.policy, got, tt.want)
 		}
 	}
 }

@@ -56,7 +56,7 @@ func (c *Controller) sharers(lbID string, self poolServiceView) []poolServiceVie
 			continue
 		}
 		v := c.load(ps)
-		if v.notExposed() == "" && userManagedService(v.svc) {
+		if v.notExposed() == "" && elbmodel.ManagedByUser(v.svc.Annotations) {
 			out = append(out, v)
 		}
 	}
@@ -74,7 +74,7 @@ func (c *Controller) sharers(lbID string, self poolServiceView) []poolServiceVie
 // accepted ones and, when self is not among them, the oldest accepted.
 func acceptSharers(all []poolServiceView, self types.UID) (accepted []poolServiceView, refusedBy *poolServiceView) {
 	for _, s := range all {
-		if len(accepted) > 0 && (isLocalService(s.svc) || anyLocal(accepted)) {
+		if len(accepted) > 0 && (elbmodel.LocalTraffic(s.svc) || anyLocal(accepted)) {
 			if s.ps.UID == self {
 				refusedBy = &accepted[0]
 			}
@@ -86,7 +86,7 @@ func acceptSharers(all []poolServiceView, self types.UID) (accepted []poolServic
 }
 
 func anyLocal(os []poolServiceView) bool {
-	return slices.ContainsFunc(os, func(v poolServiceView) bool { return isLocalService(v.svc) })
+	return slices.ContainsFunc(os, func(v poolServiceView) bool { return elbmodel.LocalTraffic(v.svc) })
 }
 
 // clusterInstances are the ENS instances of every node of this cluster.

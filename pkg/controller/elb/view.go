@@ -66,7 +66,7 @@ func (c *Controller) inputs(v poolServiceView, cfg elbmodel.Annotations) elbmode
 		ClusterID: c.cfg.ClusterID, PoolService: v.ps, Service: v.svc, Pool: v.pool,
 		Nodes: c.poolNodes(v.pool.Name), Annotations: cfg,
 	}
-	if isLocalService(v.svc) {
+	if elbmodel.LocalTraffic(v.svc) {
 		sel := labels.SelectorFromSet(labels.Set{discoveryv1.LabelServiceName: v.svc.Name})
 		in.Slices, _ = c.slices.EndpointSlices(v.svc.Namespace).List(sel)
 	}
