@@ -284,6 +284,22 @@ func inventory(t *testing.T) ensemulator.Inventory {
 	return inv
 }
 
+// settleTimeout bounds a wait for the emulator's transitions (seconds each,
+// as on real ENS) to end.
+const settleTimeout = 30 * time.Second
+
+// waitSettled waits until the ELBs and EIPs with the ids (an ELB with its
+// listeners, releasing ports and bound EIP) are no longer in transition,
+// as a user's script waits between steps, and returns that inventory.
+func waitSettled(t *testing.T, ids ...string) ensemulator.Inventory {
+	t.Helper()
+	inv, err := s.emu.WaitSettled(context.Background(), settleTimeout, ids...)
+	if err != nil {
+		t.Fatalf("waiting for %v to settle: %v", ids, err)
+	}
+	return inv
+}
+
 // resourceName is the name of a managed ELB and EIP.
 func resourceName(svc, ns, pool string) string {
 	return fmt.Sprintf("k8s/%s/%s/%s/%s", svc, ns, pool, clusterID)

@@ -18,6 +18,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
 	"github.com/edge-lb/edge-controller-manager/pkg/e2e/framework"
 	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator"
@@ -52,7 +53,7 @@ func createUserELB(t *testing.T, c *ens.Client, ns string) userELB {
 	ctx := context.Background()
 	loc := poolCloud["np-hefei"]
 	name := "e2e-user-elb-" + ns
-	id, err := c.CreateLoadBalancer(ctx, ens.CreateLoadBalancerRequest{Name: name, RegionID: loc.region,
+	id, err := c.CreateLoadBalancer(ctx, cloud.CreateLoadBalancerRequest{Name: name, RegionID: loc.region,
 		NetworkID: loc.network, VSwitchID: loc.vswitch, Spec: "elb.s2.small", PayType: "PostPaid"})
 	if err != nil {
 		t.Fatalf("creating user ELB: %v", err)
@@ -62,16 +63,24 @@ func createUserELB(t *testing.T, c *ens.Client, ns string) userELB {
 			t.Errorf("releasing user ELB %s: %v", id, err)
 		}
 	})
-	eip, err := c.CreateEIP(ctx, ens.CreateEIPRequest{Name: name, RegionID: loc.region, Bandwidth: 10})
+	// As on real ENS, each step waits for the last to settle: the ELB is
+	// Active before its EIP is bound, the EIP InUse before it is used.
+	if lb := waitSettled(t, id).LoadBalancer(id); lb == nil || lb.Status != "Active" {
+		t.Fatalf("user ELB %s after creation: %+v", id, lb)
+	}
+	eip, err := c.CreateEIP(ctx, cloud.CreateEIPRequest{Name: name, RegionID: loc.region, Bandwidth: 10})
 	if err != nil {
 		t.Fatalf("creating user EIP: %v", err)
 	}
 	t.Cleanup(func() {
 		// Cleanups run last-registered first: the EIP is unbound and
-		// released before its ELB goes.
+		// released before its ELB goes; ENS releases only an Available
+		// EIP, so the unbinding must settle first.
+		waitSettled(t, eip)
 		if err := c.UnassociateEIP(ctx, eip); err != nil {
 			t.Errorf("unbinding user EIP %s: %v", eip, err)
 		}
+		waitSettled(t, eip)
 		if err := c.ReleaseEIP(ctx, eip); err != nil {
 			t.Errorf("releasing user EIP %s: %v", eip, err)
 		}
@@ -79,7 +88,7 @@ func createUserELB(t *testing.T, c *ens.Client, ns string) userELB {
 	if err := c.AssociateEIP(ctx, eip, id); err != nil {
 		t.Fatalf("binding user EIP: %v", err)
 	}
-	e := framework.FindEIP(inventory(t), eip)
+	e := waitSettled(t, eip).EIP(eip)
 	if e == nil || e.Status != "InUse" || e.InstanceID != id {
 		t.Fatalf("user EIP %s after binding: %+v", eip, e)
 	}
@@ -325,7 +334,7 @@ func TestListenerConflictAndForceOverride(t *testing.T) {
 	ns := newNamespace(t, "conflict")
 	c := ensClient(t)
 	u := createUserELB(t, c, ns)
-	handMade := ens.Listener{Port: 80, Protocol: "TCP", BackendPort: 30999, Description: "made by hand", Scheduler: "wrr"}
+	handMade := cloud.Listener{Port: 80, Protocol: "TCP", BackendPort: 30999, Description: "made by hand", Scheduler: "wrr"}
 	if err := c.CreateListener(context.Background(), u.id, handMade); err != nil {
 		t.Fatalf("creating the hand-made listener: %v", err)
 	}

@@ -15,7 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
-	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/e2e/framework"
 	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator"
 )
@@ -33,30 +33,42 @@ func TestWalkthroughAutomaticELBs(t *testing.T) {
 	svc = getService(t, ns, "cube-svc")
 	waitELBs(t, ns, "cube-svc", poolInstances, managedLBFor(ns, "cube-svc"))
 
-	inv := inventory(t)
+	// The ingress appears once the EIPs are bound; they are InUse, and the
+	// listeners Running, once ENS has settled.
 	var eipAddrs []string
 	lbIDs := map[string]string{}
-	for _, pool := range pools {
-		name := resourceName("cube-svc", ns, pool)
-		lb, why := managedELB(inv, name)
-		if lb == nil {
-			t.Fatal(why)
+	eventually(t, defaultTimeout, "each pool's ELB Active in its location, its listeners Running, its one EIP InUse on it", func() (bool, string) {
+		inv := inventory(t)
+		eipAddrs, lbIDs = nil, map[string]string{}
+		var bad []string
+		for _, pool := range pools {
+			name := resourceName("cube-svc", ns, pool)
+			lb, why := managedELB(inv, name)
+			if lb == nil {
+				bad = append(bad, why)
+				continue
+			}
+			lbIDs[pool] = lb.ID
+			want := poolCloud[pool]
+			if lb.RegionID != want.region || lb.NetworkID != want.network || lb.VSwitchID != want.vswitch || lb.Status != "Active" {
+				bad = append(bad, fmt.Sprintf("ELB %s: region/network/vswitch/status %s/%s/%s/%s, want %s/%s/%s/Active",
+					name, lb.RegionID, lb.NetworkID, lb.VSwitchID, lb.Status, want.region, want.network, want.vswitch))
+			}
+			if slices.ContainsFunc(lb.Listeners, func(l ensemulator.Listener) bool { return l.Status != "Running" }) {
+				bad = append(bad, "ELB "+framework.DescribeLB(*lb)+": listeners not all Running")
+			}
+			eips := eipsNamed(inv, name)
+			if len(eips) != 1 {
+				bad = append(bad, fmt.Sprintf("%d EIPs named %s, want 1", len(eips), name))
+				continue
+			}
+			if e := eips[0]; e.RegionID != want.region || e.Status != "InUse" || e.InstanceID != lb.ID {
+				bad = append(bad, fmt.Sprintf("EIP %s: region %s status %s on %q, want %s InUse on %s", name, e.RegionID, e.Status, e.InstanceID, want.region, lb.ID))
+			}
+			eipAddrs = append(eipAddrs, eips[0].Address)
 		}
-		lbIDs[pool] = lb.ID
-		want := poolCloud[pool]
-		if lb.RegionID != want.region || lb.NetworkID != want.network || lb.VSwitchID != want.vswitch || lb.Status != "Active" {
-			t.Errorf("ELB %s: region/network/vswitch/status %s/%s/%s/%s, want %s/%s/%s/Active",
-				name, lb.RegionID, lb.NetworkID, lb.VSwitchID, lb.Status, want.region, want.network, want.vswitch)
-		}
-		eips := eipsNamed(inv, name)
-		if len(eips) != 1 {
-			t.Fatalf("%d EIPs named %s, want 1", len(eips), name)
-		}
-		if e := eips[0]; e.RegionID != want.region || e.Status != "InUse" || e.InstanceID != lb.ID {
-			t.Errorf("EIP %s: region %s status %s on %q, want %s InUse on %s", name, e.RegionID, e.Status, e.InstanceID, want.region, lb.ID)
-		}
-		eipAddrs = append(eipAddrs, eips[0].Address)
-	}
+		return len(bad) == 0, strings.Join(bad, "; ")
+	})
 	if !slices.Equal(sorted(ips), sorted(eipAddrs)) {
 		t.Errorf("Service ingress %v, want the EIPs %v", ips, eipAddrs)
 	}
@@ -239,11 +251,28 @@ func TestWalkthroughExistingELBs(t *testing.T) {
 }
 
 // cleanUserELBs removes what the test left on the user's ELBs (by
-// contract the controller does not), so that later runs start clean.
+// contract the controller does not), so that later runs start clean. As on
+// real ENS, a listener is stopped before it is deleted, and the deleted
+// ports are released before the next test may use them.
 func cleanUserELBs(t *testing.T) {
 	c := ensClient(t)
 	ctx := context.Background()
-	inv := inventory(t)
+	var ids []string
+	for _, u := range userELBs {
+		ids = append(ids, u.lb)
+	}
+	inv := waitSettled(t, ids...)
+	for _, u := range userELBs {
+		for _, l := range framework.FindLoadBalancer(inv, u.lb).Listeners {
+			if l.Status == "Stopped" {
+				continue
+			}
+			if err := c.StopListener(ctx, u.lb, l.Port, l.Protocol); err != nil {
+				t.Errorf("stopping listener %d on %s: %v", l.Port, u.lb, err)
+			}
+		}
+	}
+	inv = waitSettled(t, ids...)
 	for _, u := range userELBs {
 		lb := framework.FindLoadBalancer(inv, u.lb)
 		for _, l := range lb.Listeners {
@@ -251,14 +280,20 @@ func cleanUserELBs(t *testing.T) {
 				t.Errorf("deleting listener %d on %s: %v", l.Port, lb.ID, err)
 			}
 		}
-		var bs []ens.Backend
+		var bs []cloud.Backend
 		for _, b := range lb.Backends {
-			bs = append(bs, ens.Backend{ServerID: b.ServerID, Type: b.Type, IP: b.IP, Port: b.Port, Weight: b.Weight})
+			bs = append(bs, cloud.Backend{ServerID: b.ServerID, Type: b.Type, IP: b.IP, Port: b.Port, Weight: b.Weight})
 		}
 		if len(bs) > 0 {
 			if err := c.RemoveBackends(ctx, lb.ID, bs); err != nil {
 				t.Errorf("removing backends of %s: %v", lb.ID, err)
 			}
+		}
+	}
+	inv = waitSettled(t, ids...)
+	for _, u := range userELBs {
+		if lb := framework.FindLoadBalancer(inv, u.lb); len(lb.Listeners)+len(lb.Backends) != 0 {
+			t.Errorf("user ELB %s not clean after the cleanup: %s", u.lb, framework.DescribeLB(*lb))
 		}
 	}
 }
