@@ -300,6 +300,10 @@ func createELB(t *testing.T, e *badEnv, name, pool string) string {
 			t.Errorf("releasing ELB %s: %v", id, err)
 		}
 	})
+	// The user names it once it is Active, as on real ENS.
+	if lb := waitSettled(t, id).LoadBalancer(id); lb == nil || lb.Status != "Active" {
+		t.Fatalf("ELB %s after creation: %+v", id, lb)
+	}
 	return id
 }
 
