@@ -43,7 +43,9 @@ func startELBController(ctx context.Context, cc *ControllerContext) (RunFunc, er
 		GCOrphans:         o.GCOrphans,
 		// Ownership records live next to the Lease, in the manager's own
 		// namespace (the Role there grants ConfigMaps).
-		OwnershipNamespace: o.LeaderElection.ResourceNamespace,
+		OwnershipNamespace:    o.LeaderElection.ResourceNamespace,
+		ResyncRate:            o.ELBResyncRate,
+		ListenerRecheckPeriod: o.ELBListenerRecheck,
 	}
 	c, err := elb.NewController(ctx, cfg, cc.KubeClient, cc.YurtClient, cloud,
 		cc.KubeInformers.Core().V1().Services(), cc.NodePoolInformer,

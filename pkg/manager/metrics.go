@@ -5,6 +5,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"k8s.io/client-go/util/workqueue"
 
+	"github.com/edge-lb/edge-controller-manager/pkg/controller/elb"
 	"github.com/edge-lb/edge-controller-manager/pkg/controller/worker"
 )
 
@@ -93,5 +94,6 @@ func newRegistry() (*prometheus.Registry, *managerMetrics) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), mm.leader)
 	reg.MustRegister(queueMetrics.collectors()...)
 	worker.RegisterMetrics(reg)
+	elb.RegisterMetrics(reg)
 	return reg, mm
 }

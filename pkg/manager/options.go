@@ -66,6 +66,11 @@ type Options struct {
 	ResyncPeriod      time.Duration
 	GCOrphans         bool
 	OrphanGracePeriod time.Duration
+	// ELBResyncRate caps the PoolServices per second the periodic ELB
+	// resync looks at; ELBListenerRecheck is how long unchanged listeners
+	// go without a full read (0: the controller's defaults).
+	ELBResyncRate      float64
+	ELBListenerRecheck time.Duration
 }
 
 // NewOptions returns Options with every default set.
@@ -118,6 +123,8 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.CloudBurst, "cloud-burst", o.CloudBurst, "Burst of the --cloud-qps cap; 0 = half of --cloud-qps, rounded up.")
 	fs.DurationVar(&o.CloudTimeout, "cloud-timeout", o.CloudTimeout, "Timeout of one ENS OpenAPI call.")
 	fs.DurationVar(&o.ResyncPeriod, "resync-period", o.ResyncPeriod, "How often every object is resynced (and cloud state re-read) even without changes.")
+	fs.Float64Var(&o.ELBResyncRate, "elb-resync-rate", o.ELBResyncRate, "PoolServices per second the periodic ELB resync looks at, at most (each costs about one DescribeLoadBalancerAttribute); its share of the ENS budget, so that event-driven work keeps the rest. A --resync-period it cannot fill is stretched (logged, metric edge_controller_manager_elb_resync_stretched_seconds). 0 = 5.")
+	fs.DurationVar(&o.ELBListenerRecheck, "elb-listener-recheck-period", o.ELBListenerRecheck, "How long an ELB's listeners go without a full read while the ELB's summary shows them unchanged (a listener stopped or re-tuned by hand with its ports kept is repaired within it; all other drift within --resync-period). 0 = 24 resync periods.")
 	fs.BoolVar(&o.GCOrphans, "gc-orphans", o.GCOrphans, "Release ELBs and EIPs named k8s/*/*/*/<cluster-id> that no PoolService owns any more, after --orphan-grace-period. Nothing with another name is ever released.")
 	fs.DurationVar(&o.OrphanGracePeriod, "orphan-grace-period", o.OrphanGracePeriod, "How long an orphaned ELB or EIP must stay orphaned before --gc-orphans releases it.")
 
@@ -145,6 +152,9 @@ func (o *Options) Validate() error {
 	}
 	if o.CloudTimeout <= 0 || o.ResyncPeriod <= 0 || o.OrphanGracePeriod < 0 {
 		return errors.New("--cloud-timeout and --resync-period must be positive, --orphan-grace-period not negative")
+	}
+	if o.ELBResyncRate < 0 || o.ELBListenerRecheck < 0 {
+		return errors.New("--elb-resync-rate and --elb-listener-recheck-period must not be negative")
 	}
 	return nil
 }

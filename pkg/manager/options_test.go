@@ -53,6 +53,8 @@ func TestOptionsValidate(t *testing.T) {
 		{"no overall cap", []string{"--cluster-id=c", "--cloud-qps=0"}, ""},
 		{"negative qps", []string{"--cluster-id=c", "--cloud-qps=-1"}, "--cloud-qps"},
 		{"negative burst", []string{"--cluster-id=c", "--cloud-qps=5", "--cloud-burst=-1"}, "--cloud-burst"},
+		{"negative resync rate", []string{"--cluster-id=c", "--elb-resync-rate=-1"}, "--elb-resync-rate"},
+		{"negative listener recheck", []string{"--cluster-id=c", "--elb-listener-recheck-period=-1s"}, "--elb-listener-recheck-period"},
 		{"zero resync", []string{"--cluster-id=c", "--resync-period=0"}, "--resync-period"},
 	}
 	for _, tt := range tests {

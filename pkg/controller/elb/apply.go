@@ -28,6 +28,7 @@ func (c *Controller) apply(ctx context.Context, v poolServiceView, plan elbmodel
 	r := outcome{lbID: plan.LoadBalancerID}
 	logger := klog.FromContext(ctx)
 	for _, act := range plan.Actions {
+		c.noteChange(plan.Desired.Name, r.lbID, act)
 		err := c.applyOne(ctx, v.ps, plan.Desired, act, &r)
 		if r.wait = elbmodel.AsNotNow(err); r.wait != nil {
 			break
@@ -40,6 +41,18 @@ func (c *Controller) apply(ctx context.Context, v poolServiceView, plan elbmodel
 	}
 	c.readBackCreatedEIP(ctx, &r)
 	return r, nil
+}
+
+// noteChange tells the shared reads what an action is about to change
+// (before the call: its answer may be lost), so that no sync takes a read
+// from before it for what is after it.
+func (c *Controller) noteChange(name, lbID string, act elbmodel.Action) {
+	switch act.Type {
+	case elbmodel.StopListener, elbmodel.DeleteListener, elbmodel.CreateListener, elbmodel.UpdateListener, elbmodel.StartListener:
+		c.shared.noteChange(lbID)
+	case elbmodel.CreateEIP, elbmodel.AssociateEIP, elbmodel.UnassociateEIP, elbmodel.ModifyEIPBandwidth, elbmodel.ReleaseEIP:
+		c.shared.noteChange(name)
+	}
 }
 
 // readBackCreatedEIP reads the EIP this run created and bound, whose

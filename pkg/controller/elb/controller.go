@@ -67,6 +67,22 @@ type Config struct {
 	// (doubling up to ResyncPeriod): credentials and RAM policies get
 	// fixed, but not in milliseconds.
 	AuthRetryDelay time.Duration
+	// SharedReadMaxAge is how long a read shared by many PoolServices (all
+	// cluster nodes' instances, a region's EIPs) serves their syncs;
+	// default half the ResyncPeriod.
+	SharedReadMaxAge time.Duration
+	// ListenerRecheckPeriod is how long an ELB's listeners are not read
+	// again in full while its summary shows them unchanged; default 24
+	// resync periods (a listener stopped or re-tuned by hand, its port and
+	// backend port kept, is repaired within it; everything else within one
+	// resync period).
+	ListenerRecheckPeriod time.Duration
+	// ResyncRate is how many PoolServices per second the periodic resync
+	// starts at most: its share of ENS's per-action budget (each costs about
+	// one DescribeLoadBalancerAttribute). A period the rate cannot fill is
+	// stretched, with a log line and a metric. Default 5 (half of ENS's
+	// documented 10/s per user).
+	ResyncRate float64
 }
 
 // Defaults.
@@ -78,6 +94,8 @@ const (
 	DefaultClientTokenReuse  = 9 * time.Minute
 	DefaultVisibilityGrace   = 2 * time.Minute
 	DefaultAuthRetryDelay    = 30 * time.Second
+	DefaultResyncRate        = 5.0
+	listenerRechecksPerRead  = 24
 )
 
 func (c *Config) defaults() error {
@@ -100,6 +118,9 @@ func (c *Config) defaults() error {
 	c.ClientTokenReuse = cmp.Or(c.ClientTokenReuse, DefaultClientTokenReuse)
 	c.VisibilityGrace = cmp.Or(c.VisibilityGrace, DefaultVisibilityGrace)
 	c.AuthRetryDelay = cmp.Or(c.AuthRetryDelay, DefaultAuthRetryDelay)
+	c.SharedReadMaxAge = cmp.Or(c.SharedReadMaxAge, c.ResyncPeriod/2)
+	c.ListenerRecheckPeriod = cmp.Or(c.ListenerRecheckPeriod, listenerRechecksPerRead*c.ResyncPeriod)
+	c.ResyncRate = cmp.Or(c.ResyncRate, DefaultResyncRate)
 	return nil
 }
 
@@ -129,6 +150,9 @@ type Controller struct {
 	orphans     *orphanTracker
 	owned       *ownership.Store
 	names       *nameLocks
+	shared      *sharedReads
+	users       *regionUsers
+	resyncing   *keySet
 }
 
 // NewController wires the informers. nodePoolInformer's store holds
@@ -156,6 +180,9 @@ func NewController(ctx context.Context, cfg Config, kubeClient kubernetes.Interf
 		orphans:     newOrphanTracker(),
 		owned:       ownership.NewStore(kubeClient, cfg.OwnershipNamespace),
 		names:       &nameLocks{},
+		shared:      newSharedReads(cfg.Clock, cfg.SharedReadMaxAge, cfg.ListenerRecheckPeriod),
+		users:       &regionUsers{},
+		resyncing:   &keySet{},
 	}
 	if err := addIndexers(poolServiceInformer.Informer(), nodeInformer.Informer()); err != nil {
 		return nil, err
@@ -180,7 +207,7 @@ func (c *Controller) Run(ctx context.Context, workers int) error {
 		return fmt.Errorf("elb: caches did not sync")
 	}
 	c.loop().Start(ctx, workers)
-	go wait.UntilWithContext(ctx, c.enqueueAll, c.cfg.ResyncPeriod)
+	go c.resync(ctx)
 	// The sweep releases cloud resources: a leader hand-off waits for it.
 	if c.cfg.GCOrphans {
 		worker.Go(ctx, func() { wait.UntilWithContext(ctx, c.sweepOrphans, c.cfg.ResyncPeriod) })

@@ -95,7 +95,7 @@ func (c *Controller) liveTwin(ctx context.Context, ps *v1alpha1.PoolService) (st
 // release because no record proves them ours.
 func (c *Controller) reportLeftAlone(ctx context.Context, v poolServiceView, name, keep string) {
 	lbs, err1 := c.lbIDsByName(ctx, name, "")
-	eips, err2 := c.eipsByName(ctx, name, "")
+	eips, err2 := readEIPsNamed(ctx, c.cloud, name, "")
 	if err1 != nil || err2 != nil {
 		return // a report, not a step: the next cleanup or sweep reports it
 	}
@@ -140,6 +140,7 @@ func (c *Controller) userLoadBalancer(v poolServiceView) string {
 // says the EIP went, not that it may still become visible), unbound when
 // bound, released, then forgotten. A plan that releases one has unbound it.
 func (c *Controller) releaseOwnedEIP(ctx context.Context, name string, e cloud.EIP) error {
+	c.shared.noteChange(name)
 	if err := c.markReleasing(ctx, name, ownership.EIP, e.AllocationID); err != nil {
 		return err
 	}

@@ -1,13 +1,11 @@
 package elb
 
 import (
-	"context"
 	"reflect"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
@@ -49,18 +47,6 @@ func eventHandler(fn func(old, cur any)) cache.ResourceEventHandlerFuncs {
 
 func (c *Controller) enqueue(ps *v1alpha1.PoolService) {
 	c.queue.Add(ps.Namespace + "/" + ps.Name)
-}
-
-func (c *Controller) enqueueAll(ctx context.Context) {
-	all, err := c.poolServices.List(labels.Everything())
-	if err != nil {
-		return
-	}
-	for _, ps := range all {
-		if isELBClass(ps) {
-			c.enqueue(ps)
-		}
-	}
 }
 
 func (c *Controller) onPoolService(old, cur any) {

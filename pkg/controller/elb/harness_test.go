@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -493,5 +494,37 @@ func (h *harness) record(name string, ids ...string) {
 	})
 	if err != nil {
 		h.t.Fatal(err)
+	}
+}
+
+// resyncKeys runs one resync pass, fast, and returns the keys it enqueued,
+// sorted, taking each off the queue as a worker would.
+func (h *harness) resyncKeys() []string {
+	h.t.Helper()
+	h.c.cfg.ResyncPeriod, h.c.cfg.ResyncRate = 10*time.Millisecond, 1000
+	for h.c.queue.Len() > 0 { // what informer events queued before
+		key, _ := h.c.queue.Get()
+		h.c.queue.Done(key)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); h.c.resyncPass(h.ctx) }()
+	var keys []string
+	for {
+		select {
+		case <-done:
+			for h.c.queue.Len() > 0 {
+				key, _ := h.c.queue.Get()
+				keys = append(keys, key)
+				h.c.queue.Done(key)
+			}
+			slices.Sort(keys)
+			return keys
+		case <-time.After(time.Millisecond):
+			if h.c.queue.Len() > 0 {
+				key, _ := h.c.queue.Get()
+				keys = append(keys, key)
+				h.c.queue.Done(key)
+			}
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package elb
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -204,9 +205,8 @@ func TestDriftRepaired(t *testing.T) {
 	if err := h.cloud.UnassociateEIP(ctx, eip.ID); err != nil {
 		t.Fatal(err)
 	}
-	h.c.enqueueAll(ctx) // what the resync timer does
-	if h.c.queue.Len() != 2 {
-		t.Errorf("resync enqueued %d keys, want 2", h.c.queue.Len())
+	if got := h.resyncKeys(); !slices.Equal(got, []string{chengduKey, hefeiKey}) {
+		t.Errorf("resync enqueued %v, want both PoolServices once", got)
 	}
 	h.converge(hefeiKey)
 	h.assertManaged(hefeiKey, hefeiName, []string{"i-hefei-1:0/100", "i-hefei-2:0/100"})

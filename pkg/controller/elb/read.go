@@ -21,11 +21,11 @@ import (
 // read reads what the plan is made from: the instances the backends need,
 // and what the cloud holds for the desired ELB.
 func (c *Controller) read(ctx context.Context, v poolServiceView, w wanted) (elbmodel.Observed, error) {
-	instances, err := c.instances(ctx, slices.Sorted(maps.Keys(w.needs)))
+	instances, err := c.instances(ctx, slices.Sorted(maps.Keys(w.needs)), v.resync)
 	if err != nil {
 		return elbmodel.Observed{}, err
 	}
-	actual, err := c.readActual(ctx, v.ps, w.desired)
+	actual, err := c.readActual(ctx, v, w.desired)
 	return elbmodel.Observed{Needs: w.needs, Instances: instances, Actual: actual}, err
 }
 
@@ -34,7 +34,7 @@ func (c *Controller) read(ctx context.Context, v poolServiceView, w wanted) (elb
 // ours is never used, changed or released. Its only writes settle the
 // record: a create whose answer was lost is repeated (liveRecord), and a
 // recorded resource that is gone is forgotten.
-func (c *Controller) readActual(ctx context.Context, ps *v1alpha1.PoolService, d elbmodel.Desired) (elbmodel.Actual, error) {
+func (c *Controller) readActual(ctx context.Context, v poolServiceView, d elbmodel.Desired) (elbmodel.Actual, error) {
 	var a elbmodel.Actual
 	var err error
 	if !d.Managed {
@@ -42,23 +42,23 @@ func (c *Controller) readActual(ctx context.Context, ps *v1alpha1.PoolService, d
 			return a, err
 		}
 		if a.LoadBalancer != nil {
-			if err := c.fillListeners(ctx, a.LoadBalancer, d.Name); err != nil {
+			if err := c.fillListeners(ctx, a.LoadBalancer, d.Name, v.resync); err != nil {
 				return a, err
 			}
-			a.EIPs, err = c.cloud.ListEIPs(ctx, cloud.EIPFilter{AssociatedInstanceID: a.LoadBalancer.ID})
+			a.EIPs, err = c.eipsOn(ctx, a.LoadBalancer, v.resync)
 		}
 		return a, err
 	}
 	rec := c.owned.Cached(d.Name)
-	if a.LoadBalancer, rec, err = c.findManagedLB(ctx, ps, d.Name, rec); err != nil {
+	if a.LoadBalancer, rec, err = c.findManagedLB(ctx, v.ps, d.Name, rec); err != nil {
 		return a, err
 	}
 	if a.LoadBalancer != nil {
-		if err := c.fillListeners(ctx, a.LoadBalancer, d.Name); err != nil {
+		if err := c.fillListeners(ctx, a.LoadBalancer, d.Name, v.resync); err != nil {
 			return a, err
 		}
 	}
-	a.EIPs, err = c.ourEIPs(ctx, d, a.LoadBalancer, rec)
+	a.EIPs, err = c.ourEIPs(ctx, d, a.LoadBalancer, rec, v.resync)
 	return a, err
 }
 
@@ -210,8 +210,16 @@ func (c *Controller) describeLB(ctx context.Context, id string) (*cloud.LoadBala
 }
 
 // fillListeners replaces our listeners' summaries with their full
-// attributes and status; other listeners only need port and owner.
-func (c *Controller) fillListeners(ctx context.Context, lb *cloud.LoadBalancer, owner string) error {
+// attributes and status; other listeners only need port and owner. An
+// ELB whose summary is unchanged since the last full read keeps that read
+// for a while (sharedReads.cachedListeners).
+func (c *Controller) fillListeners(ctx context.Context, lb *cloud.LoadBalancer, owner string, shared bool) error {
+	if full := c.shared.cachedListeners(lb, owner); shared && full != nil {
+		lb.Listeners = full
+		return nil
+	}
+	seq, readAt := c.shared.begin(), c.cfg.Clock.Now()
+	summary := slices.Clone(lb.Listeners)
 	for i, l := range lb.Listeners {
 		if l.Description != owner {
 			continue
@@ -228,18 +236,19 @@ func (c *Controller) fillListeners(ctx context.Context, lb *cloud.LoadBalancer, 
 		}
 		lb.Listeners[i] = *full
 	}
+	c.shared.keepListeners(lb.ID, owner, summary, lb.Listeners, seq, readAt)
 	return nil
 }
 
 // ourEIPs are the recorded EIPs named ours (in the ELB's region when there
 // is one, else the pool's), plus recorded ones the listing missed. An
 // unrecorded EIP of our name is used only through a fresh pending create.
-func (c *Controller) ourEIPs(ctx context.Context, d elbmodel.Desired, lb *cloud.LoadBalancer, rec ownership.Record) ([]cloud.EIP, error) {
+func (c *Controller) ourEIPs(ctx context.Context, d elbmodel.Desired, lb *cloud.LoadBalancer, rec ownership.Record, shared bool) ([]cloud.EIP, error) {
 	region := d.Network.RegionID
 	if lb != nil {
 		region = lb.RegionID
 	}
-	named, err := c.eipsByName(ctx, d.Name, region)
+	named, err := c.eipsNamed(ctx, d.Name, region, shared)
 	if err != nil {
 		return nil, err
 	}
@@ -282,33 +291,35 @@ func (c *Controller) ourEIPs(ctx context.Context, d elbmodel.Desired, lb *cloud.
 	return ours, nil
 }
 
-func (c *Controller) eipsByName(ctx context.Context, name, region string) ([]cloud.EIP, error) {
-	eips, err := c.cloud.ListEIPs(ctx, cloud.EIPFilter{Name: name, RegionID: region})
-	if err != nil {
-		return nil, err
+// instances reads the candidate instances; a resync through the shared
+// read of every cluster node's instance.
+func (c *Controller) instances(ctx context.Context, ids []string, shared bool) (map[string]cloud.Instance, error) {
+	if !shared {
+		return readInstances(ctx, c.cloud, ids)
 	}
-	var out []cloud.EIP
-	for _, e := range eips {
-		if e.Name == name {
-			out = append(out, e)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].AllocationID < out[j].AllocationID })
-	return out, nil
+	return c.shared.instancesOf(ctx, c.cloud, ids, c.clusterInstanceIDs)
 }
 
-// instances reads the candidate instances (the client splits the ids).
-func (c *Controller) instances(ctx context.Context, ids []string) (map[string]cloud.Instance, error) {
-	out := map[string]cloud.Instance{}
-	if len(ids) == 0 {
-		return out, nil
+// eipsNamed reads the EIPs named exactly name in region; a resync through
+// the region's shared read.
+func (c *Controller) eipsNamed(ctx context.Context, name, region string, shared bool) ([]cloud.EIP, error) {
+	if !shared {
+		return readEIPsNamed(ctx, c.cloud, name, region)
 	}
-	list, err := c.cloud.ListInstances(ctx, cloud.InstanceFilter{IDs: ids})
-	if err != nil {
-		return nil, err
+	return c.shared.eipsNamed(ctx, c.cloud, name, region, c.regionUsers(region))
+}
+
+// eipsOn reads the EIPs bound to a user-managed ELB; a resync through the
+// region's shared read.
+func (c *Controller) eipsOn(ctx context.Context, lb *cloud.LoadBalancer, shared bool) ([]cloud.EIP, error) {
+	if !shared {
+		return c.cloud.ListEIPs(ctx, cloud.EIPFilter{AssociatedInstanceID: lb.ID})
 	}
-	for _, i := range list {
-		out[i.ID] = i
-	}
-	return out, nil
+	return c.shared.eipsOn(ctx, c.cloud, lb.ID, lb.RegionID, c.regionUsers(lb.RegionID))
+}
+
+// clusterInstanceIDs are the ENS instances of every node of this cluster.
+func (c *Controller) clusterInstanceIDs() []string {
+	ids := slices.Collect(maps.Keys(c.clusterInstances()))
+	return slices.DeleteFunc(ids, func(id string) bool { return id == "" })
 }

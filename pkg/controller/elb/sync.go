@@ -34,6 +34,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		return 0, err
 	}
 	v := c.load(cached.DeepCopy())
+	v.resync = c.resyncing.take(key)
 	if !isELBClass(v.ps) && !hasFinalizer(v.ps) {
 		return 0, nil
 	}

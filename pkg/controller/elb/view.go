@@ -17,6 +17,10 @@ type poolServiceView struct {
 	served v1alpha1.Served
 	svc    *corev1.Service   // nil when gone
 	pool   *v1beta2.NodePool // nil when gone
+	// resync: the periodic resync asked for this sync, so reads shared
+	// with other PoolServices serve it (shared_reads.go); a sync an event
+	// or a change of ours caused reads what it needs itself.
+	resync bool
 }
 
 func (c *Controller) load(ps *v1alpha1.PoolService) poolServiceView {
