@@ -5,7 +5,7 @@ BIN_DIR ?= bin
 GO_FILES = $(shell find . -name '*.go' -not -path './.git/*' -not -path './_output/*' \
 	-not -path './pkg/generated/*' -not -name 'zz_generated.*')
 
-.PHONY: all help build test generate verify verify-fmt vet verify-codegen verify-manifests verify-deps demo demo-down e2e soak bench clean
+.PHONY: all help build test generate verify verify-fmt vet verify-codegen verify-manifests verify-deps demo demo-down e2e soak bench bench-scale clean
 
 all: build
 
@@ -16,6 +16,7 @@ help:
 	@echo "verify     gofmt, go vet, generated files up to date, manifests build, no controller-runtime"
 	@echo "demo       local cluster + ENS emulator + controller walkthrough; demo-down stops it"
 	@echo "e2e, bench end-to-end tests and benchmarks against the local cluster and emulator"
+	@echo "bench-scale scale benchmark: converge, resync, endpoint moves, delete under ENS's documented limits (SCALE_SERVICES, SCALE_POOLS)"
 	@echo "soak       seeded random workload with faults, leader kills, emulator restarts (SOAK_SEED, SOAK_DURATION)"
 
 build:
@@ -43,6 +44,7 @@ vet:
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./pkg/e2e/...
 	$(GO) vet -tags soak ./pkg/e2e/soak/...
+	$(GO) vet -tags scale ./pkg/e2e/scale/...
 
 # The project uses hand-written informer controllers only.
 verify-deps:
@@ -87,6 +89,13 @@ soak:
 
 bench:
 	hack/bench/run.sh
+
+# Converge, no-op resync, endpoint moves and delete of SCALE_SERVICES x
+# SCALE_POOLS PoolServices (default 50 x 2), in one process against the
+# emulator with ENS's documented rate limits, each next to the bound those
+# limits allow (pkg/e2e/scale). Minutes, so not part of .ci/run.
+bench-scale:
+	hack/bench/scale.sh
 
 clean:
 	rm -rf $(BIN_DIR) _output
