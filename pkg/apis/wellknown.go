@@ -107,6 +107,9 @@ const (
 	// EventLeftAlone: cleanup found a resource named like the PoolService's
 	// that this controller did not create, and did not release it.
 	EventLeftAlone = "UnownedResourceLeftAlone"
+	// EventDryRun reports a change a controller running with --dry-run
+	// would have made (and did not).
+	EventDryRun = "DryRun"
 )
 
 // Controller names, as used by --controllers.

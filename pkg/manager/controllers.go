@@ -26,6 +26,9 @@ func startPoolServiceSetController(ctx context.Context, cc *ControllerContext) (
 	if err != nil {
 		return nil, err
 	}
+	if cc.Options.DryRun {
+		c.SetDryRun()
+	}
 	return func(ctx context.Context) error { return c.Run(ctx, cc.Options.PoolServiceSetWorkers) }, nil
 }
 
@@ -46,6 +49,7 @@ func startELBController(ctx context.Context, cc *ControllerContext) (RunFunc, er
 		OwnershipNamespace:    o.LeaderElection.ResourceNamespace,
 		ResyncRate:            o.ELBResyncRate,
 		ListenerRecheckPeriod: o.ELBListenerRecheck,
+		DryRun:                o.DryRun,
 	}
 	c, err := elb.NewController(ctx, cfg, cc.KubeClient, cc.YurtClient, cloud,
 		cc.KubeInformers.Core().V1().Services(), cc.NodePoolInformer,

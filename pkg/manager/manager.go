@@ -198,7 +198,12 @@ func (m *Manager) waitForCaches(ctx context.Context, kube kubeinformers.SharedIn
 // runControllers runs every controller, under leader election when enabled.
 func (m *Manager) runControllers(ctx context.Context, runs map[string]RunFunc) error {
 	lease := m.opts.LeaderElection.ResourceNamespace + "/" + m.opts.LeaderElection.ResourceName
-	if !m.opts.LeaderElection.Enabled {
+	if m.opts.DryRun && m.opts.LeaderElection.Enabled {
+		// A dry run writes no Lease: it must never take the leadership a
+		// real manager next to it holds.
+		klog.FromContext(ctx).Info("Dry run: not taking part in leader election")
+	}
+	if !m.opts.LeaderElection.Enabled || m.opts.DryRun {
 		m.metrics.leader.WithLabelValues("").Set(1)
 		return m.runAll(ctx, runs)
 	}

@@ -258,6 +258,39 @@ func TestManagerRunsControllers(t *testing.T) {
 	}
 }
 
+// TestDryRunTakesNoLease: --dry-run with leader election on runs the
+// controllers without ever writing the Lease a real manager holds.
+func TestDryRunTakesNoLease(t *testing.T) {
+	kube, yurt := fakeClients("v1beta2")
+	o := testOptions(t)
+	o.LeaderElection.Enabled, o.DryRun = true, true
+	m, err := New(o, kube, yurt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := enstest.NewClient(t, emulatortest.Start(t))
+	m.newCloud = func() (cloud.Cloud, error) { return client, nil }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	err = wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
+		code, _ := get(t, m.healthHandler(), "/readyz")
+		return code == http.StatusOK, nil
+	})
+	if err != nil {
+		t.Fatalf("never ready: %v", err)
+	}
+	cancel()
+	if err := waitResult(t, done, "Run to return"); err != nil {
+		t.Errorf("Run returned %v", err)
+	}
+	for _, a := range kube.Actions() {
+		if a.GetResource().Resource == "leases" && a.GetVerb() != "get" && a.GetVerb() != "list" && a.GetVerb() != "watch" {
+			t.Errorf("dry run sent %s leases", a.GetVerb())
+		}
+	}
+}
+
 func TestManagerRunErrors(t *testing.T) {
 	boom := errors.New("boom")
 	tests := []struct {

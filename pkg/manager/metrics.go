@@ -5,6 +5,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"k8s.io/client-go/util/workqueue"
 
+	"github.com/edge-lb/edge-controller-manager/pkg/controller/dryrun"
 	"github.com/edge-lb/edge-controller-manager/pkg/controller/elb"
 	"github.com/edge-lb/edge-controller-manager/pkg/controller/worker"
 )
@@ -95,5 +96,6 @@ func newRegistry() (*prometheus.Registry, *managerMetrics) {
 	reg.MustRegister(queueMetrics.collectors()...)
 	worker.RegisterMetrics(reg)
 	elb.RegisterMetrics(reg)
+	dryrun.RegisterMetrics(reg)
 	return reg, mm
 }

@@ -71,6 +71,8 @@ type Options struct {
 	// go without a full read (0: the controller's defaults).
 	ELBResyncRate      float64
 	ELBListenerRecheck time.Duration
+	// DryRun plans and reports without changing anything (see --dry-run).
+	DryRun bool
 }
 
 // NewOptions returns Options with every default set.
@@ -123,6 +125,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.CloudBurst, "cloud-burst", o.CloudBurst, "Burst of the --cloud-qps cap; 0 = half of --cloud-qps, rounded up.")
 	fs.DurationVar(&o.CloudTimeout, "cloud-timeout", o.CloudTimeout, "Timeout of one ENS OpenAPI call.")
 	fs.DurationVar(&o.ResyncPeriod, "resync-period", o.ResyncPeriod, "How often every object is resynced (and cloud state re-read) even without changes.")
+	fs.BoolVar(&o.DryRun, "dry-run", o.DryRun, "Run the informers and compute every plan, and report what would change (a log line, a DryRun Event and edge_controller_manager_dry_run_planned_total per planned change) without changing it: no mutating ENS call, no write to the API server but Events. Takes no part in leader election (it never holds the Lease a running manager needs), so it can run next to one.")
 	fs.Float64Var(&o.ELBResyncRate, "elb-resync-rate", o.ELBResyncRate, "PoolServices per second the periodic ELB resync looks at, at most (each costs about one DescribeLoadBalancerAttribute); its share of the ENS budget, so that event-driven work keeps the rest. A --resync-period it cannot fill is stretched (logged, metric edge_controller_manager_elb_resync_stretched_seconds). 0 = 5.")
 	fs.DurationVar(&o.ELBListenerRecheck, "elb-listener-recheck-period", o.ELBListenerRecheck, "How long an ELB's listeners go without a full read while the ELB's summary shows them unchanged (a listener stopped or re-tuned by hand with its ports kept is repaired within it; all other drift within --resync-period). 0 = 24 resync periods.")
 	fs.BoolVar(&o.GCOrphans, "gc-orphans", o.GCOrphans, "Release ELBs and EIPs named k8s/*/*/*/<cluster-id> that no PoolService owns any more, after --orphan-grace-period. Nothing with another name is ever released.")

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
@@ -35,7 +36,15 @@ type Store struct {
 	namespace string
 	informer  cache.SharedIndexInformer
 	lister    corelisters.ConfigMapLister
+	readOnly  bool
 }
+
+// ErrReadOnly is Update's answer on a read-only Store.
+var ErrReadOnly = errors.New("read-only ownership records (--dry-run): not written")
+
+// SetReadOnly makes Update refuse every write (--dry-run): records are
+// read, never changed.
+func (s *Store) SetReadOnly() { s.readOnly = true }
 
 // NewStore watches the record ConfigMaps of namespace. Run starts the watch.
 func NewStore(client kubernetes.Interface, namespace string) *Store {
@@ -102,6 +111,9 @@ func (s *Store) get(ctx context.Context, name string) (Record, *corev1.ConfigMap
 // Update applies change to the current record and writes it back: created
 // when new, deleted when it becomes empty. Conflicts are retried.
 func (s *Store) Update(ctx context.Context, name string, change func(*Record)) (Record, error) {
+	if s.readOnly {
+		return Record{}, ErrReadOnly
+	}
 	var out Record
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		r, cm, err := s.get(ctx, name)

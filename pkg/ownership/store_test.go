@@ -2,6 +2,7 @@ package ownership
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -85,5 +86,29 @@ func TestRecordForget(t *testing.T) {
 	r.Forget(EIP, "eip-1", "")
 	if !r.Empty() {
 		t.Fatalf("after forgetting eip-1: %+v", r)
+	}
+}
+
+// TestReadOnlyStoreWritesNothing: a read-only Store (--dry-run) reads the
+// records and refuses every write, leaving the API server untouched.
+func TestReadOnlyStoreWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	client := k8sfake.NewSimpleClientset()
+	s := NewStore(client, "ecm")
+	if _, err := s.Update(ctx, name, func(r *Record) { r.Add(EIP, Entry{Token: "t1", ID: "eip-1", Since: time.Now()}) }); err != nil {
+		t.Fatal(err)
+	}
+	before := len(client.Actions())
+	s.SetReadOnly()
+	if _, err := s.Update(ctx, name, func(r *Record) { r.Forget(EIP, "eip-1", "") }); !errors.Is(err, ErrReadOnly) {
+		t.Fatalf("Update on a read-only store = %v, want ErrReadOnly", err)
+	}
+	if r, err := s.Get(ctx, name); err != nil || !r.Owns(EIP, "eip-1") {
+		t.Errorf("record after a refused write = %+v, %v; want eip-1 kept", r, err)
+	}
+	for _, a := range client.Actions()[before:] {
+		if a.GetVerb() != "get" && a.GetVerb() != "list" {
+			t.Errorf("read-only store sent %s %s", a.GetVerb(), a.GetResource().Resource)
+		}
 	}
 }

@@ -1,13 +1,16 @@
 package elb
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
 	"k8s.io/klog/v2"
 
+	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
+	"github.com/edge-lb/edge-controller-manager/pkg/controller/dryrun"
 	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
 )
 
@@ -26,6 +29,13 @@ type outcome struct {
 // simply re-plans from what exists. Only a failure is an error.
 func (c *Controller) apply(ctx context.Context, v poolServiceView, plan elbmodel.Plan) (outcome, error) {
 	r := outcome{lbID: plan.LoadBalancerID}
+	if c.cfg.DryRun {
+		for _, act := range plan.Actions {
+			dryrun.Report(ctx, c.recorder, v.ps, apis.ControllerELB, string(act.Type),
+				fmt.Sprintf("%s on %s", act, cmp.Or(plan.LoadBalancerID, "the new ELB "+plan.Desired.Name)))
+		}
+		return r, nil
+	}
 	logger := klog.FromContext(ctx)
 	for _, act := range plan.Actions {
 		c.noteChange(plan.Desired.Name, r.lbID, act)

@@ -83,6 +83,11 @@ type Config struct {
 	// stretched, with a log line and a metric. Default 5 (half of ENS's
 	// documented 10/s per user).
 	ResyncRate float64
+	// DryRun plans and reports (a log line, an Event and a metric per
+	// planned change) but changes nothing: no cloud mutation, no write to
+	// the API server but Events. The manager also hands it a read-only
+	// Cloud and ownership Store, so a change that slipped through fails.
+	DryRun bool
 }
 
 // Defaults.
@@ -165,6 +170,9 @@ func NewController(ctx context.Context, cfg Config, kubeClient kubernetes.Interf
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
+	if cfg.DryRun {
+		cloudAPI = cloud.ReadOnly(cloudAPI)
+	}
 	c := &Controller{
 		cfg: cfg, kubeClient: kubeClient, yurtClient: yurtClient, cloud: cloudAPI, recorder: recorder,
 		services:     serviceInformer.Lister(),
@@ -183,6 +191,9 @@ func NewController(ctx context.Context, cfg Config, kubeClient kubernetes.Interf
 		shared:      newSharedReads(cfg.Clock, cfg.SharedReadMaxAge, cfg.ListenerRecheckPeriod),
 		users:       &regionUsers{},
 		resyncing:   &keySet{},
+	}
+	if cfg.DryRun {
+		c.owned.SetReadOnly()
 	}
 	if err := addIndexers(poolServiceInformer.Informer(), nodeInformer.Informer()); err != nil {
 		return nil, err

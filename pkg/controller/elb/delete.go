@@ -14,6 +14,7 @@ import (
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
+	"github.com/edge-lb/edge-controller-manager/pkg/controller/dryrun"
 	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
 	"github.com/edge-lb/edge-controller-manager/pkg/ownership"
 )
@@ -135,6 +136,18 @@ func (c *Controller) userLoadBalancer(v poolServiceView) string {
 	return elbmodel.UserLoadBalancerID(v.ps)
 }
 
+// reportReleases says, under --dry-run, what releaseRecorded would release.
+func (c *Controller) reportReleases(ctx context.Context, rec ownership.Record, keep func(string) bool) {
+	for kind, action := range map[ownership.Kind]elbmodel.ActionType{ownership.EIP: elbmodel.ReleaseEIP, ownership.LoadBalancer: "ReleaseLoadBalancer"} {
+		for _, id := range rec.IDs(kind) {
+			if kind == ownership.LoadBalancer && keep(id) {
+				continue
+			}
+			dryrun.Report(ctx, nil, nil, apis.ControllerELB, string(action), fmt.Sprintf("release %s %s of %s", kind, id, rec.Name))
+		}
+	}
+}
+
 // releaseOwnedEIP is the one way an EIP of ours is released: marked
 // Releasing in its record first (a record that outlives a crash then
 // says the EIP went, not that it may still become visible), unbound when
@@ -175,6 +188,10 @@ func (c *Controller) releaseRecorded(ctx context.Context, name string, keep func
 	rec, err := c.owned.Get(ctx, name)
 	if err != nil || rec.Empty() {
 		return nil, err
+	}
+	if c.cfg.DryRun {
+		c.reportReleases(ctx, rec, keep)
+		return nil, nil
 	}
 	if rec, err = c.resolvePending(ctx, rec); err != nil {
 		return nil, err

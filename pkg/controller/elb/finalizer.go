@@ -17,6 +17,9 @@ func hasFinalizer(ps *v1alpha1.PoolService) bool {
 // PoolService is never deleted with its ELB still in the cloud. v.ps
 // becomes the PoolService the API server answered with.
 func (c *Controller) ensureFinalizer(ctx context.Context, v poolServiceView) error {
+	if c.cfg.DryRun {
+		return nil
+	}
 	res, err := finalizers.Add(ctx, c.yurtClient.NetworkV1alpha1().PoolServices(v.ps.Namespace), v.ps,
 		apis.FinalizerELBResources)
 	if err != nil {
@@ -29,6 +32,9 @@ func (c *Controller) ensureFinalizer(ctx context.Context, v poolServiceView) err
 // removeFinalizer lets the PoolService go once its cloud resources are
 // released.
 func (c *Controller) removeFinalizer(ctx context.Context, v poolServiceView) error {
+	if c.cfg.DryRun {
+		return nil
+	}
 	res, err := finalizers.Remove(ctx, c.yurtClient.NetworkV1alpha1().PoolServices(v.ps.Namespace), v.ps,
 		apis.FinalizerELBResources)
 	if err != nil {

@@ -72,6 +72,11 @@ func newHarness(t *testing.T, opts ...emulatortest.Option) *harness {
 
 // newHarnessWithCloud lets a test wrap the cloud client.
 func newHarnessWithCloud(t *testing.T, wrap func(cloud.Cloud) cloud.Cloud, opts ...emulatortest.Option) *harness {
+	return newHarnessConfigured(t, wrap, nil, opts...)
+}
+
+// newHarnessConfigured also lets a test change the controller's Config.
+func newHarnessConfigured(t *testing.T, wrap func(cloud.Cloud) cloud.Cloud, configure func(*Config), opts ...emulatortest.Option) *harness {
 	_, ctx := ktesting.NewTestContext(t)
 	ctx, cancel := context.WithCancel(ctx)
 	t.Cleanup(cancel)
@@ -86,8 +91,12 @@ func newHarnessWithCloud(t *testing.T, wrap func(cloud.Cloud) cloud.Cloud, opts 
 	}
 	kinf := informers.NewSharedInformerFactory(h.kube, 0)
 	yinf := externalversions.NewSharedInformerFactory(h.yurt, 0)
-	c, err := NewController(ctx, Config{ClusterID: clusterID, RequeueDelay: 10 * time.Millisecond, GCOrphans: true,
-		OrphanGracePeriod: time.Minute, ResyncPeriod: time.Hour, Clock: h.clock},
+	cfg := Config{ClusterID: clusterID, RequeueDelay: 10 * time.Millisecond, GCOrphans: true,
+		OrphanGracePeriod: time.Minute, ResyncPeriod: time.Hour, Clock: h.clock}
+	if configure != nil {
+		configure(&cfg)
+	}
+	c, err := NewController(ctx, cfg,
 		h.kube, h.yurt, h.cloud, kinf.Core().V1().Services(), yinf.Apps().V1beta2().NodePools().Informer(),
 		yinf.Network().V1alpha1().PoolServices(), kinf.Core().V1().Nodes(), kinf.Discovery().V1().EndpointSlices(), h.recorder)
 	if err != nil {

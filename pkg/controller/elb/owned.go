@@ -101,6 +101,9 @@ func dropStalePending(r *ownership.Record, kind ownership.Kind, fresh func(owner
 // id becomes known (ENS answers with what the first call made, or makes it
 // now: either way it is ours and recorded). Stale ones are dropped.
 func (c *Controller) resolvePending(ctx context.Context, rec ownership.Record) (ownership.Record, error) {
+	if c.cfg.DryRun { // a repeated create is a change
+		return rec, nil
+	}
 	for _, kind := range []ownership.Kind{ownership.LoadBalancer, ownership.EIP} {
 		for _, e := range rec.Entries(kind) {
 			if !e.Pending() {

@@ -116,6 +116,9 @@ func (c *Controller) recordedButUnlisted(ctx context.Context, name, id string) (
 // forgetIfGone forgets a recorded id ENS does not know, unless it was
 // created so recently that ENS may not show it yet.
 func (c *Controller) forgetIfGone(ctx context.Context, name string, kind ownership.Kind, id string) error {
+	if c.cfg.DryRun {
+		return nil
+	}
 	rec, err := c.owned.Get(ctx, name)
 	if err != nil {
 		return err

@@ -65,7 +65,7 @@ type sharedReads struct {
 	seq       uint64
 	instances *snapshot[cloud.Instance]
 	eips      map[string]*snapshot[cloud.EIP]    // by region
-	changed   map[string]uint64               // cloud name or ELB id → seq of our last change to it
+	changed   map[string]uint64                  // cloud name or ELB id → seq of our last change to it
 	listeners map[string]map[string]listenerRead // by ELB id, then owner (listener Description)
 }
 

@@ -44,6 +44,9 @@ type cond struct {
 // writeStatus sets the conditions on a copy of ps's status, lets mutate
 // change the rest, and updates the status subresource only when it changed.
 func (c *Controller) writeStatus(ctx context.Context, ps *v1alpha1.PoolService, mutate func(*v1alpha1.PoolServiceStatus), conds ...cond) error {
+	if c.cfg.DryRun { // reported through Events only
+		return nil
+	}
 	st := *ps.Status.DeepCopy()
 	if mutate != nil {
 		mutate(&st)

@@ -86,6 +86,9 @@ func (c *Controller) ensure(ctx context.Context, v poolServiceView) (time.Durati
 	if err := c.reportSynced(ctx, v, want, seen.Actual, plan, done); err != nil {
 		return 0, err
 	}
+	if c.cfg.DryRun { // nothing changes by itself: the next event or resync plans again
+		return 0, nil
+	}
 	return c.lookAgain(keyOf(v.ps), done.steps > 0, elbmodel.JoinWaits(plan.Wait, done.wait)), nil
 }
 

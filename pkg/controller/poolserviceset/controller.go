@@ -41,7 +41,8 @@ type Controller struct {
 	selectors          *selectorCache
 	owners             owners
 
-	queue workqueue.TypedRateLimitingInterface[string]
+	queue  workqueue.TypedRateLimitingInterface[string]
+	dryRun bool // SetDryRun
 }
 
 // NewController wires the informers to the queue. It must be called before

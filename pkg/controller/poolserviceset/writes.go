@@ -9,11 +9,13 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	networkv1alpha1 "github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
+	"github.com/edge-lb/edge-controller-manager/pkg/controller/dryrun"
 	"github.com/edge-lb/edge-controller-manager/pkg/controller/internal/finalizers"
 )
 
@@ -34,6 +36,10 @@ func (c *Controller) patchService(ctx context.Context, svc *corev1.Service, patc
 	if err != nil {
 		return err
 	}
+	if c.dryRun {
+		c.reportDryRun(ctx, svc, "PatchService", fmt.Sprintf("patch Service %s/%s %s", svc.Namespace, svc.Name, data))
+		return nil
+	}
 	_, err = c.kubeClient.CoreV1().Services(svc.Namespace).Patch(ctx, svc.Name, types.MergePatchType, data,
 		metav1.PatchOptions{}, subresources...)
 	if err != nil {
@@ -43,12 +49,22 @@ func (c *Controller) patchService(ctx context.Context, svc *corev1.Service, patc
 }
 
 func (c *Controller) ensureFinalizer(ctx context.Context, svc *corev1.Service) error {
+	if c.dryRun {
+		if !hasFinalizer(svc) {
+			c.reportDryRun(ctx, svc, "AddFinalizer", "add finalizer "+apis.FinalizerPoolServices)
+		}
+		return nil
+	}
 	_, err := finalizers.Add(ctx, c.kubeClient.CoreV1().Services(svc.Namespace), svc, apis.FinalizerPoolServices)
 	return err
 }
 
 func (c *Controller) removeFinalizer(ctx context.Context, svc *corev1.Service) error {
 	if !hasFinalizer(svc) {
+		return nil
+	}
+	if c.dryRun {
+		c.reportDryRun(ctx, svc, "RemoveFinalizer", "remove finalizer "+apis.FinalizerPoolServices)
 		return nil
 	}
 	klog.FromContext(ctx).V(2).Info("Removing Service finalizer", "finalizer", apis.FinalizerPoolServices)
@@ -87,6 +103,10 @@ const cacheLagRecheckDelay = 2 * time.Second
 // createPoolService creates one PoolService. It asks for a recheck (true)
 // when the name already exists, which means the cache is behind.
 func (c *Controller) createPoolService(ctx context.Context, svc *corev1.Service, ps *networkv1alpha1.PoolService) (bool, error) {
+	if c.dryRun {
+		c.reportDryRun(ctx, svc, "CreatePoolService", fmt.Sprintf("create PoolService %s for NodePool %s", ps.Name, poolOf(ps)))
+		return false, nil
+	}
 	created, err := c.yurtClient.NetworkV1alpha1().PoolServices(ps.Namespace).Create(ctx, ps, metav1.CreateOptions{})
 	if apierrors.IsAlreadyExists(err) {
 		// The cache is behind: not an error. Usually the PoolService is ours
@@ -108,6 +128,10 @@ func (c *Controller) createPoolService(ctx context.Context, svc *corev1.Service,
 // patchPoolService writes our labels, owner references and class of desired.
 // Labels merge key by key, so user labels and all annotations are kept.
 func (c *Controller) patchPoolService(ctx context.Context, desired *networkv1alpha1.PoolService) error {
+	if c.dryRun {
+		c.reportDryRun(ctx, desired, "RepairPoolService", fmt.Sprintf("repair the labels and owner references of PoolService %s", desired.Name))
+		return nil
+	}
 	labels := map[string]string{}
 	for _, k := range []string{apis.LabelServiceName, apis.LabelPoolName, apis.LabelManagedBy} {
 		labels[k] = desired.Labels[k]
@@ -132,6 +156,10 @@ func (c *Controller) patchPoolService(ctx context.Context, desired *networkv1alp
 // PoolService releases its cloud resources. NotFound is success. The event
 // goes on svc unless it is nil (the Service is gone).
 func (c *Controller) deletePoolService(ctx context.Context, svc *corev1.Service, ps *networkv1alpha1.PoolService) error {
+	if c.dryRun {
+		c.reportDryRun(ctx, ps, "DeletePoolService", fmt.Sprintf("delete PoolService %s of NodePool %s", ps.Name, poolOf(ps)))
+		return nil
+	}
 	opts := metav1.DeleteOptions{}
 	if ps.UID != "" {
 		opts.Preconditions = metav1.NewUIDPreconditions(string(ps.UID))
@@ -149,4 +177,12 @@ func (c *Controller) deletePoolService(ctx context.Context, svc *corev1.Service,
 			"Deleted PoolService %s of NodePool %s", ps.Name, poolOf(ps))
 	}
 	return nil
+}
+
+// SetDryRun makes the controller plan and report (a log line, an Event and
+// a metric per planned write) instead of writing to the API server.
+func (c *Controller) SetDryRun() { c.dryRun = true }
+
+func (c *Controller) reportDryRun(ctx context.Context, obj runtime.Object, action, what string) {
+	dryrun.Report(ctx, c.recorder, obj, apis.ControllerPoolServiceSet, action, what)
 }
