@@ -16,6 +16,11 @@ const (
 	// AnnotationForceOverrideListeners lets the controller take over
 	// listeners it did not create on a user-managed ELB.
 	AnnotationForceOverrideListeners = "service.openyurt.io/elb-force-override-listeners"
+	// AnnotationAdoptExisting ("true") lets the controller adopt an ELB and
+	// EIP named by its scheme that another controller made (a migration):
+	// they keep their ids and addresses and become ours. Without it (or
+	// --adopt-existing) such resources are never touched.
+	AnnotationAdoptExisting = "service.openyurt.io/elb-adopt-existing"
 
 	// AnnotationPrefix is the prefix of the Alibaba Cloud load balancer annotations.
 	AnnotationPrefix = "service.beta.kubernetes.io/alibaba-cloud-"
@@ -110,6 +115,9 @@ const (
 	// EventDryRun reports a change a controller running with --dry-run
 	// would have made (and did not).
 	EventDryRun = "DryRun"
+	// EventAdopted: an ELB or EIP named by our scheme that another
+	// controller made is ours from now on (opted in).
+	EventAdopted = "AdoptedLoadBalancer"
 )
 
 // Controller names, as used by --controllers.

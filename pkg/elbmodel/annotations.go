@@ -22,6 +22,9 @@ const (
 type Annotations struct {
 	ManagedByUser bool
 	ForceOverride bool
+	// Adopt lets an ELB and EIP named ours that we have no record of be
+	// adopted (AnnotationAdoptExisting).
+	Adopt bool
 	Spec          string
 	PayType       string
 	AddressType   string
@@ -77,6 +80,9 @@ func ParseAnnotations(ann map[string]string) (Annotations, error) {
 		return c, err
 	}
 	if c.ForceOverride, err = parseBool(ann, apis.AnnotationForceOverrideListeners); err != nil {
+		return c, err
+	}
+	if c.Adopt, err = parseBool(ann, apis.AnnotationAdoptExisting); err != nil {
 		return c, err
 	}
 	if err = parseStrings(ann, &c); err != nil {

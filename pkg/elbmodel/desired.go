@@ -50,6 +50,9 @@ type Desired struct {
 	AddressType    string
 	Local          bool
 	ForceOverride  bool
+	// Adopt: an ELB and EIP named Name that another controller made may be
+	// adopted (the Service opted in).
+	Adopt bool
 	// Listeners are sorted by port, then protocol.
 	Listeners []cloud.Listener
 	// Backends are sorted by server id, one per instance (Port 0). On a
@@ -122,6 +125,7 @@ func Build(in Inputs) (Desired, error) {
 		AddressType:   c.AddressType,
 		Local:         LocalTraffic(in.Service),
 		ForceOverride: c.ForceOverride,
+		Adopt:         c.Adopt,
 	}
 	if err := checkNameLength(d.Name, d.Managed); err != nil {
 		return d, err

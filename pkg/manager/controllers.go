@@ -50,6 +50,7 @@ func startELBController(ctx context.Context, cc *ControllerContext) (RunFunc, er
 		ResyncRate:            o.ELBResyncRate,
 		ListenerRecheckPeriod: o.ELBListenerRecheck,
 		DryRun:                o.DryRun,
+		AdoptExisting:         o.AdoptExisting,
 	}
 	c, err := elb.NewController(ctx, cfg, cc.KubeClient, cc.YurtClient, cloud,
 		cc.KubeInformers.Core().V1().Services(), cc.NodePoolInformer,

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 	"k8s.io/klog/v2"
 
+	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud/ens"
 )
 
@@ -73,6 +74,9 @@ type Options struct {
 	ELBListenerRecheck time.Duration
 	// DryRun plans and reports without changing anything (see --dry-run).
 	DryRun bool
+	// AdoptExisting adopts ELBs and EIPs named by our scheme that another
+	// controller made (see --adopt-existing).
+	AdoptExisting bool
 }
 
 // NewOptions returns Options with every default set.
@@ -126,6 +130,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.CloudTimeout, "cloud-timeout", o.CloudTimeout, "Timeout of one ENS OpenAPI call.")
 	fs.DurationVar(&o.ResyncPeriod, "resync-period", o.ResyncPeriod, "How often every object is resynced (and cloud state re-read) even without changes.")
 	fs.BoolVar(&o.DryRun, "dry-run", o.DryRun, "Run the informers and compute every plan, and report what would change (a log line, a DryRun Event and edge_controller_manager_dry_run_planned_total per planned change) without changing it: no mutating ENS call, no write to the API server but Events. Takes no part in leader election (it never holds the Lease a running manager needs), so it can run next to one.")
+	fs.BoolVar(&o.AdoptExisting, "adopt-existing", o.AdoptExisting, "Adopt the ELB and EIP named k8s/<svc>/<ns>/<pool>/<cluster-id> that another controller made (a migration): they keep their ids and addresses and are managed, and released on deletion, from then on. Per Service: the annotation "+apis.AnnotationAdoptExisting+": \"true\". Without either they are never touched. Try it with --dry-run first.")
 	fs.Float64Var(&o.ELBResyncRate, "elb-resync-rate", o.ELBResyncRate, "PoolServices per second the periodic ELB resync looks at, at most (each costs about one DescribeLoadBalancerAttribute); its share of the ENS budget, so that event-driven work keeps the rest. A --resync-period it cannot fill is stretched (logged, metric edge_controller_manager_elb_resync_stretched_seconds). 0 = 5.")
 	fs.DurationVar(&o.ELBListenerRecheck, "elb-listener-recheck-period", o.ELBListenerRecheck, "How long an ELB's listeners go without a full read while the ELB's summary shows them unchanged (a listener stopped or re-tuned by hand with its ports kept is repaired within it; all other drift within --resync-period). 0 = 24 resync periods.")
 	fs.BoolVar(&o.GCOrphans, "gc-orphans", o.GCOrphans, "Release ELBs and EIPs named k8s/*/*/*/<cluster-id> that no PoolService owns any more, after --orphan-grace-period. Nothing with another name is ever released.")

@@ -38,9 +38,9 @@ func RequiredPermissions() []Permission {
 		// NodePools: informer only (v1beta2, or v1beta1 converted).
 		{Group: "apps.openyurt.io", Resource: "nodepools", Verbs: []string{"list", "watch"}},
 		// PoolServices: informer; poolservice-set creates, repairs (merge
-		// patch) and deletes them; the elb controller updates its finalizer
+		// patch) and deletes them; the elb controller patches its finalizer
 		// and lists them from the API server before a release.
-		{Group: "network.openyurt.io", Resource: "poolservices", Verbs: []string{"list", "watch", "create", "update", "patch", "delete"}},
+		{Group: "network.openyurt.io", Resource: "poolservices", Verbs: []string{"list", "watch", "create", "patch", "delete"}},
 		// PoolService status: the elb controller's UpdateStatus.
 		{Group: "network.openyurt.io", Resource: "poolservices/status", Verbs: []string{"update"}},
 		// Event recorder (core v1 events only): create, and patch to count

@@ -36,6 +36,9 @@ type Entry struct {
 	// Releasing is set before the release call: a resource ENS no longer
 	// knows is then gone by our hand, not one too new to be visible yet.
 	Releasing bool `json:"releasing,omitempty"`
+	// Adopted marks a resource another controller made that was adopted
+	// (opted in), not created by us.
+	Adopted bool `json:"adopted,omitempty"`
 }
 
 // Pending reports whether the create's answer was never recorded.

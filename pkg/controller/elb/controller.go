@@ -88,6 +88,10 @@ type Config struct {
 	// the API server but Events. The manager also hands it a read-only
 	// Cloud and ownership Store, so a change that slipped through fails.
 	DryRun bool
+	// AdoptExisting lets every managed PoolService adopt the ELB and EIP
+	// named ours that another controller made (see adopt.go); per Service
+	// the annotation AnnotationAdoptExisting does the same.
+	AdoptExisting bool
 }
 
 // Defaults.

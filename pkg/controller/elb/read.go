@@ -12,7 +12,6 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
-	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
 	"github.com/edge-lb/edge-controller-manager/pkg/ownership"
@@ -50,7 +49,7 @@ func (c *Controller) readActual(ctx context.Context, v poolServiceView, d elbmod
 		return a, err
 	}
 	rec := c.owned.Cached(d.Name)
-	if a.LoadBalancer, rec, err = c.findManagedLB(ctx, v.ps, d.Name, rec); err != nil {
+	if a.LoadBalancer, rec, err = c.findManagedLB(ctx, v, d, rec); err != nil {
 		return a, err
 	}
 	if a.LoadBalancer != nil {
@@ -58,7 +57,7 @@ func (c *Controller) readActual(ctx context.Context, v poolServiceView, d elbmod
 			return a, err
 		}
 	}
-	a.EIPs, err = c.ourEIPs(ctx, d, a.LoadBalancer, rec, v.resync)
+	a.EIPs, err = c.ourEIPs(ctx, v, d, a.LoadBalancer, rec)
 	return a, err
 }
 
@@ -67,7 +66,8 @@ func (c *Controller) readActual(ctx context.Context, v poolServiceView, d elbmod
 // annotation may have changed since). An unrecorded ELB of our name is
 // reported and nothing is created beside it, unless a fresh pending create
 // (settled here, or repeated by the plan) may have made it.
-func (c *Controller) findManagedLB(ctx context.Context, ps *v1alpha1.PoolService, name string, rec ownership.Record) (*cloud.LoadBalancer, ownership.Record, error) {
+func (c *Controller) findManagedLB(ctx context.Context, v poolServiceView, d elbmodel.Desired, rec ownership.Record) (*cloud.LoadBalancer, ownership.Record, error) {
+	ps, name := v.ps, d.Name
 	if id := ps.Status.AggregateToAnnotations[apis.AnnotationLoadBalancerID]; id != "" && rec.Owns(ownership.LoadBalancer, id) {
 		lb, err := c.describeLB(ctx, id)
 		if err != nil || (lb != nil && lb.Name == name) {
@@ -95,9 +95,18 @@ func (c *Controller) findManagedLB(ctx context.Context, ps *v1alpha1.PoolService
 		return lb, rec, err
 	}
 	if len(unproven) > 0 {
-		if e, ok := rec.PendingEntry(ownership.LoadBalancer); !ok || !c.freshPending(e) {
+		if e, ok := rec.PendingEntry(ownership.LoadBalancer); ok && c.freshPending(e) {
+			return nil, rec, nil // perhaps our own lost create: settled by the plan
+		}
+		if !c.adopting(d) {
 			return nil, rec, nameTaken("ELB", name, unproven)
 		}
+		id, err := c.adopt(ctx, v, name, ownership.LoadBalancer, unproven)
+		if err != nil {
+			return nil, rec, err
+		}
+		lb, err := c.describeLB(ctx, id)
+		return lb, c.owned.Cached(name), err
 	}
 	return nil, rec, nil
 }
@@ -246,12 +255,12 @@ func (c *Controller) fillListeners(ctx context.Context, lb *cloud.LoadBalancer, 
 // ourEIPs are the recorded EIPs named ours (in the ELB's region when there
 // is one, else the pool's), plus recorded ones the listing missed. An
 // unrecorded EIP of our name is used only through a fresh pending create.
-func (c *Controller) ourEIPs(ctx context.Context, d elbmodel.Desired, lb *cloud.LoadBalancer, rec ownership.Record, shared bool) ([]cloud.EIP, error) {
+func (c *Controller) ourEIPs(ctx context.Context, v poolServiceView, d elbmodel.Desired, lb *cloud.LoadBalancer, rec ownership.Record) ([]cloud.EIP, error) {
 	region := d.Network.RegionID
 	if lb != nil {
 		region = lb.RegionID
 	}
-	named, err := c.eipsNamed(ctx, d.Name, region, shared)
+	named, err := c.eipsNamed(ctx, d.Name, region, v.resync)
 	if err != nil {
 		return nil, err
 	}
@@ -287,9 +296,13 @@ func (c *Controller) ourEIPs(ctx context.Context, d elbmodel.Desired, lb *cloud.
 		}
 	}
 	if len(ours) == 0 && len(unproven) > 0 && d.EIP != nil {
-		if e, ok := rec.PendingEntry(ownership.EIP); !ok || !c.freshPending(e) {
+		if e, ok := rec.PendingEntry(ownership.EIP); ok && c.freshPending(e) {
+			return ours, nil
+		}
+		if !c.adopting(d) {
 			return nil, nameTaken("EIP", d.Name, unproven)
 		}
+		return c.adoptEIP(ctx, v, d.Name, lb, named)
 	}
 	return ours, nil
 }
