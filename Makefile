@@ -5,12 +5,22 @@ BIN_DIR ?= bin
 GO_FILES = $(shell find . -name '*.go' -not -path './.git/*' -not -path './_output/*' \
 	-not -path './pkg/generated/*' -not -name 'zz_generated.*')
 
-.PHONY: all help build test generate verify verify-fmt vet verify-codegen verify-manifests verify-deps demo demo-down e2e soak bench bench-scale clean
+# What the binaries and the image say they are (pkg/version); override with
+# e.g. `make image VERSION=v0.3.0`. Each is computed once, and only by the
+# targets that use it.
+VERSION ?= $(eval VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev))$(VERSION)
+GIT_COMMIT ?= $(eval GIT_COMMIT := $(shell git rev-parse HEAD 2>/dev/null || echo unknown))$(GIT_COMMIT)
+BUILD_DATE ?= $(eval BUILD_DATE := $(shell date -u +%Y-%m-%dT%H:%M:%SZ))$(BUILD_DATE)
+VERSION_PKG = github.com/edge-lb/edge-controller-manager/pkg/version
+LDFLAGS = -X $(VERSION_PKG).Version=$(VERSION) -X $(VERSION_PKG).GitCommit=$(GIT_COMMIT) -X $(VERSION_PKG).BuildDate=$(BUILD_DATE)
+
+.PHONY: all help build image test generate verify verify-fmt vet verify-codegen verify-manifests verify-deps demo demo-down e2e soak bench bench-scale clean
 
 all: build
 
 help:
 	@echo "build      bin/edge-controller-manager (and bin/ens-emulator)"
+	@echo "image      container image without an engine: _output/image/oci (OCI layout), _output/image/edge-controller-manager.tar (docker load)"
 	@echo "test       go test -race -count=1 ./... (no test cache)"
 	@echo "generate   deepcopy, clientset/listers/informers and CRDs (manifests/crds)"
 	@echo "verify     gofmt, go vet, generated files up to date, manifests build, no controller-runtime"
@@ -20,9 +30,22 @@ help:
 	@echo "soak       seeded random workload with faults, leader kills, emulator restarts (SOAK_SEED, SOAK_DURATION)"
 
 build:
-	$(GO) build -o $(BIN_DIR)/edge-controller-manager ./cmd/edge-controller-manager
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN_DIR)/edge-controller-manager ./cmd/edge-controller-manager
 	@if [ -d cmd/ens-emulator ]; then echo "$(GO) build -o $(BIN_DIR)/ens-emulator ./cmd/ens-emulator"; \
 		$(GO) build -o $(BIN_DIR)/ens-emulator ./cmd/ens-emulator; fi
+
+# A static binary in an image over an empty base (hack/image; no engine,
+# no base image to pull). IMAGE_PLATFORM=linux/arm64 for arm64.
+IMAGE_PLATFORM ?= linux/amd64
+IMAGE_NAME ?= edge-controller-manager
+IMAGE_BIN = _output/$(subst /,_,$(IMAGE_PLATFORM))/edge-controller-manager
+image:
+	CGO_ENABLED=0 GOOS=$(word 1,$(subst /, ,$(IMAGE_PLATFORM))) GOARCH=$(word 2,$(subst /, ,$(IMAGE_PLATFORM))) \
+		$(GO) build -trimpath -ldflags "-s -w $(LDFLAGS)" -o $(IMAGE_BIN) ./cmd/edge-controller-manager
+	$(GO) run ./hack/image --binary $(IMAGE_BIN) --platform $(IMAGE_PLATFORM) \
+		--version "$(VERSION)" --revision "$(GIT_COMMIT)" --created "$(BUILD_DATE)" \
+		--tag $(IMAGE_NAME):latest --tag $(IMAGE_NAME):$(VERSION) \
+		--oci _output/image/oci --tar _output/image/$(IMAGE_NAME).tar
 
 # The ELB controller tests run again against an emulator that sets running
 # listeners (real ENS documents stop-before-set for HTTP only).
