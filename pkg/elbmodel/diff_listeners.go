@@ -46,7 +46,14 @@ func diffListeners(d Desired, actual []cloud.Listener) (listenerDiff, error) {
 		del = append(del, acts...)
 		if wait != nil {
 			waits = append(waits, wait)
+		}
+		if _, replaced := want[keyOf(l)]; replaced || wait != nil {
+			// ENS keeps a deleted port releasing for a while: the new
+			// listener is created in a later plan, not refused in this one.
 			taken[keyOf(l)] = true
+			if wait == nil {
+				waits = append(waits, Waitf("listener %s:%d is replaced once its port is free", l.Protocol, l.Port))
+			}
 		}
 	}
 	for _, l := range actual {
@@ -99,20 +106,27 @@ func diffListeners(d Desired, actual []cloud.Listener) (listenerDiff, error) {
 }
 
 // retire plans the removal of a listener. ENS deletes only a stopped
-// listener, so a running one is stopped first (the delete then waits for
-// the stop to settle if ENS takes time); one changing state is waited for.
+// listener, so a running one is stopped, and deleted by a later plan once
+// it reads Stopped (a delete right after the stop would be refused while
+// it is Stopping); one changing state is waited for. A listener read
+// without its status (not ours: only its summary is read) is stopped and
+// deleted at once; stopping a stopped one changes nothing, and a delete
+// refused while it stops is repeated by the next plan.
 func retire(l cloud.Listener) ([]Action, *NotNow) {
+	if l.Status == "" {
+		return []Action{{Type: StopListener, Listener: l}, {Type: DeleteListener, Listener: l}}, nil
+	}
 	switch listenerState(l) {
 	case cloud.ListenerStopped:
 		return []Action{{Type: DeleteListener, Listener: l}}, nil
 	case cloud.ListenerRunning:
-		return []Action{{Type: StopListener, Listener: l}, {Type: DeleteListener, Listener: l}}, nil
+		return []Action{{Type: StopListener, Listener: l}}, Waitf("listener %s:%d is stopped to be deleted", l.Protocol, l.Port)
 	}
 	return nil, Waitf("listener %s:%d to delete is %s", l.Protocol, l.Port, l.Status)
 }
 
 // listenerState is a listener's status in its canonical form; a listener
-// read without a status counts as running (so it is stopped before delete).
+// read without a status counts as running.
 func listenerState(l cloud.Listener) string {
 	for _, s := range []string{cloud.ListenerRunning, cloud.ListenerStopped} {
 		if strings.EqualFold(l.Status, s) {

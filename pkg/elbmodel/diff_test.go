@@ -101,18 +101,18 @@ func TestDiff(t *testing.T) {
 		{"node port changed", func(t *testing.T) Desired {
 			return desiredFor(t, nil, corev1.ServicePort{Port: 80, NodePort: 31000, Protocol: "TCP"})
 		}, func(Desired) Actual { return converged(base(t)) },
-			[]string{"StopListener TCP:80->30080", "DeleteListener TCP:80->30080", "CreateListener TCP:80->31000", "StartListener TCP:80->31000"}, false},
+			[]string{"StopListener TCP:80->30080"}, true}, // deleted once Stopped, re-created once its port is free
 		{"attributes changed", func(t *testing.T) Desired {
 			return desiredFor(t, map[string]string{apis.AnnotationScheduler: "wlc"})
 		}, func(Desired) Actual { return converged(base(t)) }, []string{"UpdateListener TCP:80->30080"}, false},
 		{"protocol changed", func(t *testing.T) Desired {
 			return desiredFor(t, nil, corev1.ServicePort{Port: 80, NodePort: 30080, Protocol: "UDP"})
 		}, func(Desired) Actual { return converged(base(t)) },
-			[]string{"StopListener TCP:80->30080", "DeleteListener TCP:80->30080", "CreateListener UDP:80->30080", "StartListener UDP:80->30080"}, false},
+			[]string{"StopListener TCP:80->30080", "CreateListener UDP:80->30080", "StartListener UDP:80->30080"}, true},
 		{"port removed", func(t *testing.T) Desired { return base(t) }, func(d Desired) Actual {
 			a := converged(desiredFor(t, nil, tcp80, corev1.ServicePort{Port: 443, NodePort: 30443, Protocol: "TCP"}))
 			return a
-		}, []string{"StopListener TCP:443->30443", "DeleteListener TCP:443->30443"}, false},
+		}, []string{"StopListener TCP:443->30443"}, true},
 		{"backends moving", base, func(d Desired) Actual {
 			a := converged(d)
 			a.LoadBalancer.Backends = []cloud.Backend{backend("i-a", 0, 100), backend("i-old", 0, 100), backend("i-b", 0, 50)}
@@ -163,6 +163,20 @@ func TestDiff(t *testing.T) {
 			a.LoadBalancer.Listeners[1].Status = "stopped"
 			return a
 		}, []string{"DeleteListener TCP:443->30443"}, false},
+		{"stopped listener replaced: deleted now, created once its port is free", func(t *testing.T) Desired {
+			return desiredFor(t, nil, corev1.ServicePort{Port: 80, NodePort: 31000, Protocol: "TCP"})
+		}, func(Desired) Actual {
+			a := converged(base(t))
+			a.LoadBalancer.Listeners[0].Status = "stopped"
+			return a
+		}, []string{"DeleteListener TCP:80->30080"}, true},
+		{"force override of a listener read without status: stopped and deleted at once", func(t *testing.T) Desired {
+			return desiredFor(t, map[string]string{apis.AnnotationForceOverrideListeners: "true"})
+		}, func(d Desired) Actual {
+			a := converged(d)
+			a.LoadBalancer.Listeners[0].Description, a.LoadBalancer.Listeners[0].Status = "", ""
+			return a
+		}, []string{"StopListener TCP:80->30080", "DeleteListener TCP:80->30080"}, true},
 		{"node port changed while the listener starts", func(t *testing.T) Desired {
 			return desiredFor(t, nil, corev1.ServicePort{Port: 80, NodePort: 31000, Protocol: "TCP"})
 		}, func(Desired) Actual {
@@ -176,7 +190,7 @@ func TestDiff(t *testing.T) {
 			a := converged(d)
 			a.LoadBalancer.Listeners[0].Description = ""
 			return a
-		}, []string{"StopListener TCP:80->30080", "DeleteListener TCP:80->30080", "CreateListener TCP:80->30080", "StartListener TCP:80->30080"}, false},
+		}, []string{"StopListener TCP:80->30080"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -274,7 +288,7 @@ func TestDiffUserManagedSharedELB(t *testing.T) {
 	// more, backends first; the other's are not.
 	d.Listeners, d.Backends = nil, nil
 	p, _ = Diff(d, a)
-	if got := strings.Join(types(p), ","); got != "RemoveBackends 2,StopListener TCP:80->30080,DeleteListener TCP:80->30080" {
+	if got := strings.Join(types(p), ","); got != "RemoveBackends 2,StopListener TCP:80->30080" {
 		t.Errorf("plan = %s", got)
 	}
 	if got := p.Actions[0].Backends; !cmp.Equal(stripIPs(got), []cloud.Backend{backend("i-a", 0, 100), backend("i-b", 0, 100)}) {
@@ -489,10 +503,10 @@ func TestDiffForceOverrideProtected(t *testing.T) {
 			cloud.Listener{Port: 80, Protocol: "TCP", BackendPort: 31080, Description: sibling}, []string{sibling}, nil, true},
 		{"hand-made listener is taken over", true,
 			cloud.Listener{Port: 80, Protocol: "TCP", BackendPort: 31080, Description: "hand made"}, []string{sibling},
-			[]string{"StopListener TCP:80->31080", "DeleteListener TCP:80->31080", "CreateListener TCP:80->30080", "StartListener TCP:80->30080"}, false},
+			[]string{"StopListener TCP:80->31080"}, false},
 		{"another cluster's listener is taken over", true,
 			cloud.Listener{Port: 80, Protocol: "TCP", BackendPort: 31080, Description: "k8s/cube-svc/default/np-hefei/c2"}, []string{sibling},
-			[]string{"StopListener TCP:80->31080", "DeleteListener TCP:80->31080", "CreateListener TCP:80->30080", "StartListener TCP:80->30080"}, false},
+			[]string{"StopListener TCP:80->31080"}, false},
 		{"protected listener on another port is left alone", true,
 			cloud.Listener{Port: 8080, Protocol: "TCP", BackendPort: 31080, Description: sibling}, []string{sibling},
 			[]string{"CreateListener TCP:80->30080", "StartListener TCP:80->30080"}, false},

@@ -6,6 +6,7 @@ import (
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
 	"github.com/edge-lb/edge-controller-manager/pkg/controller/internal/finalizers"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
 // hasFinalizer: our finalizer is on the PoolService.
@@ -37,6 +38,9 @@ func (c *Controller) removeFinalizer(ctx context.Context, v poolServiceView) err
 	}
 	res, err := finalizers.Remove(ctx, c.yurtClient.NetworkV1alpha1().PoolServices(v.ps.Namespace), v.ps,
 		apis.FinalizerELBResources)
+	if apierrors.IsNotFound(err) { // gone already: nothing left to hold
+		return nil
+	}
 	if err != nil {
 		return err
 	}

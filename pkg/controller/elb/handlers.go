@@ -1,7 +1,9 @@
 package elb
 
 import (
+	"maps"
 	"reflect"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -135,12 +137,25 @@ func poolServiceChangedRelevantly(o, n *v1alpha1.PoolService) bool {
 		(o.DeletionTimestamp == nil) != (n.DeletionTimestamp == nil)
 }
 
-// serviceChangedRelevantly ignores status-only updates (the Service's
-// ingress, written by the PoolService fan-out).
+// serviceChangedRelevantly ignores what the PoolService fan-out writes
+// back into the Service: its status (the ingress) and the aggregated.*
+// annotations. Syncing again on those would only repeat the sync that
+// caused them, and grow the wait of every PoolService that waits.
 func serviceChangedRelevantly(o, n *corev1.Service) bool {
 	return !equality.Semantic.DeepEqual(o.Spec, n.Spec) ||
-		!reflect.DeepEqual(o.Annotations, n.Annotations) ||
+		!maps.Equal(ownAnnotations(o.Annotations), ownAnnotations(n.Annotations)) ||
 		(o.DeletionTimestamp == nil) != (n.DeletionTimestamp == nil)
+}
+
+// ownAnnotations are a Service's annotations but the aggregated ones.
+func ownAnnotations(ann map[string]string) map[string]string {
+	out := make(map[string]string, len(ann))
+	for k, v := range ann {
+		if !strings.HasPrefix(k, apis.AggregatedAnnotationPrefix) {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // poolChangedRelevantly: annotations (network), labels (selector match)

@@ -83,6 +83,11 @@ func TestServiceAndPoolChangedRelevantly(t *testing.T) {
 	if !serviceChangedRelevantly(svc, ann) {
 		t.Error("annotation change ignored")
 	}
+	agg := svc.DeepCopy()
+	agg.Annotations[apis.AggregatedAnnotationPrefix+apis.AnnotationLoadBalancerID] = "lb-1,lb-2"
+	if serviceChangedRelevantly(svc, agg) {
+		t.Error("the fan-out's aggregated.* annotation counted: every PoolService of the Service would sync again")
+	}
 	psOld := newPoolService("cube-svc", "np-hefei", nil)
 	psNew := psOld.DeepCopy()
 	psNew.Status.Conditions = []metav1.Condition{{Type: apis.ConditionReady, Status: "True"}}

@@ -10,6 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/klog/v2"
@@ -62,6 +63,9 @@ func (c *Controller) writeStatus(ctx context.Context, ps *v1alpha1.PoolService, 
 	upd := ps.DeepCopy()
 	upd.Status = st
 	res, err := c.yurtClient.NetworkV1alpha1().PoolServices(ps.Namespace).UpdateStatus(ctx, upd, metav1.UpdateOptions{})
+	if apierrors.IsNotFound(err) { // deleted meanwhile: no status to show
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("update PoolService status: %w", err)
 	}
