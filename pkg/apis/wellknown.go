@@ -25,17 +25,22 @@ const (
 	// AnnotationPrefix is the prefix of the Alibaba Cloud load balancer annotations.
 	AnnotationPrefix = "service.beta.kubernetes.io/alibaba-cloud-"
 
-	AnnotationManagedByUser             = AnnotationPrefix + "loadbalancer-managed-by-user"
-	AnnotationLoadBalancerID            = AnnotationPrefix + "loadbalancer-id"
-	AnnotationSpec                      = AnnotationPrefix + "loadbalancer-spec"
-	AnnotationPayType                   = AnnotationPrefix + "loadbalancer-pay-type"
-	AnnotationAddressType               = AnnotationPrefix + "loadbalancer-address-type"
-	AnnotationEIPBandwidth              = AnnotationPrefix + "loadbalancer-eip-bandwidth"
-	AnnotationEIPISP                    = AnnotationPrefix + "loadbalancer-eip-isp"
-	AnnotationEIPInstanceChargeType     = AnnotationPrefix + "loadbalancer-eip-instance-charge-type"
-	AnnotationEIPInternetChargeType     = AnnotationPrefix + "loadbalancer-eip-internet-charge-type"
-	AnnotationBackendLabel              = AnnotationPrefix + "loadbalancer-backend-label"
-	AnnotationBackendWeight             = AnnotationPrefix + "loadbalancer-backend-weight"
+	AnnotationManagedByUser         = AnnotationPrefix + "loadbalancer-managed-by-user"
+	AnnotationLoadBalancerID        = AnnotationPrefix + "loadbalancer-id"
+	AnnotationSpec                  = AnnotationPrefix + "loadbalancer-spec"
+	AnnotationPayType               = AnnotationPrefix + "loadbalancer-pay-type"
+	AnnotationAddressType           = AnnotationPrefix + "loadbalancer-address-type"
+	AnnotationEIPBandwidth          = AnnotationPrefix + "loadbalancer-eip-bandwidth"
+	AnnotationEIPISP                = AnnotationPrefix + "loadbalancer-eip-isp"
+	AnnotationEIPInstanceChargeType = AnnotationPrefix + "loadbalancer-eip-instance-charge-type"
+	AnnotationEIPInternetChargeType = AnnotationPrefix + "loadbalancer-eip-internet-charge-type"
+	AnnotationBackendLabel          = AnnotationPrefix + "loadbalancer-backend-label"
+	AnnotationBackendWeight         = AnnotationPrefix + "loadbalancer-backend-weight"
+	// AnnotationConnectionDrain "on": a backend to remove is first set to
+	// weight 0 (no new connections) and removed after
+	// AnnotationConnectionDrainTimeout seconds (10–900, default 300).
+	AnnotationConnectionDrain           = AnnotationPrefix + "loadbalancer-connection-drain"
+	AnnotationConnectionDrainTimeout    = AnnotationPrefix + "loadbalancer-connection-drain-timeout"
 	AnnotationScheduler                 = AnnotationPrefix + "loadbalancer-scheduler"
 	AnnotationPersistenceTimeout        = AnnotationPrefix + "loadbalancer-persistence-timeout"
 	AnnotationEstablishedTimeout        = AnnotationPrefix + "loadbalancer-established-timeout"

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
@@ -24,15 +25,18 @@ type Annotations struct {
 	ForceOverride bool
 	// Adopt lets an ELB and EIP named ours that we have no record of be
 	// adopted (AnnotationAdoptExisting).
-	Adopt bool
-	Spec          string
-	PayType       string
-	AddressType   string
-	EIP           EIPConfig
+	Adopt       bool
+	Spec        string
+	PayType     string
+	AddressType string
+	EIP         EIPConfig
 	// BackendLabels must all match a node's labels for it to be a backend.
 	BackendLabels map[string]string
 	Weight        int
-	Listener      ListenerConfig
+	// Drain, when not 0, is how long a backend to remove gets no new
+	// connections (weight 0) before it is removed.
+	Drain    time.Duration
+	Listener ListenerConfig
 }
 
 // EIPConfig is the EIP part of Config.
@@ -91,7 +95,33 @@ func ParseAnnotations(ann map[string]string) (Annotations, error) {
 	if c.BackendLabels, err = ParseBackendLabels(ann[apis.AnnotationBackendLabel]); err != nil {
 		return c, err
 	}
+	if c.Drain, err = parseDrain(ann); err != nil {
+		return c, err
+	}
 	return c, parseInts(ann, &c)
+}
+
+// parseDrain reads the connection-drain annotations: "on" or "off" (the
+// default), and a timeout of 10–900 seconds (default 300) that only "on"
+// may carry.
+func parseDrain(ann map[string]string) (time.Duration, error) {
+	var on string
+	if err := oneOf(ann, apis.AnnotationConnectionDrain, "off", []string{"on", "off"}, &on); err != nil {
+		return 0, err
+	}
+	seconds := 0
+	r := intRange{apis.AnnotationConnectionDrainTimeout, 300, 10, 900, &seconds}
+	if err := r.parse(ann); err != nil {
+		return 0, err
+	}
+	if _, set := ann[apis.AnnotationConnectionDrainTimeout]; set && on != "on" {
+		return 0, invalid(apis.AnnotationConnectionDrainTimeout, ann[apis.AnnotationConnectionDrainTimeout],
+			"set "+apis.AnnotationConnectionDrain+": \"on\" too, or leave the timeout out")
+	}
+	if on != "on" {
+		return 0, nil
+	}
+	return time.Duration(seconds) * time.Second, nil
 }
 
 // ManagedByUser is Annotations.ManagedByUser alone: whether the

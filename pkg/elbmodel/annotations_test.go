@@ -3,6 +3,7 @@ package elbmodel
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -205,6 +206,33 @@ func TestNamedForAnother(t *testing.T) {
 	} {
 		if got := NamedForAnother(name, ours); got != want {
 			t.Errorf("NamedForAnother(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestParseDrain(t *testing.T) {
+	for _, tt := range []struct {
+		ann     map[string]string
+		want    time.Duration
+		invalid string
+	}{
+		{nil, 0, ""},
+		{map[string]string{apis.AnnotationConnectionDrain: "off"}, 0, ""},
+		{map[string]string{apis.AnnotationConnectionDrain: "on"}, 300 * time.Second, ""},
+		{map[string]string{apis.AnnotationConnectionDrain: "on", apis.AnnotationConnectionDrainTimeout: "10"}, 10 * time.Second, ""},
+		{map[string]string{apis.AnnotationConnectionDrain: "on", apis.AnnotationConnectionDrainTimeout: "900"}, 900 * time.Second, ""},
+		{map[string]string{apis.AnnotationConnectionDrain: "on", apis.AnnotationConnectionDrainTimeout: "9"}, 0, apis.AnnotationConnectionDrainTimeout},
+		{map[string]string{apis.AnnotationConnectionDrain: "on", apis.AnnotationConnectionDrainTimeout: "901"}, 0, apis.AnnotationConnectionDrainTimeout},
+		{map[string]string{apis.AnnotationConnectionDrainTimeout: "60"}, 0, apis.AnnotationConnectionDrainTimeout},
+		{map[string]string{apis.AnnotationConnectionDrain: "yes"}, 0, apis.AnnotationConnectionDrain},
+	} {
+		c, err := ParseAnnotations(tt.ann)
+		ie := AsInputError(err)
+		switch {
+		case tt.invalid == "" && (err != nil || c.Drain != tt.want):
+			t.Errorf("%v: drain %v, %v; want %v", tt.ann, c.Drain, err, tt.want)
+		case tt.invalid != "" && (ie == nil || ie.Field != tt.invalid):
+			t.Errorf("%v: %v, want an input error naming %s", tt.ann, err, tt.invalid)
 		}
 	}
 }

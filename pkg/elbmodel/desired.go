@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
@@ -53,6 +54,9 @@ type Desired struct {
 	// Adopt: an ELB and EIP named Name that another controller made may be
 	// adopted (the Service opted in).
 	Adopt bool
+	// Drain, when not 0, is how long a backend to remove is kept at weight
+	// 0 (no new connections) before it is removed.
+	Drain time.Duration
 	// Listeners are sorted by port, then protocol.
 	Listeners []cloud.Listener
 	// Backends are sorted by server id, one per instance (Port 0). On a
@@ -126,6 +130,7 @@ func Build(in Inputs) (Desired, error) {
 		Local:         LocalTraffic(in.Service),
 		ForceOverride: c.ForceOverride,
 		Adopt:         c.Adopt,
+		Drain:         c.Drain,
 	}
 	if err := checkNameLength(d.Name, d.Managed); err != nil {
 		return d, err

@@ -1,6 +1,11 @@
 package elbmodel
 
-import "github.com/edge-lb/edge-controller-manager/pkg/cloud"
+import (
+	"fmt"
+	"time"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
+)
 
 // backendDiff is what diffBackends found, each list in SortBackends order.
 type backendDiff struct {
@@ -75,4 +80,38 @@ func sortedCopy(b []cloud.Backend) []cloud.Backend {
 	out := append([]cloud.Backend(nil), b...)
 	SortBackends(out)
 	return out
+}
+
+// drainFirst holds back, under connection drain, the removal of backends
+// that still take connections: one with weight above 0, or at 0 with no
+// drain on record (a new leader does not know when it began), is drained
+// now (weight 0: ENS sends it no new connections), and one drained for
+// d.Drain is removed. The wait says when the next drain ends. A backend
+// needed again meanwhile is not here: its weight is simply restored.
+func drainFirst(d Desired, gone []cloud.Backend, now time.Time, since map[string]time.Time) (remove, drain []cloud.Backend, wait *NotNow) {
+	if d.Drain == 0 {
+		return gone, nil, nil
+	}
+	var next time.Duration
+	for _, b := range gone {
+		started, ok := since[b.ServerID]
+		left := d.Drain
+		switch {
+		case b.Weight != 0 || !ok:
+			b.Weight = 0
+			drain = append(drain, b)
+		case now.Sub(started) >= d.Drain:
+			remove = append(remove, b)
+			continue
+		default:
+			left = d.Drain - now.Sub(started)
+		}
+		if next == 0 || left < next {
+			next = left
+		}
+	}
+	if next > 0 {
+		wait = &NotNow{Why: fmt.Sprintf("%d backend(s) draining, the next removed in %s", len(gone)-len(remove), next.Round(time.Second)), After: next}
+	}
+	return remove, drain, wait
 }

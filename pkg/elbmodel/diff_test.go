@@ -3,8 +3,10 @@ package elbmodel
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
@@ -602,6 +604,58 @@ func TestDiffUserLoadBalancerUsable(t *testing.T) {
 			}
 			if !p.Empty() {
 				t.Errorf("plan %v, want none", types(p))
+			}
+		})
+	}
+}
+
+func TestDrainFirst(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	const drain = 30 * time.Second
+	b := func(id string, w int) cloud.Backend { return cloud.Backend{ServerID: id, Type: "ens", Weight: w} }
+	tests := []struct {
+		name          string
+		drain         time.Duration
+		gone          []cloud.Backend
+		since         map[string]time.Time
+		remove, start []string
+		after         time.Duration
+	}{
+		{"drain off: removed at once", 0, []cloud.Backend{b("i-a", 100)}, nil, []string{"i-a"}, nil, 0},
+		{"taking connections: drained first", drain, []cloud.Backend{b("i-a", 100)}, nil, nil, []string{"i-a"}, drain},
+		{"at weight 0, no drain on record: drained from now", drain, []cloud.Backend{b("i-a", 0)}, nil, nil, []string{"i-a"}, drain},
+		{"draining: waits for the rest", drain, []cloud.Backend{b("i-a", 0)}, map[string]time.Time{"i-a": now.Add(-10 * time.Second)},
+			nil, nil, 20 * time.Second},
+		{"drained long enough: removed", drain, []cloud.Backend{b("i-a", 0), b("i-b", 50)},
+			map[string]time.Time{"i-a": now.Add(-drain)}, []string{"i-a"}, []string{"i-b"}, drain},
+	}
+	ids := func(bs []cloud.Backend) []string {
+		var out []string
+		for _, b := range bs {
+			out = append(out, b.ServerID)
+		}
+		return out
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			remove, start, wait := drainFirst(Desired{Drain: tt.drain}, tt.gone, now, tt.since)
+			if !slices.Equal(ids(remove), tt.remove) || !slices.Equal(ids(start), tt.start) {
+				t.Errorf("remove %v drain %v, want %v %v", ids(remove), ids(start), tt.remove, tt.start)
+			}
+			for _, s := range start {
+				if s.Weight != 0 {
+					t.Errorf("drain of %s sets weight %d, want 0", s.ServerID, s.Weight)
+				}
+			}
+			var got time.Duration
+			if wait != nil {
+				got = wait.After
+				if !wait.Timed() {
+					t.Errorf("drain wait %+v is not timed", wait)
+				}
+			}
+			if got != tt.after {
+				t.Errorf("look again after %v, want %v", got, tt.after)
 			}
 		})
 	}

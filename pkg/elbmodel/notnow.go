@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // NotNow is a step that cannot be taken yet: a cloud object is changing
@@ -14,7 +15,17 @@ import (
 // error chain with AsNotNow.
 type NotNow struct {
 	Why string
+	// After, when set, is when looking again is worth it (a drain that
+	// ends then); otherwise the controller's growing backoff applies.
+	After time.Duration
+	// untimed: joined with a wait without After, so the backoff applies
+	// too (whichever comes first).
+	untimed bool
 }
+
+// Timed reports whether only After says when to look again; otherwise the
+// controller's backoff applies, capped by After when that is set.
+func (n *NotNow) Timed() bool { return n.After > 0 && !n.untimed }
 
 func (n *NotNow) Error() string { return n.Why }
 
@@ -32,18 +43,26 @@ func AsNotNow(err error) *NotNow {
 	return nil
 }
 
-// JoinWaits joins the reasons of the waits that are set; nil when none is.
+// JoinWaits joins the reasons of the waits that are set, and looks again
+// at the soonest After; nil when none is set.
 func JoinWaits(waits ...*NotNow) *NotNow {
 	var why []string
+	var after time.Duration
+	untimed := false
 	for _, w := range waits {
-		if w != nil && w.Why != "" {
-			why = append(why, w.Why)
+		if w == nil || w.Why == "" {
+			continue
+		}
+		why = append(why, w.Why)
+		untimed = untimed || !w.Timed()
+		if w.After > 0 && (after == 0 || w.After < after) {
+			after = w.After
 		}
 	}
 	if len(why) == 0 {
 		return nil
 	}
-	return &NotNow{Why: strings.Join(why, "; ")}
+	return &NotNow{Why: strings.Join(why, "; "), After: after, untimed: untimed}
 }
 
 // Reason is the reason, or "" for no wait (a nil NotNow).

@@ -3,6 +3,7 @@ package elbmodel
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
@@ -22,6 +23,9 @@ const (
 	UpdateListener     ActionType = "UpdateListener"
 	AddBackends        ActionType = "AddBackends"
 	SetBackendWeights  ActionType = "SetBackendWeights"
+	// DrainBackends sets backends to remove to weight 0 (connection drain);
+	// RemoveBackends takes them off once Desired.Drain has passed.
+	DrainBackends      ActionType = "DrainBackends"
 	StartListener      ActionType = "StartListener"
 	CreateEIP          ActionType = "CreateEIP"
 	UnassociateEIP     ActionType = "UnassociateEIP"
@@ -46,7 +50,7 @@ func (a Action) String() string {
 	switch a.Type {
 	case StopListener, DeleteListener, CreateListener, UpdateListener, StartListener:
 		return fmt.Sprintf("%s %s:%d->%d", a.Type, a.Listener.Protocol, a.Listener.Port, a.Listener.BackendPort)
-	case RemoveBackends, AddBackends, SetBackendWeights:
+	case RemoveBackends, AddBackends, SetBackendWeights, DrainBackends:
 		return fmt.Sprintf("%s %d", a.Type, len(a.Backends))
 	case UnassociateEIP, AssociateEIP, ReleaseEIP:
 		if a.CreatedEIP {
@@ -77,6 +81,10 @@ type Observed struct {
 	Needs     map[string]int
 	Instances map[string]cloud.Instance
 	Actual    Actual
+	// Draining is, per instance, when its connection drain began (the
+	// DrainBackends that set it to weight 0); Now is the time of the read.
+	Draining map[string]time.Time
+	Now      time.Time
 }
 
 // Plan is what to do about one PoolService's ELB: the desired state with
@@ -109,7 +117,7 @@ func NewPlan(d Desired, o Observed) (Plan, error) {
 	lb := o.Actual.LoadBalancer
 	followLoadBalancer(&d, lb)
 	skipped := d.setBackends(o.Needs, o.Instances, backendNetwork(d, lb))
-	p, err := Diff(d, o.Actual)
+	p, err := diff(d, o)
 	if err != nil {
 		return Plan{}, err
 	}
@@ -138,7 +146,10 @@ func backendNetwork(d Desired, lb *cloud.LoadBalancer) Network {
 }
 
 // Diff compares desired (backends filled in) and actual.
-func Diff(d Desired, a Actual) (Plan, error) {
+func Diff(d Desired, a Actual) (Plan, error) { return diff(d, Observed{Actual: a}) }
+
+func diff(d Desired, o Observed) (Plan, error) {
+	a := o.Actual
 	lb := a.LoadBalancer
 	if lb == nil {
 		if !d.Managed {
@@ -170,9 +181,10 @@ func Diff(d Desired, a Actual) (Plan, error) {
 	// entry is on, so the instance never leaves the ELB on the way. A
 	// listener starts once its backends are on.
 	gone, replaced := splitReplaced(bs.remove, bs.add)
-	p.Actions = slices.Concat(backendAction(RemoveBackends, gone), ls.del, ls.create, ls.update,
+	gone, draining, drainWait := drainFirst(d, gone, o.Now, o.Draining)
+	p.Actions = slices.Concat(backendAction(RemoveBackends, gone), backendAction(DrainBackends, draining), ls.del, ls.create, ls.update,
 		backendAction(AddBackends, bs.add), backendAction(SetBackendWeights, bs.weights),
 		backendAction(RemoveBackends, replaced), ls.start, eipActions)
-	p.Wait = JoinWaits(ls.wait, eipWait)
+	p.Wait = JoinWaits(ls.wait, eipWait, drainWait)
 	return p, nil
 }

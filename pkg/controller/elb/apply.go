@@ -102,11 +102,15 @@ func (c *Controller) applyOne(ctx context.Context, ps *v1alpha1.PoolService, d e
 	case elbmodel.StartListener:
 		return waitOnConflict(c.cloud.StartListener(ctx, r.lbID, l.Port, l.Protocol), "listener %s:%d", l.Protocol, l.Port)
 	case elbmodel.RemoveBackends:
-		return c.cloud.RemoveBackends(ctx, r.lbID, act.Backends)
+		return c.backendsStep(c.cloud.RemoveBackends(ctx, r.lbID, act.Backends), r.lbID, act.Backends, c.drains.ended)
 	case elbmodel.AddBackends:
 		return c.cloud.AddBackends(ctx, r.lbID, act.Backends)
-	case elbmodel.SetBackendWeights:
-		return c.cloud.SetBackendWeights(ctx, r.lbID, act.Backends)
+	case elbmodel.SetBackendWeights: // a drained backend needed again is restored here
+		return c.backendsStep(c.cloud.SetBackendWeights(ctx, r.lbID, act.Backends), r.lbID, act.Backends, c.drains.ended)
+	case elbmodel.DrainBackends:
+		now := c.cfg.Clock.Now()
+		return c.backendsStep(c.cloud.SetBackendWeights(ctx, r.lbID, act.Backends), r.lbID, act.Backends,
+			func(lbID string, ids []string) { c.drains.started(lbID, ids, now) })
 	}
 	return c.applyEIP(ctx, ps, d, act, r)
 }
@@ -168,6 +172,19 @@ func eipStep(err error, id string, record func()) error {
 	err = waitOnConflict(err, "EIP %s", id)
 	if err == nil {
 		record()
+	}
+	return err
+}
+
+// backendsStep notes, when a backend call succeeded, what it did to the
+// drains of its instances.
+func (c *Controller) backendsStep(err error, lbID string, backends []cloud.Backend, note func(lbID string, ids []string)) error {
+	if err == nil {
+		ids := make([]string, 0, len(backends))
+		for _, b := range backends {
+			ids = append(ids, b.ServerID)
+		}
+		note(lbID, ids)
 	}
 	return err
 }

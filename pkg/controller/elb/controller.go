@@ -162,6 +162,7 @@ type Controller struct {
 	shared      *sharedReads
 	users       *regionUsers
 	resyncing   *keySet
+	drains      *drains
 }
 
 // NewController wires the informers. nodePoolInformer's store holds
@@ -195,6 +196,7 @@ func NewController(ctx context.Context, cfg Config, kubeClient kubernetes.Interf
 		shared:      newSharedReads(cfg.Clock, cfg.SharedReadMaxAge, cfg.ListenerRecheckPeriod),
 		users:       &regionUsers{},
 		resyncing:   &keySet{},
+		drains:      &drains{},
 	}
 	if cfg.DryRun {
 		c.owned.SetReadOnly()

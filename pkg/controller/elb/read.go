@@ -25,7 +25,11 @@ func (c *Controller) read(ctx context.Context, v poolServiceView, w wanted) (elb
 		return elbmodel.Observed{}, err
 	}
 	actual, err := c.readActual(ctx, v, w.desired)
-	return elbmodel.Observed{Needs: w.needs, Instances: instances, Actual: actual}, err
+	o := elbmodel.Observed{Needs: w.needs, Instances: instances, Actual: actual, Now: c.cfg.Clock.Now()}
+	if actual.LoadBalancer != nil {
+		o.Draining = c.drains.of(actual.LoadBalancer.ID)
+	}
+	return o, err
 }
 
 // readActual reads what the cloud holds for d. For a managed ELB only what

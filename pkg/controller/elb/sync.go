@@ -100,8 +100,13 @@ func (c *Controller) lookAgain(key string, progressed bool, wait *elbmodel.NotNo
 	case progressed:
 		c.waitBackoff.Forget(key)
 		return c.cfg.RequeueDelay
+	case wait != nil && wait.Timed(): // e.g. a connection drain that ends then
+		return wait.After
 	case wait != nil:
-		return c.waitBackoff.When(key)
+		if b := c.waitBackoff.When(key); wait.After == 0 || b < wait.After {
+			return b
+		}
+		return wait.After
 	}
 	c.waitBackoff.Forget(key)
 	c.authBackoff.Forget(key)
