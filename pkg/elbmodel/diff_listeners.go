@@ -18,10 +18,15 @@ func keyOf(l cloud.Listener) listenerKey {
 	return listenerKey{l.Port, strings.ToUpper(l.Protocol)}
 }
 
-// listenerDiff is the listener part of a plan, by action type.
+// listenerDiff is the listener part of a plan, by action type, as
+// diffListeners builds it.
 type listenerDiff struct {
 	del, create, update, start []Action
-	wait                       *NotNow
+	waits                      []*NotNow
+	wait                       *NotNow // the waits joined
+	conflicts                  []string
+	want                       map[listenerKey]cloud.Listener
+	taken                      map[listenerKey]bool // wanted keys not to create now: kept, or still being removed
 }
 
 // diffListeners plans listener changes. A listener is ours when its
@@ -32,77 +37,84 @@ type listenerDiff struct {
 // planned for a running listener too: ENS may take it as it is, and the
 // apply step stops the listener only when ENS refuses.
 func diffListeners(d Desired, actual []cloud.Listener) (listenerDiff, error) {
-	want := make(map[listenerKey]cloud.Listener, len(d.Listeners))
+	ld := listenerDiff{want: make(map[listenerKey]cloud.Listener, len(d.Listeners)), taken: map[listenerKey]bool{}}
 	for _, l := range d.Listeners {
-		want[keyOf(l)] = l
-	}
-	// taken are wanted keys not to create now: kept, or still being removed.
-	taken := make(map[listenerKey]bool, len(d.Listeners))
-	var conflicts []string
-	var waits []*NotNow
-	var del, upd, start []Action
-	retireOne := func(l cloud.Listener) {
-		acts, wait := retire(l)
-		del = append(del, acts...)
-		if wait != nil {
-			waits = append(waits, wait)
-		}
-		if _, replaced := want[keyOf(l)]; replaced || wait != nil {
-			// ENS keeps a deleted port releasing for a while: the new
-			// listener is created in a later plan, not refused in this one.
-			taken[keyOf(l)] = true
-			if wait == nil {
-				waits = append(waits, Waitf("listener %s:%d is replaced once its port is free", l.Protocol, l.Port))
-			}
-		}
+		ld.want[keyOf(l)] = l
 	}
 	for _, l := range actual {
-		w, wanted := want[keyOf(l)]
+		w, wanted := ld.want[keyOf(l)]
 		switch {
 		case l.Description != d.Name:
-			if !clashes(l, d.Listeners) {
-				continue
-			}
-			// Force-override never takes a listener a live PoolService of
-			// this cluster owns: two forcing Services would flap.
-			if !d.ForceOverride || slices.Contains(d.Protected, l.Description) {
-				conflicts = append(conflicts, fmt.Sprintf("%s:%d (description %q)", l.Protocol, l.Port, l.Description))
-				continue
-			}
-			retireOne(l)
+			ld.foreign(d, l)
 		case !wanted || l.BackendPort != w.BackendPort:
-			retireOne(l)
+			ld.retire(l)
 		default:
-			taken[keyOf(l)] = true
-			switch listenerState(l) {
-			case cloud.ListenerRunning:
-			case cloud.ListenerStopped:
-				start = append(start, Action{Type: StartListener, Listener: w})
-			default:
-				// ENS refuses to set a listener that is changing state:
-				// wait for it to settle, then update it.
-				waits = append(waits, Waitf("listener %s:%d is %s", l.Protocol, l.Port, l.Status))
-				continue
-			}
-			if !sameAttributes(l, w) {
-				w.Status = listenerState(l) // what apply needs to know if ENS refuses
-				upd = append(upd, Action{Type: UpdateListener, Listener: w})
-			}
+			ld.keep(l, w)
 		}
 	}
-	if len(conflicts) > 0 {
+	if len(ld.conflicts) > 0 {
 		return listenerDiff{}, &InputError{Reason: apis.EventListenerConflict, Field: "spec.ports",
 			Message: fmt.Sprintf("listener(s) %s on the ELB are not this Service's; set %s: \"true\" to take them over",
-				strings.Join(conflicts, ", "), apis.AnnotationForceOverrideListeners)}
+				strings.Join(ld.conflicts, ", "), apis.AnnotationForceOverrideListeners)}
 	}
-	var create []Action
 	for _, w := range d.Listeners {
-		if !taken[keyOf(w)] {
-			create = append(create, Action{Type: CreateListener, Listener: w})
-			start = append(start, Action{Type: StartListener, Listener: w})
+		if !ld.taken[keyOf(w)] {
+			ld.create = append(ld.create, Action{Type: CreateListener, Listener: w})
+			ld.start = append(ld.start, Action{Type: StartListener, Listener: w})
 		}
 	}
-	return listenerDiff{del: del, create: create, update: upd, start: start, wait: JoinWaits(waits...)}, nil
+	ld.wait = JoinWaits(ld.waits...)
+	return ld, nil
+}
+
+// foreign: a listener not ours is replaced only when it clashes with a
+// wanted one and ForceOverride is set, and never when a live PoolService
+// of this cluster owns it (two forcing Services would flap).
+func (ld *listenerDiff) foreign(d Desired, l cloud.Listener) {
+	if !clashes(l, d.Listeners) {
+		return
+	}
+	if !d.ForceOverride || slices.Contains(d.Protected, l.Description) {
+		ld.conflicts = append(ld.conflicts, fmt.Sprintf("%s:%d (description %q)", l.Protocol, l.Port, l.Description))
+		return
+	}
+	ld.retire(l)
+}
+
+// retire plans a listener's removal (see retire). ENS keeps a deleted
+// port releasing for a while, so a listener replaced on the same key is
+// created by a later plan, not refused in this one.
+func (ld *listenerDiff) retire(l cloud.Listener) {
+	acts, wait := retire(l)
+	ld.del = append(ld.del, acts...)
+	if wait != nil {
+		ld.waits = append(ld.waits, wait)
+	}
+	if _, replaced := ld.want[keyOf(l)]; replaced || wait != nil {
+		ld.taken[keyOf(l)] = true
+		if wait == nil {
+			ld.waits = append(ld.waits, Waitf("listener %s:%d is replaced once its port is free", l.Protocol, l.Port))
+		}
+	}
+}
+
+// keep: our listener on a wanted key is started when stopped and updated
+// when its attributes differ; one changing state is waited for (ENS
+// refuses to set it meanwhile).
+func (ld *listenerDiff) keep(l, w cloud.Listener) {
+	ld.taken[keyOf(l)] = true
+	switch listenerState(l) {
+	case cloud.ListenerRunning:
+	case cloud.ListenerStopped:
+		ld.start = append(ld.start, Action{Type: StartListener, Listener: w})
+	default:
+		ld.waits = append(ld.waits, Waitf("listener %s:%d is %s", l.Protocol, l.Port, l.Status))
+		return
+	}
+	if !sameAttributes(l, w) {
+		w.Status = listenerState(l) // what apply needs to know if ENS refuses
+		ld.update = append(ld.update, Action{Type: UpdateListener, Listener: w})
+	}
 }
 
 // retire plans the removal of a listener. ENS deletes only a stopped
