@@ -113,7 +113,9 @@ func inventory(s settings) ensemulator.Inventory {
 		net, vsw := fmt.Sprintf("n-%02d", p), fmt.Sprintf("vsw-%02d", p)
 		inv.Regions = append(inv.Regions, ensemulator.Region{ID: regionID(p)})
 		inv.Networks = append(inv.Networks, ensemulator.Network{ID: net, RegionID: regionID(p), CIDR: fmt.Sprintf("10.%d.0.0/16", p),
-			VSwitches: []ensemulator.VSwitch{{ID: vsw, CIDR: fmt.Sprintf("10.%d.0.0/24", p)}}})
+			// Every ELB takes an address of the vSwitch: a /20 holds the most
+			// Services the node-port range allows.
+			VSwitches: []ensemulator.VSwitch{{ID: vsw, CIDR: fmt.Sprintf("10.%d.0.0/20", p)}}})
 		for k := range s.nodes {
 			inv.Instances = append(inv.Instances, ensemulator.Instance{ID: instanceID(p, k), Name: instanceID(p, k), RegionID: regionID(p),
 				NetworkID: net, VSwitchID: vsw, Status: "Running", PrivateIP: fmt.Sprintf("10.%d.%d.%d", p, k/250, 10+k%250)})
