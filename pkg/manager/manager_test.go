@@ -226,9 +226,36 @@ func checkEvents(t *testing.T, kube *kubefake.Clientset, want int) {
 // TestManagerRunsControllers runs the registered controllers without
 // leader election until cancelled.
 func TestManagerRunsControllers(t *testing.T) {
-	kube, yurt := fakeClients("v1beta2")
 	o := testOptions(t)
 	o.LeaderElection.Enabled = false
+	kube, cloudBuilt := runUntilReady(t, o)
+	if cloudBuilt != 1 {
+		t.Errorf("cloud built %d times, want once (for elb)", cloudBuilt)
+	}
+	if _, err := kube.CoordinationV1().Leases(o.LeaderElection.ResourceNamespace).Get(context.Background(), o.LeaderElection.ResourceName, metav1.GetOptions{}); err == nil {
+		t.Error("a lease was taken with --leader-elect=false")
+	}
+}
+
+// TestDryRunTakesNoLease: --dry-run with leader election on runs the
+// controllers without ever writing the Lease a real manager holds.
+func TestDryRunTakesNoLease(t *testing.T) {
+	o := testOptions(t)
+	o.LeaderElection.Enabled, o.DryRun = true, true
+	kube, _ := runUntilReady(t, o)
+	for _, a := range kube.Actions() {
+		if a.GetResource().Resource == "leases" && a.GetVerb() != "get" && a.GetVerb() != "list" && a.GetVerb() != "watch" {
+			t.Errorf("dry run sent %s leases", a.GetVerb())
+		}
+	}
+}
+
+// runUntilReady runs a manager with o against fake clients and the
+// emulator until /readyz answers, then stops it; it returns the kube client
+// and how often the cloud was built.
+func runUntilReady(t *testing.T, o *Options) (*kubefake.Clientset, int) {
+	t.Helper()
+	kube, yurt := fakeClients("v1beta2")
 	m, err := New(o, kube, yurt)
 	if err != nil {
 		t.Fatal(err)
@@ -250,45 +277,7 @@ func TestManagerRunsControllers(t *testing.T) {
 	if err := waitResult(t, done, "Run to return"); err != nil {
 		t.Errorf("Run returned %v", err)
 	}
-	if cloudBuilt != 1 {
-		t.Errorf("cloud built %d times, want once (for elb)", cloudBuilt)
-	}
-	if _, err := kube.CoordinationV1().Leases(o.LeaderElection.ResourceNamespace).Get(context.Background(), o.LeaderElection.ResourceName, metav1.GetOptions{}); err == nil {
-		t.Error("a lease was taken with --leader-elect=false")
-	}
-}
-
-// TestDryRunTakesNoLease: --dry-run with leader election on runs the
-// controllers without ever writing the Lease a real manager holds.
-func TestDryRunTakesNoLease(t *testing.T) {
-	kube, yurt := fakeClients("v1beta2")
-	o := testOptions(t)
-	o.LeaderElection.Enabled, o.DryRun = true, true
-	m, err := New(o, kube, yurt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := enstest.NewClient(t, emulatortest.Start(t))
-	m.newCloud = func() (cloud.Cloud, error) { return client, nil }
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	err = wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, 10*time.Second, true, func(context.Context) (bool, error) {
-		code, _ := get(t, m.healthHandler(), "/readyz")
-		return code == http.StatusOK, nil
-	})
-	if err != nil {
-		t.Fatalf("never ready: %v", err)
-	}
-	cancel()
-	if err := waitResult(t, done, "Run to return"); err != nil {
-		t.Errorf("Run returned %v", err)
-	}
-	for _, a := range kube.Actions() {
-		if a.GetResource().Resource == "leases" && a.GetVerb() != "get" && a.GetVerb() != "list" && a.GetVerb() != "watch" {
-			t.Errorf("dry run sent %s leases", a.GetVerb())
-		}
-	}
+	return kube, cloudBuilt
 }
 
 func TestManagerRunErrors(t *testing.T) {

@@ -178,20 +178,38 @@ func readInstances(ctx context.Context, api cloud.Cloud, ids []string) (map[stri
 // this controller the region has: the shared read is refreshed only when
 // they outnumber twice the pages it takes.
 func (s *sharedReads) eipsNamed(ctx context.Context, api cloud.Cloud, name, region string, users int) ([]cloud.EIP, error) {
-	shared, ok, err := s.regionEIPs(ctx, api, region, s.changedAt(name), users)
+	out, err := s.regionEIPsWhere(ctx, api, region, s.changedAt(name), users,
+		func(e cloud.EIP) bool { return e.Name == name },
+		func() ([]cloud.EIP, error) { return readEIPsNamed(ctx, api, name, region) })
+	sortEIPs(out)
+	return out, err
+}
+
+// eipsOn returns the EIPs bound to a user-managed ELB: from the region's
+// shared read when there is a fresh one, else by a read of just those.
+func (s *sharedReads) eipsOn(ctx context.Context, api cloud.Cloud, lbID, region string, users int) ([]cloud.EIP, error) {
+	return s.regionEIPsWhere(ctx, api, region, 0, users,
+		func(e cloud.EIP) bool { return e.AssociatedInstanceID == lbID },
+		func() ([]cloud.EIP, error) { return api.ListEIPs(ctx, cloud.EIPFilter{AssociatedInstanceID: lbID}) })
+}
+
+// regionEIPsWhere is the EIPs of the region's shared read that match, or
+// what alone reads when there is no usable shared read (see regionEIPs).
+func (s *sharedReads) regionEIPsWhere(ctx context.Context, api cloud.Cloud, region string, since uint64, users int,
+	match func(cloud.EIP) bool, alone func() ([]cloud.EIP, error)) ([]cloud.EIP, error) {
+	shared, ok, err := s.regionEIPs(ctx, api, region, since, users)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return readEIPsNamed(ctx, api, name, region)
+		return alone()
 	}
 	var out []cloud.EIP
 	for _, e := range shared {
-		if e.Name == name {
+		if match(e) {
 			out = append(out, e)
 		}
 	}
-	sortEIPs(out)
 	return out, nil
 }
 
@@ -283,23 +301,4 @@ func (s *sharedReads) keepListeners(lbID, owner string, summary, full []cloud.Li
 
 func sameSummary(a, b cloud.Listener) bool {
 	return a.Port == b.Port && a.Protocol == b.Protocol && a.BackendPort == b.BackendPort && a.Description == b.Description
-}
-
-// eipsOn returns the EIPs bound to a user-managed ELB: from the region's
-// shared read when there is a fresh one, else by a read of just those.
-func (s *sharedReads) eipsOn(ctx context.Context, api cloud.Cloud, lbID, region string, users int) ([]cloud.EIP, error) {
-	shared, ok, err := s.regionEIPs(ctx, api, region, 0, users)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return api.ListEIPs(ctx, cloud.EIPFilter{AssociatedInstanceID: lbID})
-	}
-	var out []cloud.EIP
-	for _, e := range shared {
-		if e.AssociatedInstanceID == lbID {
-			out = append(out, e)
-		}
-	}
-	return out, nil
 }
