@@ -14,7 +14,7 @@ BUILD_DATE ?= $(eval BUILD_DATE := $(shell date -u +%Y-%m-%dT%H:%M:%SZ))$(BUILD_
 VERSION_PKG = github.com/edge-lb/edge-controller-manager/pkg/version
 LDFLAGS = -X $(VERSION_PKG).Version=$(VERSION) -X $(VERSION_PKG).GitCommit=$(GIT_COMMIT) -X $(VERSION_PKG).BuildDate=$(BUILD_DATE)
 
-.PHONY: all help build image test generate verify verify-fmt vet verify-codegen verify-manifests verify-deps demo demo-down e2e soak bench bench-scale clean
+.PHONY: all help build image test generate verify verify-fmt vet verify-codegen verify-manifests verify-deps verify-chart chart-dry-run demo demo-down e2e soak bench bench-scale clean
 
 all: build
 
@@ -23,7 +23,8 @@ help:
 	@echo "image      container image without an engine: _output/image/oci (OCI layout), _output/image/edge-controller-manager.tar (docker load)"
 	@echo "test       go test -race -count=1 ./... (no test cache)"
 	@echo "generate   deepcopy, clientset/listers/informers and CRDs (manifests/crds)"
-	@echo "verify     gofmt, go vet, generated files up to date, manifests build, no controller-runtime"
+	@echo "verify     gofmt, go vet, generated files up to date, manifests build, no controller-runtime, Helm chart"
+	@echo "chart-dry-run  the Helm chart's value sets through server-side dry-run installs on a local cluster of its own"
 	@echo "demo       local cluster + ENS emulator + controller walkthrough; demo-down stops it"
 	@echo "e2e, bench end-to-end tests and benchmarks against the local cluster and emulator"
 	@echo "bench-scale scale benchmark: converge, resync, endpoint moves, delete under ENS's documented limits (SCALE_SERVICES, SCALE_POOLS)"
@@ -56,8 +57,9 @@ test:
 generate:
 	hack/update-codegen.sh
 	hack/update-crds.sh
+	hack/verify-chart.sh --update-crds
 
-verify: verify-fmt vet verify-deps verify-codegen verify-manifests
+verify: verify-fmt vet verify-deps verify-codegen verify-manifests verify-chart
 
 verify-fmt:
 	@out="$$(gofmt -l $(GO_FILES))"; if [ -n "$$out" ]; then \
@@ -88,6 +90,19 @@ verify-manifests:
 		echo "manifests/ and manifests/standalone build"; \
 	else echo "kubectl not found: skipping kustomize build (TestKustomizations still ran)"; fi
 
+# helm lint and helm template of the chart for a table of value sets; its
+# RBAC against manifests/rbac, its CRDs against manifests/crds, its args
+# against the manager's flags (hack/chartcheck). helm is built once from the
+# Go module proxy into ~/.cache/edge-controller-manager/tools (HELM=... to
+# use another).
+verify-chart:
+	hack/verify-chart.sh
+
+# Every value set through kubectl apply --dry-run=server and helm install
+# --dry-run=server on a local control plane of its own (about 10 s).
+chart-dry-run:
+	hack/chart-dry-run.sh
+
 # DEMO_EXIT=1 make demo exits after showing the result (used by CI).
 demo:
 	hack/demo/demo.sh
@@ -96,9 +111,10 @@ demo-down:
 	hack/demo/down.sh
 
 # A real local control plane (hack/local-cluster), the emulator and the
-# manager binary as separate processes.
+# manager binary as separate processes; then the chart's dry-run installs.
 e2e:
 	$(GO) test -tags e2e ./pkg/e2e/... -v -count=1 -timeout 30m
+	hack/chart-dry-run.sh
 
 # A seeded, reproducible random workload against the local cluster, the
 # emulator and two manager replicas under faults, leader kills and emulator
