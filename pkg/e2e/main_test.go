@@ -102,7 +102,8 @@ func (s *suite) setup(ctx context.Context) error {
 	}
 	fmt.Printf("e2e: binaries built in %s\n", time.Since(t).Round(time.Millisecond))
 	t = time.Now()
-	if s.audit, err = framework.NewAuditLog(filepath.Join(s.dir, "audit"), framework.ServiceAccountUser(managerNS, managerSA)); err != nil {
+	if s.audit, err = framework.NewAuditLog(filepath.Join(s.dir, "audit"), framework.ServiceAccountUser(managerNS, managerSA),
+		framework.ServiceAccountUser(managerNS, dryRunSA)); err != nil {
 		return err
 	}
 	s.cluster, err = framework.StartCluster(ctx, s.repo, filepath.Join(s.dir, "cluster"), s.log("local-cluster"), s.audit.Env()...)
@@ -116,7 +117,10 @@ func (s *suite) setup(ctx context.Context) error {
 	if err := s.install(ctx); err != nil {
 		return err
 	}
-	if s.emu, err = framework.StartEmulator(ctx, filepath.Join(bin, "ens-emulator"), s.dir); err != nil {
+	// A second AccessKey for the --dry-run manager (dryrun_test.go), so that
+	// the emulator counts its calls apart.
+	if s.emu, err = framework.StartEmulator(ctx, filepath.Join(bin, "ens-emulator"), s.dir,
+		framework.AccessKeyArg(dryRunAccessKeyID, dryRunAccessKeySecret)); err != nil {
 		return err
 	}
 	cloudConfig := filepath.Join(s.dir, "cloud-config.yaml")
