@@ -20,6 +20,7 @@ cd "${ROOT}"
 export LOCAL_CLUSTER_DIR="${LOCAL_CLUSTER_DIR:-${ROOT}/_output/chart-dry-run}"
 PROM_OPERATOR_VERSION="${PROM_OPERATOR_VERSION:-v0.85.0}"
 CHART=manifests/charts/edge-controller-manager
+OUT="${LOCAL_CLUSTER_DIR}-rendered" # the rendered value sets
 
 log() { printf '[chart-dry-run %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -39,18 +40,22 @@ prometheus_crds() {
 cleanup() {
   local rc=$?
   if [[ "${KEEP_CLUSTER:-0}" == 1 ]]; then
-    log "cluster left running: KUBECONFIG=${LOCAL_CLUSTER_DIR}/admin.kubeconfig"
-  elif [[ -f "${LOCAL_CLUSTER_DIR}/.local-cluster" ]]; then
+    log "cluster left running: KUBECONFIG=${LOCAL_CLUSTER_DIR}/admin.kubeconfig; rendered value sets in ${OUT}"
+    exit "${rc}"
+  fi
+  rm -rf "${OUT}"
+  if [[ -f "${LOCAL_CLUSTER_DIR}/.local-cluster" ]]; then
     hack/local-cluster/down.sh || rc=1
   fi
   exit "${rc}"
 }
 
 main() {
-  local t0=${SECONDS} t out kubeconfig kubectl helm crds
-  out="${LOCAL_CLUSTER_DIR}-rendered"
+  local t0=${SECONDS} t out="${OUT}" kubeconfig kubectl helm crds
   rm -rf "${out}"
   mkdir -p "${out}"
+  trap cleanup EXIT
+  trap "exit 130" INT TERM
   # Render first: a chart that does not pass its own checks is not worth a cluster.
   t=${SECONDS}
   CHART_OUT="${out}" hack/verify-chart.sh >/dev/null
@@ -58,8 +63,6 @@ main() {
   log "rendered $(wc -l <"${out}/index") value sets in $((SECONDS - t)) s"
   crds="$(prometheus_crds)"
 
-  trap cleanup EXIT
-  trap "exit 130" INT TERM
   t=${SECONDS}
   kubeconfig="$(hack/local-cluster/up.sh | sed -n 's/^KUBECONFIG=//p')"
   [[ -f "${kubeconfig}" ]] || die "up.sh printed no KUBECONFIG"

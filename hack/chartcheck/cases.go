@@ -284,6 +284,8 @@ func checkMonitoring(r *result) {
 
 const tunedValues = `
 replicaCount: 3
+dryRun: true
+adoptExisting: true
 image:
   registry: registry.example.com/edge
   repository: ecm
@@ -338,15 +340,15 @@ func checkTuned(r *result) {
 		Resync, Recheck, Timeout, Gc time.Duration
 		ResyncRate, QPS              float64
 		Burst                        int
-		GCOrphans                    bool
+		GCOrphans, DryRun, Adopt     bool
 		APILimits                    map[string]ens.Limit
 	}
 	got := flags{enabled, o.PoolServiceSetWorkers, o.ELBWorkers, le.ResourceName, le.ResourceNamespace,
 		le.LeaseDuration, le.RenewDeadline, le.RetryPeriod, o.ResyncPeriod, o.ELBListenerRecheck, o.CloudTimeout,
-		o.OrphanGracePeriod, o.ELBResyncRate, o.CloudQPS, o.CloudBurst, o.GCOrphans, o.CloudAPILimits}
+		o.OrphanGracePeriod, o.ELBResyncRate, o.CloudQPS, o.CloudBurst, o.GCOrphans, o.DryRun, o.AdoptExisting, o.CloudAPILimits}
 	want := flags{[]string{"elb"}, 8, 16, "ecm-leader", "kube-system",
 		30 * time.Second, 20 * time.Second, 4 * time.Second, 30 * time.Minute, 6 * time.Hour, time.Minute,
-		time.Hour, 2.5, 50, 10, false, map[string]ens.Limit{"CreateLoadBalancer": {QPS: 5, Burst: 3}, "*": {QPS: 20, Burst: 10}}}
+		time.Hour, 2.5, 50, 10, false, true, true, map[string]ens.Limit{"CreateLoadBalancer": {QPS: 5, Burst: 3}, "*": {QPS: 20, Burst: 10}}}
 	if d := cmp.Diff(want, got); d != "" {
 		r.errorf("flags (-want +got):\n%s", d)
 	}
