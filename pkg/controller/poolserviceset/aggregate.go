@@ -1,6 +1,7 @@
 package poolserviceset
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -110,8 +111,21 @@ func aggregatedChanges(current, desired map[string]string) map[string]*string {
 
 // ingressEqual treats nil and empty alike.
 func ingressEqual(a, b []corev1.LoadBalancerIngress) bool {
-	if len(a) == 0 || len(b) == 0 {
-		return len(a) == len(b)
+	return slices.EqualFunc(a, b, func(x, y corev1.LoadBalancerIngress) bool {
+		// The API server fills ipMode (VIP) into an IP ingress it stores;
+		// one without it means the same.
+		return x.IP == y.IP && x.Hostname == y.Hostname && ipMode(x) == ipMode(y) &&
+			equality.Semantic.DeepEqual(x.Ports, y.Ports)
+	})
+}
+
+// ipMode is an ingress's IP mode, VIP when an IP ingress leaves it out.
+func ipMode(in corev1.LoadBalancerIngress) corev1.LoadBalancerIPMode {
+	switch {
+	case in.IPMode != nil:
+		return *in.IPMode
+	case in.IP != "":
+		return corev1.LoadBalancerIPModeVIP
 	}
-	return equality.Semantic.DeepEqual(a, b)
+	return ""
 }
