@@ -6,8 +6,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-import "testing"
-
 // TestIngressEqual: what the API server stores (ipMode VIP filled in)
 // equals what the PoolServices say without it, so a served Service's
 // status is not patched on every sync.
