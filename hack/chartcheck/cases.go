@@ -92,7 +92,7 @@ cloudConfig:
 			kinds: fullRelease,
 			check: func(r *result) {
 				r.wantVolumeSecret("edge-controller-manager-cloud-config")
-				want := ens.Config{AccessKeyID: "emulator-ak", AccessKeySecret: "emulator-secret", SecurityToken: "sts-token",
+				want := ens.ClientConfig{AccessKeyID: "emulator-ak", AccessKeySecret: "emulator-secret", SecurityToken: "sts-token",
 					Region: "cn-hefei-cmcc-2", Endpoint: "ens-emulator.edge-controller-manager.svc:18443", Scheme: "HTTP", InsecureSkipVerify: true}
 				r.wantCloudConfig(want)
 			},
@@ -226,7 +226,7 @@ func checkDefaults(r *result) {
 			r.errorf("%s is named %q, the Kustomize install's %q", kind, names[kind], want)
 		}
 	}
-	r.wantCloudConfig(ens.Config{AccessKeyID: "ak-1", AccessKeySecret: "sk-1"})
+	r.wantCloudConfig(ens.ClientConfig{AccessKeyID: "ak-1", AccessKeySecret: "sk-1"})
 	pdb := ofKind[*policyv1.PodDisruptionBudget](r.objs, "PodDisruptionBudget")[0]
 	if pdb.Spec.MinAvailable.IntValue() != 1 {
 		r.errorf("PodDisruptionBudget minAvailable %v, want 1", pdb.Spec.MinAvailable)
@@ -412,7 +412,7 @@ func (r *result) wantVolumeSecret(name string) {
 	r.errorf("no volume from Secret %s in %v", name, r.pod.Volumes)
 }
 
-func (r *result) wantCloudConfig(want ens.Config) {
+func (r *result) wantCloudConfig(want ens.ClientConfig) {
 	if r.cloudConfig == nil {
 		r.errorf("the chart rendered no cloud config Secret")
 		return

@@ -36,7 +36,7 @@ type result struct {
 	opts *manager.Options // the container's args, parsed by the manager's own flags
 	// cloudConfig is the chart's Secret's file as the manager loads it (nil
 	// with an existing Secret).
-	cloudConfig *ens.Config
+	cloudConfig *ens.ClientConfig
 }
 
 func (r *result) errorf(format string, args ...any) {

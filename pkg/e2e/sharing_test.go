@@ -32,7 +32,7 @@ import (
 // for what a user does by hand in the console.
 func ensClient(t *testing.T) *ens.Client {
 	t.Helper()
-	c, err := ens.NewClient(ens.Config{AccessKeyID: ensemulator.DefaultAccessKeyID, AccessKeySecret: ensemulator.DefaultAccessKeySecret,
+	c, err := ens.NewClient(ens.ClientConfig{AccessKeyID: ensemulator.DefaultAccessKeyID, AccessKeySecret: ensemulator.DefaultAccessKeySecret,
 		Region: "cn-hefei-cmcc-2", Endpoint: s.emu.Endpoint(), Scheme: "HTTP"})
 	if err != nil {
 		t.Fatalf("ENS client: %v", err)

@@ -15,7 +15,7 @@ import (
 // documented limits) and the optional overall cap (--cloud-qps). The client
 // registers its metrics in reg.
 func newCloud(o *Options, reg prometheus.Registerer) (cloud.Cloud, error) {
-	var cfg ens.Config
+	var cfg ens.ClientConfig
 	if o.CloudConfig != "" {
 		var err error
 		if cfg, err = ens.LoadConfigFile(o.CloudConfig); err != nil {

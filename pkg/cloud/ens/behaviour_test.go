@@ -94,9 +94,9 @@ func TestPagination(t *testing.T) {
 func TestAuthFailures(t *testing.T) {
 	ctx := context.Background()
 	env := emulatortest.Start(t)
-	for name, edit := range map[string]func(*ens.Config){
-		"wrong secret": func(c *ens.Config) { c.AccessKeySecret = "wrong-secret-value" },
-		"wrong key id": func(c *ens.Config) { c.AccessKeyID = "someone-else" },
+	for name, edit := range map[string]func(*ens.ClientConfig){
+		"wrong secret": func(c *ens.ClientConfig) { c.AccessKeySecret = "wrong-secret-value" },
+		"wrong key id": func(c *ens.ClientConfig) { c.AccessKeyID = "someone-else" },
 	} {
 		cfg := enstest.Config(env)
 		edit(&cfg)

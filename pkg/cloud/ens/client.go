@@ -23,7 +23,7 @@ import (
 // Client talks to the ENS OpenAPI through the Alibaba Cloud SDK. It is safe
 // for concurrent use.
 type Client struct {
-	cfg       Config
+	cfg       ClientConfig
 	creds     *credentialSource
 	transport http.RoundTripper
 	// actions are the per-action token buckets (Config.APILimits over
@@ -58,7 +58,7 @@ func WithRateLimiter(l flowcontrol.RateLimiter) Option {
 
 // NewClient checks cfg, applies defaults and returns a client. No request is
 // sent until a method is called.
-func NewClient(cfg Config, opts ...Option) (*Client, error) {
+func NewClient(cfg ClientConfig, opts ...Option) (*Client, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
@@ -84,7 +84,7 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-func newTransport(cfg Config) *http.Transport {
+func newTransport(cfg ClientConfig) *http.Transport {
 	return &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
 		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,

@@ -29,10 +29,10 @@ const (
 
 const redacted = "REDACTED"
 
-// Config is how the client reaches ENS. The file keys are in the json tags;
-// APILimits, QPS, Burst and Timeout come from flags. Printing a Config
+// ClientConfig is how the client reaches ENS. The file keys are in the json tags;
+// APILimits, QPS, Burst and Timeout come from flags. Printing a ClientConfig
 // (fmt, klog, logr, slog) never shows the secret or the security token.
-type Config struct {
+type ClientConfig struct {
 	AccessKeyID        string `json:"accessKeyID,omitempty"`
 	AccessKeySecret    string `json:"accessKeySecret,omitempty"`
 	SecurityToken      string `json:"securityToken,omitempty"`
@@ -59,15 +59,15 @@ type Config struct {
 
 // LoadConfigFile reads a YAML or JSON config file. Credentials missing from
 // the file are taken from the ALIBABA_CLOUD_* environment variables.
-func LoadConfigFile(path string) (Config, error) {
+func LoadConfigFile(path string) (ClientConfig, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return Config{}, fmt.Errorf("reading cloud config: %w", err)
+		return ClientConfig{}, fmt.Errorf("reading cloud config: %w", err)
 	}
-	var cfg Config
+	var cfg ClientConfig
 	if err := yaml.Unmarshal(data, &cfg); err != nil {
 		// The parser's message quotes no values, so no secret leaks here.
-		return Config{}, fmt.Errorf("parsing cloud config %s: %w", path, err)
+		return ClientConfig{}, fmt.Errorf("parsing cloud config %s: %w", path, err)
 	}
 	cfg.ConfigFile = path
 	cfg.applyEnvCredentials()
@@ -76,7 +76,7 @@ func LoadConfigFile(path string) (Config, error) {
 
 // applyEnvCredentials fills the credentials from the environment when the
 // config has none.
-func (c *Config) applyEnvCredentials() {
+func (c *ClientConfig) applyEnvCredentials() {
 	if c.AccessKeyID != "" || c.AccessKeySecret != "" {
 		return
 	}
@@ -88,7 +88,7 @@ func (c *Config) applyEnvCredentials() {
 }
 
 // withDefaults returns the config with defaults applied and checks it.
-func (c Config) withDefaults() (Config, error) {
+func (c ClientConfig) withDefaults() (ClientConfig, error) {
 	c.applyEnvCredentials()
 	if c.AccessKeyID == "" || c.AccessKeySecret == "" {
 		return c, fmt.Errorf("ens config: access key id and secret are required (file or %s/%s)", EnvAccessKeyID, EnvAccessKeySecret)
@@ -123,7 +123,7 @@ func (c Config) withDefaults() (Config, error) {
 }
 
 // redactedCopy is the config as it may be shown anywhere.
-func (c Config) redactedCopy() redactedConfig {
+func (c ClientConfig) redactedCopy() redactedConfig {
 	r := redactedConfig{
 		AccessKeyID: c.AccessKeyID, Region: c.Region, Endpoint: c.Endpoint,
 		Scheme: c.Scheme, InsecureSkipVerify: c.InsecureSkipVerify,
@@ -156,13 +156,13 @@ type redactedConfig struct {
 }
 
 // String shows the config with secrets redacted.
-func (c Config) String() string { return fmt.Sprintf("%+v", c.redactedCopy()) }
+func (c ClientConfig) String() string { return fmt.Sprintf("%+v", c.redactedCopy()) }
 
 // GoString is used by %#v.
-func (c Config) GoString() string { return "ens.Config" + c.String() }
+func (c ClientConfig) GoString() string { return "ens.ClientConfig" + c.String() }
 
 // Format makes every fmt verb print the redacted form.
-func (c Config) Format(f fmt.State, verb rune) {
+func (c ClientConfig) Format(f fmt.State, verb rune) {
 	if verb == 'v' && f.Flag('#') {
 		fmt.Fprint(f, c.GoString())
 		return
@@ -171,7 +171,7 @@ func (c Config) Format(f fmt.State, verb rune) {
 }
 
 // MarshalLog is used by logr (klog) sinks, including JSON ones.
-func (c Config) MarshalLog() any { return c.redactedCopy() }
+func (c ClientConfig) MarshalLog() any { return c.redactedCopy() }
 
 // LogValue is used by log/slog.
-func (c Config) LogValue() slog.Value { return slog.AnyValue(c.redactedCopy()) }
+func (c ClientConfig) LogValue() slog.Value { return slog.AnyValue(c.redactedCopy()) }

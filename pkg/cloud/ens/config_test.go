@@ -40,7 +40,7 @@ func TestLoadConfigFile(t *testing.T) {
 		if err != nil {
 			t.Fatalf("LoadConfigFile(%s): %v", path, err)
 		}
-		want := Config{AccessKeyID: "ak", AccessKeySecret: "sk", SecurityToken: "tok", Region: "cn-x",
+		want := ClientConfig{AccessKeyID: "ak", AccessKeySecret: "sk", SecurityToken: "tok", Region: "cn-x",
 			Endpoint: "127.0.0.1:1", Scheme: "http", InsecureSkipVerify: true, ConfigFile: path}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("LoadConfigFile(%s) (-want +got):\n%s", path, diff)
@@ -57,7 +57,7 @@ func TestLoadConfigFileEnvFallback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{AccessKeyID: "env-ak", AccessKeySecret: "env-sk", SecurityToken: "env-tok", Endpoint: "e:1", ConfigFile: path}
+	want := ClientConfig{AccessKeyID: "env-ak", AccessKeySecret: "env-sk", SecurityToken: "env-tok", Endpoint: "e:1", ConfigFile: path}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
@@ -97,23 +97,23 @@ func unwrapAll(err error) error {
 func TestWithDefaults(t *testing.T) {
 	t.Setenv(EnvAccessKeyID, "")
 	t.Setenv(EnvAccessKeySecret, "")
-	got, err := Config{AccessKeyID: "ak", AccessKeySecret: "sk", Scheme: "http"}.withDefaults()
+	got, err := ClientConfig{AccessKeyID: "ak", AccessKeySecret: "sk", Scheme: "http"}.withDefaults()
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{AccessKeyID: "ak", AccessKeySecret: "sk", Scheme: "HTTP", Endpoint: DefaultEndpoint,
+	want := ClientConfig{AccessKeyID: "ak", AccessKeySecret: "sk", Scheme: "HTTP", Endpoint: DefaultEndpoint,
 		Region: DefaultRegion, Timeout: DefaultTimeout} // no overall cap: every action has its own limit
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
-	got, err = Config{AccessKeyID: "ak", AccessKeySecret: "sk", QPS: 5, Burst: 7, Timeout: time.Second}.withDefaults()
+	got, err = ClientConfig{AccessKeyID: "ak", AccessKeySecret: "sk", QPS: 5, Burst: 7, Timeout: time.Second}.withDefaults()
 	if err != nil || got.Scheme != "HTTPS" || got.QPS != 5 || got.Burst != 7 || got.Timeout != time.Second {
 		t.Errorf("explicit values not kept: %v, %v", got, err)
 	}
-	if got, err := (Config{AccessKeyID: "ak", AccessKeySecret: "sk", QPS: 5}).withDefaults(); err != nil || got.Burst != 3 {
+	if got, err := (ClientConfig{AccessKeyID: "ak", AccessKeySecret: "sk", QPS: 5}).withDefaults(); err != nil || got.Burst != 3 {
 		t.Errorf("burst of qps 5 = %d, %v; want 3", got.Burst, err)
 	}
-	for name, bad := range map[string]Config{
+	for name, bad := range map[string]ClientConfig{
 		"scheme ftp":          {Scheme: "ftp"},
 		"negative qps":        {QPS: -1},
 		"negative burst":      {QPS: 1, Burst: -1},
@@ -126,13 +126,13 @@ func TestWithDefaults(t *testing.T) {
 			t.Errorf("%s accepted", name)
 		}
 	}
-	if _, err := (Config{AccessKeyID: "ak"}).withDefaults(); err == nil {
+	if _, err := (ClientConfig{AccessKeyID: "ak"}).withDefaults(); err == nil {
 		t.Error("missing secret accepted")
 	}
 }
 
 func TestConfigRedacted(t *testing.T) {
-	cfg := Config{AccessKeyID: "visible-ak", AccessKeySecret: testSecret, SecurityToken: testToken, Endpoint: "e:1"}
+	cfg := ClientConfig{AccessKeyID: "visible-ak", AccessKeySecret: testSecret, SecurityToken: testToken, Endpoint: "e:1"}
 	var logBuf bytes.Buffer
 	logger := textlogger.NewLogger(textlogger.NewConfig(textlogger.Output(&logBuf)))
 	logger.Info("config", "cfg", cfg, "ptr", &cfg)
@@ -156,10 +156,10 @@ func TestConfigRedacted(t *testing.T) {
 			t.Errorf("%s does not show the key id and the redaction mark: %s", name, out)
 		}
 	}
-	if !strings.HasPrefix(outputs["%#v"], "ens.Config{") {
+	if !strings.HasPrefix(outputs["%#v"], "ens.ClientConfig{") {
 		t.Errorf("%%#v = %s, want the GoString form", outputs["%#v"])
 	}
-	if empty := (Config{}).String(); strings.Contains(empty, redacted) {
+	if empty := (ClientConfig{}).String(); strings.Contains(empty, redacted) {
 		t.Errorf("an empty secret is shown as redacted: %s", empty)
 	}
 }

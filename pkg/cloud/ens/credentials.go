@@ -14,7 +14,7 @@ type credentials struct {
 	securityToken   string
 }
 
-func credentialsOf(c Config) credentials {
+func credentialsOf(c ClientConfig) credentials {
 	return credentials{accessKeyID: c.AccessKeyID, accessKeySecret: c.AccessKeySecret, securityToken: c.SecurityToken}
 }
 
@@ -30,7 +30,7 @@ type credentialSource struct {
 	seen    os.FileInfo // the file the current credentials came from
 }
 
-func newCredentialSource(cfg Config) *credentialSource {
+func newCredentialSource(cfg ClientConfig) *credentialSource {
 	s := &credentialSource{path: cfg.ConfigFile, current: credentialsOf(cfg)}
 	if s.path != "" {
 		s.seen, _ = os.Stat(s.path)

@@ -32,7 +32,7 @@ func cannedServer(t *testing.T, answers map[string]string) *Client {
 		_, _ = w.Write([]byte(body))
 	}))
 	t.Cleanup(srv.Close)
-	c, err := NewClient(Config{AccessKeyID: "ak", AccessKeySecret: testSecret, Endpoint: strings.TrimPrefix(srv.URL, "http://"),
+	c, err := NewClient(ClientConfig{AccessKeyID: "ak", AccessKeySecret: testSecret, Endpoint: strings.TrimPrefix(srv.URL, "http://"),
 		Scheme: "HTTP", QPS: 1000, Burst: 1000})
 	if err != nil {
 		t.Fatal(err)
@@ -89,10 +89,10 @@ func TestInstanceAddressFallbacks(t *testing.T) {
 func TestNewClientErrors(t *testing.T) {
 	t.Setenv(EnvAccessKeyID, "")
 	t.Setenv(EnvAccessKeySecret, "")
-	if _, err := NewClient(Config{}); err == nil {
+	if _, err := NewClient(ClientConfig{}); err == nil {
 		t.Error("no credentials accepted")
 	}
-	_, err := NewClient(Config{AccessKeyID: "ak", AccessKeySecret: testSecret, Region: "bad region!"})
+	_, err := NewClient(ClientConfig{AccessKeyID: "ak", AccessKeySecret: testSecret, Region: "bad region!"})
 	if err == nil || strings.Contains(err.Error(), testSecret) {
 		t.Errorf("bad region: %v", err)
 	}
@@ -108,7 +108,7 @@ func TestCallHonoursContext(t *testing.T) {
 	}))
 	defer srv.Close()
 	defer close(block)
-	c, err := NewClient(Config{AccessKeyID: "ak", AccessKeySecret: "sk", Endpoint: strings.TrimPrefix(srv.URL, "http://"),
+	c, err := NewClient(ClientConfig{AccessKeyID: "ak", AccessKeySecret: "sk", Endpoint: strings.TrimPrefix(srv.URL, "http://"),
 		Scheme: "HTTP", Timeout: time.Hour, QPS: 1000, Burst: 1000})
 	if err != nil {
 		t.Fatal(err)

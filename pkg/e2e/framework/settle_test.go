@@ -21,7 +21,7 @@ import (
 func TestWaitSettled(t *testing.T) {
 	env := emulatortest.Start(t, emulatortest.WithRealisticTiming(0.2))
 	emu := &Emulator{Addr: env.Endpoint, client: &http.Client{Timeout: 5 * time.Second}}
-	c, err := ens.NewClient(ens.Config{AccessKeyID: env.AccessKeyID, AccessKeySecret: env.AccessKeySecret,
+	c, err := ens.NewClient(ens.ClientConfig{AccessKeyID: env.AccessKeyID, AccessKeySecret: env.AccessKeySecret,
 		Region: "cn-hefei-cmcc-2", Endpoint: env.Endpoint, Scheme: env.Scheme})
 	if err != nil {
 		t.Fatal(err)

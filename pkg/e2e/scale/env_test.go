@@ -85,7 +85,7 @@ func newEnv(t *testing.T, s settings) *env {
 	}
 	e := &env{t: t, s: s, ctx: ctx, emu: emu, calls: &callLog{}, metrics: prometheus.NewRegistry()}
 	srv := httptest.NewServer(e.calls.wrap(emu.Handler()))
-	client, err := ens.NewClient(ens.Config{AccessKeyID: ensemulator.DefaultAccessKeyID, AccessKeySecret: ensemulator.DefaultAccessKeySecret,
+	client, err := ens.NewClient(ens.ClientConfig{AccessKeyID: ensemulator.DefaultAccessKeyID, AccessKeySecret: ensemulator.DefaultAccessKeySecret,
 		Endpoint: strings.TrimPrefix(srv.URL, "http://"), Scheme: "HTTP", Timeout: 30 * time.Second}, ens.WithMetricsRegisterer(e.metrics))
 	if err != nil {
 		t.Fatal(err)

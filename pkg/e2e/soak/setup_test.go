@@ -136,7 +136,7 @@ func (e *env) startEmulator(ctx context.Context, bin string) error {
 	if err != nil {
 		return err
 	}
-	e.user, err = ens.NewClient(ens.Config{AccessKeyID: userKeyID, AccessKeySecret: userKeySecret, Region: hefei.region,
+	e.user, err = ens.NewClient(ens.ClientConfig{AccessKeyID: userKeyID, AccessKeySecret: userKeySecret, Region: hefei.region,
 		Endpoint: e.emu.Endpoint(), Scheme: "HTTP", QPS: 50, Burst: 50, Timeout: 5 * time.Second})
 	return err
 }

@@ -15,8 +15,8 @@ import (
 // self-signed), high rate limits for every action instead of the
 // documented ones and a short timeout, so tests neither wait on the
 // limiters nor hang. A test of the limits sets APILimits itself.
-func Config(env *emulatortest.Env) ens.Config {
-	return ens.Config{
+func Config(env *emulatortest.Env) ens.ClientConfig {
+	return ens.ClientConfig{
 		AccessKeyID:        env.AccessKeyID,
 		AccessKeySecret:    env.AccessKeySecret,
 		Endpoint:           env.Endpoint,
