@@ -136,16 +136,10 @@ func (c *Controller) userLoadBalancer(v poolServiceView) string {
 	return elbmodel.UserLoadBalancerID(v.ps)
 }
 
-// reportReleases says, under --dry-run, what releaseRecorded would release.
-func (c *Controller) reportReleases(ctx context.Context, rec ownership.Record, keep func(string) bool) {
-	for kind, action := range map[ownership.Kind]elbmodel.ActionType{ownership.EIP: elbmodel.ReleaseEIP, ownership.LoadBalancer: "ReleaseLoadBalancer"} {
-		for _, id := range rec.IDs(kind) {
-			if kind == ownership.LoadBalancer && keep(id) {
-				continue
-			}
-			dryrun.Report(ctx, nil, nil, apis.ControllerELB, string(action), fmt.Sprintf("release %s %s of %s", kind, id, rec.Name))
-		}
-	}
+// reportRelease says, under --dry-run, what releaseRecorded would release
+// at the point it would release it (after every check that may keep it).
+func (c *Controller) reportRelease(ctx context.Context, action, name string, kind ownership.Kind, id string) {
+	dryrun.Report(ctx, nil, nil, apis.ControllerELB, action, fmt.Sprintf("release %s %s of %s", kind, id, name))
 }
 
 // releaseOwnedEIP is the one way an EIP of ours is released: marked
@@ -189,10 +183,6 @@ func (c *Controller) releaseRecorded(ctx context.Context, name string, keep func
 	if err != nil || rec.Empty() {
 		return nil, err
 	}
-	if c.cfg.DryRun {
-		c.reportReleases(ctx, rec, keep)
-		return nil, nil
-	}
 	if rec, err = c.resolvePending(ctx, rec); err != nil {
 		return nil, err
 	}
@@ -208,6 +198,10 @@ func (c *Controller) releaseRecorded(ctx context.Context, name string, keep func
 	}
 	for _, id := range rec.IDs(ownership.LoadBalancer) {
 		if keep(id) {
+			continue
+		}
+		if c.cfg.DryRun {
+			c.reportRelease(ctx, "ReleaseLoadBalancer", name, ownership.LoadBalancer, id)
 			continue
 		}
 		if err := c.markReleasing(ctx, name, ownership.LoadBalancer, id); err != nil {
@@ -241,6 +235,10 @@ func (c *Controller) releaseRecordedEIP(ctx context.Context, name, id string, ke
 		return false, c.forgetIfGone(ctx, name, ownership.EIP, id)
 	}
 	if e := eips[i]; e.AssociatedInstanceID != "" && keep(e.AssociatedInstanceID) {
+		return false, nil
+	}
+	if c.cfg.DryRun {
+		c.reportRelease(ctx, string(elbmodel.ReleaseEIP), name, ownership.EIP, id)
 		return false, nil
 	}
 	return true, c.releaseOwnedEIP(ctx, name, eips[i])

@@ -64,9 +64,12 @@ type sharedReads struct {
 	// when it began after the key's last change (clocks may not tell).
 	seq       uint64
 	instances *snapshot[cloud.Instance]
-	eips      map[string]*snapshot[cloud.EIP]    // by region
-	changed   map[string]uint64                  // cloud name or ELB id → seq of our last change to it
-	listeners map[string]map[string]listenerRead // by ELB id, then owner (listener Description)
+	// instanceIndex is instances.items by id, built once per refresh
+	// (guarded by instances.mu).
+	instanceIndex map[string]cloud.Instance
+	eips          map[string]*snapshot[cloud.EIP]    // by region
+	changed       map[string]uint64                  // cloud name or ELB id → seq of our last change to it
+	listeners     map[string]map[string]listenerRead // by ELB id, then owner (listener Description)
 }
 
 func newSharedReads(clk clock.PassiveClock, shareFor, listenerRecheck time.Duration) *sharedReads {
@@ -152,12 +155,12 @@ func (s *sharedReads) sharedInstances(ctx context.Context, api cloud.Cloud, need
 			return nil, false, err
 		}
 		snap.items, snap.readAt, snap.seq, snap.pages = list, readAt, seq, (len(all)+99)/100
+		s.instanceIndex = make(map[string]cloud.Instance, len(list))
+		for _, in := range list {
+			s.instanceIndex[in.ID] = in
+		}
 	}
-	byID := make(map[string]cloud.Instance, len(snap.items))
-	for _, in := range snap.items {
-		byID[in.ID] = in
-	}
-	return byID, true, nil
+	return s.instanceIndex, true, nil // replaced whole on refresh, never changed
 }
 
 func readInstances(ctx context.Context, api cloud.Cloud, ids []string) (map[string]cloud.Instance, error) {
