@@ -26,15 +26,7 @@ const drainTimeout = 10 * time.Second
 func TestConnectionDrain(t *testing.T) {
 	waitTestNamespacesGone(t)
 	ns := newNamespace(t, "drain")
-	key := "e2e-cube-" + ns
-	for _, node := range nodeOfInstance {
-		patchNodeLabels(t, node, map[string]*string{key: ptr.To("on")})
-	}
-	t.Cleanup(func() {
-		for _, node := range nodeOfInstance {
-			patchNodeLabels(t, node, map[string]*string{key: nil})
-		}
-	})
+	key := labelNodesFor(t, ns)
 	createCube(t, ns, map[string]string{key: "on"})
 	createService(t, ns, "cube-svc", "k8s-svc=cube", func(svc *corev1.Service) {
 		svc.Annotations[apis.AnnotationConnectionDrain] = "on"

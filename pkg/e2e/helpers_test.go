@@ -503,3 +503,19 @@ func table(out string) []map[string]string {
 	}
 	return rows
 }
+
+// labelNodesFor labels every node with a key of its own for ns (the
+// cube pods of ns select it), removed when the test ends; it returns the key.
+func labelNodesFor(t *testing.T, ns string) string {
+	t.Helper()
+	key := "e2e-cube-" + ns
+	for _, node := range nodeOfInstance {
+		patchNodeLabels(t, node, map[string]*string{key: ptr.To("on")})
+	}
+	t.Cleanup(func() {
+		for _, node := range nodeOfInstance {
+			patchNodeLabels(t, node, map[string]*string{key: nil})
+		}
+	})
+	return key
+}

@@ -204,15 +204,7 @@ func waitEvent(t *testing.T, ns, reason string) {
 // node labels. Switching to Cluster puts every ready node of the pool back.
 func TestLocalPolicyBackendsFollowPods(t *testing.T) {
 	ns := newNamespace(t, "local")
-	key := "e2e-cube-" + ns
-	for _, node := range nodeOfInstance {
-		patchNodeLabels(t, node, map[string]*string{key: ptr.To("on")})
-	}
-	t.Cleanup(func() {
-		for _, node := range nodeOfInstance {
-			patchNodeLabels(t, node, map[string]*string{key: nil})
-		}
-	})
+	key := labelNodesFor(t, ns)
 	createCube(t, ns, map[string]string{key: "on"})
 	createService(t, ns, "cube-svc", "k8s-svc=cube", nil)
 	waitIngressCount(t, ns, "cube-svc", 2, defaultTimeout)
