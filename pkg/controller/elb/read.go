@@ -230,9 +230,11 @@ func (c *Controller) describeLB(ctx context.Context, id string) (*cloud.LoadBala
 // ELB whose summary is unchanged since the last full read keeps that read
 // for a while (sharedReads.cachedListeners).
 func (c *Controller) fillListeners(ctx context.Context, lb *cloud.LoadBalancer, owner string, shared bool) error {
-	if full := c.shared.cachedListeners(lb, owner); shared && full != nil {
-		lb.Listeners = full
-		return nil
+	if shared {
+		if full := c.shared.cachedListeners(lb, owner); full != nil {
+			lb.Listeners = full
+			return nil
+		}
 	}
 	seq, readAt := c.shared.begin(), c.cfg.Clock.Now()
 	summary := slices.Clone(lb.Listeners)
