@@ -62,6 +62,9 @@ type Calls struct {
 	Calls     map[string]int `json:"calls"`
 	Minimal   map[string]int `json:"minimal,omitempty"`
 	Throttled map[string]int `json:"throttled"`
+	// Errors are the handled calls ENS answered with an error, by
+	// "action code".
+	Errors    map[string]int `json:"errors,omitempty"`
 	Reads     int            `json:"reads"`
 	Mutating  int            `json:"mutating"`
 	APIWrites map[string]int `json:"api_writes"`
@@ -139,9 +142,10 @@ type RestartPhase struct {
 
 // ManagerRun is a manager's first pass over a state it did not make.
 type ManagerRun struct {
-	Seconds  float64        `json:"seconds"`
-	Calls    map[string]int `json:"calls"`
-	Mutating int            `json:"mutating"`
+	Seconds   float64        `json:"seconds"`
+	Calls     map[string]int `json:"calls"`
+	Mutating  int            `json:"mutating"`
+	APIWrites map[string]int `json:"api_writes"`
 }
 
 // Target is one row of issue 9's targets.
