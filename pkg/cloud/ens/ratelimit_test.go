@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
 	clocktesting "k8s.io/utils/clock/testing"
+
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 )
 
 func TestParseAPILimits(t *testing.T) {
@@ -70,13 +73,21 @@ func limitersAt(overrides map[string]Limit) (*actionLimiters, *clocktesting.Fake
 	return newActionLimiters(overrides, clk, m), clk, m
 }
 
-// reserveN reserves n tokens of action now and returns the last wait.
+// reserveN enters n calls of action now (those without a token stay in
+// line) and returns the last one's estimated wait.
 func reserveN(l *actionLimiters, action string, n int) time.Duration {
 	var d time.Duration
 	for range n {
-		d, _ = l.bucket(action).reserve(l.clock.Now())
+		_, d, _ = l.bucket(action).enter(cloud.PriorityNormal)
 	}
 	return d
+}
+
+// currentRate is b's rate, read under its lock (timers run dispatch).
+func (b *bucket) currentRate() float64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.rate
 }
 
 func near(a, b time.Duration) bool { return math.Abs(float64(a-b)) < float64(time.Millisecond) }
@@ -94,10 +105,10 @@ func TestThrottleBacksOffOnlyItsAction(t *testing.T) {
 		t.Fatalf("the 11th waits %s, want 100ms at 10/s", d)
 	}
 	l.throttled(a)
-	if got := l.bucket(a).rate; got != 5 {
+	if got := l.bucket(a).currentRate(); got != 5 {
 		t.Errorf("rate after a throttle = %v, want 5", got)
 	}
-	// One call is reserved ahead (tokens -1): the next waits for two tokens at 5/s.
+	// One call waits in line: the next waits for two tokens at 5/s.
 	if d := reserveN(l, a, 1); !near(d, 400*time.Millisecond) {
 		t.Errorf("after the throttle the next call waits %s, want 400ms", d)
 	}
@@ -112,12 +123,12 @@ func TestThrottleBacksOffOnlyItsAction(t *testing.T) {
 	}
 
 	l.throttled(a) // within the hold: answers to calls sent before the halving
-	if got := l.bucket(a).rate; got != 5 {
+	if got := l.bucket(a).currentRate(); got != 5 {
 		t.Errorf("a second throttle within %s halved again: %v", backoffHold, got)
 	}
 	clk.Step(backoffHold)
 	l.throttled(a) // 1 s later the rate had climbed to 6; halved to 3
-	if got := l.bucket(a).rate; math.Abs(got-3) > 1e-9 {
+	if got := l.bucket(a).currentRate(); math.Abs(got-3) > 1e-9 {
 		t.Errorf("rate after a later throttle = %v, want 3", got)
 	}
 	for range 20 {
@@ -125,24 +136,23 @@ func TestThrottleBacksOffOnlyItsAction(t *testing.T) {
 		l.throttled(a)
 	}
 	// A throttle every second: climbing 1/s and halving settles at 1/s.
-	if got := l.bucket(a).rate; got < 1 || got > 1.01 {
+	if got := l.bucket(a).currentRate(); got < 1 || got > 1.01 {
 		t.Errorf("rate after a throttle every second = %v, want about 1", got)
 	}
 	clk.Step(10 * time.Second) // 1 per second per second: full again
-	l.bucket(a).reserve(clk.Now())
-	if got := l.bucket(a).rate; got != 10 {
+	reserveN(l, a, 1)
+	if got := l.bucket(a).currentRate(); got != 10 {
 		t.Errorf("rate 10 s after the last throttle = %v, want the limit 10", got)
 	}
-	if got := l.bucket(b).rate; got != 10 {
+	if got := l.bucket(b).currentRate(); got != 10 {
 		t.Errorf("the other action's rate = %v", got)
 	}
 }
 
 func TestBackoffFloor(t *testing.T) {
-	now := time.Unix(0, 0)
-	b := newBucket(Limit{QPS: 10, Burst: 10}, now)
+	b := newBucket(Limit{QPS: 10, Burst: 10}, clocktesting.NewFakeClock(time.Unix(0, 0)))
 	b.rate = 1
-	if got := b.backOff(now); got != 10*backoffFloor {
+	if got := b.backOff(); got != 10*backoffFloor {
 		t.Errorf("halving 1/s = %v, want the floor %v", got, 10*backoffFloor)
 	}
 }
@@ -180,7 +190,7 @@ func sample(t *testing.T, c prometheus.Collector, action string) float64 {
 // TestRecoveryEarnsTokens: while recovering, tokens accrue at the
 // climbing rate, and the burst grows back with it.
 func TestRecoveryEarnsTokens(t *testing.T) {
-	b := newBucket(Limit{QPS: 10, Burst: 10}, time.Unix(0, 0))
+	b := newBucket(Limit{QPS: 10, Burst: 10}, clocktesting.NewFakeClock(time.Unix(0, 0)))
 	b.tokens, b.rate = 0, 5
 	b.advance(time.Unix(1, 0)) // 5 → 6: 5.5 tokens earned
 	if math.Abs(b.tokens-5.5) > 1e-9 || math.Abs(b.rate-6) > 1e-9 {
@@ -252,5 +262,52 @@ func TestWaitWaits(t *testing.T) {
 	}
 	if n := sample(t, m.wait, "DescribeInstances"); n != 2 {
 		t.Errorf("waits observed = %v, want 2", n)
+	}
+}
+
+// TestUrgentCallsGoFirst: tokens go to the most urgent waiting call, then
+// in turn within a priority, however many calls of lower priority wait.
+func TestUrgentCallsGoFirst(t *testing.T) {
+	l, clk, _ := limitersAt(map[string]Limit{"AddBackendServers": {1, 1}})
+	const action = "AddBackendServers"
+	if err := l.wait(context.Background(), action); err != nil {
+		t.Fatal(err)
+	}
+	order := make(chan string, 8)
+	start := func(name string, p cloud.Priority) {
+		go func() {
+			if err := l.wait(cloud.WithPriority(context.Background(), p), action); err != nil {
+				t.Error(err)
+			}
+			order <- name
+		}()
+	}
+	waiting := func() int {
+		b := l.bucket(action)
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return b.waiting
+	}
+	calls := []struct {
+		name string
+		p    cloud.Priority
+	}{
+		{"resync-1", cloud.PriorityBackground}, {"resync-2", cloud.PriorityBackground},
+		{"new-1", cloud.PriorityNormal}, {"urgent-1", cloud.PriorityUrgent}, {"urgent-2", cloud.PriorityUrgent},
+	}
+	for i, c := range calls {
+		start(c.name, c.p) // one at a time: their order in line is known
+		for waiting() != i+1 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	var got []string
+	for range 5 {
+		clk.Step(time.Second)
+		got = append(got, <-order)
+	}
+	want := []string{"urgent-1", "urgent-2", "new-1", "resync-1", "resync-2"}
+	if !slices.Equal(got, want) {
+		t.Errorf("granted in order %v, want %v", got, want)
 	}
 }
