@@ -153,8 +153,8 @@ func parseStrings(ann map[string]string, c *Annotations) error {
 	}
 	c.Spec = "elb.s2.small"
 	if v, ok := ann[apis.AnnotationSpec]; ok {
-		if !specPattern.MatchString(v) {
-			return invalid(apis.AnnotationSpec, v, "want an ELB spec such as elb.s2.small")
+		if len(v) > MaxIDLen || !specPattern.MatchString(v) {
+			return invalid(apis.AnnotationSpec, v, fmt.Sprintf("want an ELB spec such as elb.s2.small (at most %d characters)", MaxIDLen))
 		}
 		c.Spec = v
 	}

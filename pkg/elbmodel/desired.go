@@ -2,6 +2,7 @@ package elbmodel
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -67,6 +68,11 @@ type Desired struct {
 	// the ELB); nil removes nothing. Unused on a managed ELB, where every
 	// backend is ours.
 	Removable map[string]bool
+	// BadInstances are needed instances whose id (from a node's label,
+	// providerID or name) cannot be an ENS instance id: never sent to ENS,
+	// left out of the backends and reported with the other skipped ones
+	// (DropInvalidInstances).
+	BadInstances []Skipped
 	// Protected are the listener owners (Descriptions) that force-override
 	// never takes over: live PoolServices of this cluster.
 	Protected []string
@@ -108,7 +114,7 @@ func PoolNetwork(pool *v1beta2.NodePool, managed bool) (Network, error) {
 			Message: fmt.Sprintf("NodePool %s lacks the annotation(s)", pool.Name),
 		}
 	}
-	return n, nil
+	return n, checkPoolNetwork(pool.Name, a, managed)
 }
 
 // UserLoadBalancerID is the ELB id a user put on the PoolService.
@@ -141,6 +147,9 @@ func Build(in Inputs) (Desired, error) {
 	}
 	if !d.Managed {
 		d.LoadBalancerID = UserLoadBalancerID(in.PoolService)
+		if err := checkLoadBalancerID(d.LoadBalancerID); err != nil {
+			return d, err
+		}
 	}
 	if d.Listeners, err = buildListeners(in.Service, d.Name, c.Listener); err != nil {
 		return d, err
@@ -163,6 +172,11 @@ func (d *Desired) setBackends(needs map[string]int, instances map[string]cloud.I
 	if len(d.Listeners) == 0 {
 		d.Backends = nil // nothing to route to them
 	}
+	if len(d.BadInstances) == 0 {
+		return skipped
+	}
+	skipped = append(slices.Clone(d.BadInstances), skipped...)
+	slices.SortFunc(skipped, func(a, b Skipped) int { return strings.Compare(a.InstanceID, b.InstanceID) })
 	return skipped
 }
 

@@ -72,6 +72,12 @@ func TestBadInputs(t *testing.T) {
 		ps.Annotations = map[string]string{apis.AnnotationLoadBalancerID: id}
 		h.update(ps)
 	}
+	setPool := func(h *harness, key, value string) {
+		p := newPool("np-hefei")
+		p.Annotations[key] = value
+		h.update(p)
+	}
+	tooLong := strings.Repeat("x", 64) // with any prefix: over the 64 characters an ENS id may have
 	cases := []struct {
 		name          string
 		svcAnn        map[string]string
@@ -84,6 +90,25 @@ func TestBadInputs(t *testing.T) {
 			delete(p.Annotations, apis.AnnotationPoolNetworkID)
 			h.update(p)
 		}, apis.EventMissingPoolNetwork, apis.AnnotationPoolNetworkID},
+		// Strings that are sent to ENS as ids are shaped and bounded first.
+		{"pool region not an ENS id", nil, "Cluster", func(h *harness) { setPool(h, apis.AnnotationPoolRegionID, "cn-hefei cmcc-2") },
+			apis.EventInvalidAnnotation, apis.AnnotationPoolRegionID},
+		{"pool network too long", nil, "Cluster", func(h *harness) { setPool(h, apis.AnnotationPoolNetworkID, "n-"+tooLong) },
+			apis.EventInvalidAnnotation, apis.AnnotationPoolNetworkID},
+		{"pool vSwitch not an ENS id", nil, "Cluster", func(h *harness) { setPool(h, apis.AnnotationPoolVSwitchIDs, `vsw-hefei-1"`) },
+			apis.EventInvalidAnnotation, apis.AnnotationPoolVSwitchIDs},
+		{"user pool region too long", user, "Cluster", func(h *harness) {
+			setPool(h, apis.AnnotationPoolRegionID, "cn-"+tooLong)
+			setID(h, hefeiKey, "lb-hefei-existing")
+		}, apis.EventInvalidAnnotation, apis.AnnotationPoolRegionID},
+		{"ELB id too long", user, "Cluster", func(h *harness) { setID(h, hefeiKey, "lb-"+tooLong) },
+			apis.EventInvalidAnnotation, apis.AnnotationLoadBalancerID},
+		{"ELB id not an ENS id", user, "Cluster", func(h *harness) { setID(h, hefeiKey, "lb-hefei-existing/../x") },
+			apis.EventInvalidAnnotation, apis.AnnotationLoadBalancerID},
+		{"ELB id of an EIP", user, "Cluster", func(h *harness) { setID(h, hefeiKey, "eip-hefei-existing") },
+			apis.EventInvalidAnnotation, apis.AnnotationLoadBalancerID},
+		{"spec too long", map[string]string{apis.AnnotationSpec: "elb.s2." + tooLong}, "Cluster", func(*harness) {},
+			apis.EventInvalidAnnotation, apis.AnnotationSpec},
 		{"SCTP port", nil, "Cluster", func(h *harness) {
 			h.editService(func(s *corev1.Service) { s.Spec.Ports[0].Protocol = corev1.ProtocolSCTP })
 		}, apis.EventSyncLoadBalancerFailed, "spec.ports[0].protocol"},
