@@ -20,6 +20,11 @@ func (c *Controller) desired(v poolServiceView, ann elbmodel.Annotations) (wante
 	if w.desired, err = elbmodel.Build(w.in); err != nil {
 		return w, err
 	}
-	w.needs, err = c.backendNeeds(v, w.in, &w.desired)
-	return w, err
+	if w.needs, err = c.backendNeeds(v, w.in, &w.desired); err != nil {
+		return w, err
+	}
+	// A node whose instance id cannot be one is left out before the read:
+	// the id is never sent to ENS, and the rest of the pool is served.
+	w.desired.BadInstances = elbmodel.DropInvalidInstances(w.needs)
+	return w, nil
 }
