@@ -152,6 +152,37 @@ var badInputs = []badInput{
 	// pool that is already served: left out with a Warning naming it.
 	{name: "node of another network", prepare: servedInHefei, act: addForeignNode,
 		reason: apis.EventBackendNodeSkipped, field: "e2e-foreign-node", where: servedAnyway, holds: stillServing("web", false)},
+
+	// Strings sent to ENS as ids are shaped and bounded before any call
+	// (at most 64 of [A-Za-z0-9._-]; an ELB id starts with lb-).
+	{name: "pool region not an ENS id", prepare: poolWithValue(apis.AnnotationPoolRegionID, "cn-hefei cmcc-2"),
+		reason: apis.EventInvalidAnnotation, field: apis.AnnotationPoolRegionID},
+	{name: "pool network too long", prepare: poolWithValue(apis.AnnotationPoolNetworkID, "n-"+strings.Repeat("x", 64)),
+		reason: apis.EventInvalidAnnotation, field: apis.AnnotationPoolNetworkID},
+	{name: "pool vSwitch not an ENS id", prepare: poolWithValue(apis.AnnotationPoolVSwitchIDs, `vsw-hefei-1"`),
+		reason: apis.EventInvalidAnnotation, field: apis.AnnotationPoolVSwitchIDs},
+	{name: "user ELB id too long", userELB: func(*testing.T, *badEnv) string { return "lb-" + strings.Repeat("x", 64) },
+		reason: apis.EventInvalidAnnotation, field: apis.AnnotationLoadBalancerID},
+	{name: "user ELB id not an ELB id", userELB: func(*testing.T, *badEnv) string { return "eip-e2e-badinput" },
+		reason: apis.EventInvalidAnnotation, field: apis.AnnotationLoadBalancerID},
+	withName("loadbalancer-spec over 64 characters", badAnnotation(apis.AnnotationSpec, "elb.s2."+strings.Repeat("x", 64))),
+	// A node whose instance id (label, providerID or name) cannot be an ENS
+	// id: left out with a Warning naming it, the rest of the pool served.
+	{name: "node whose providerID gives no ENS id", prepare: servedInHefei,
+		act:    addNodeWithID("e2e-bad-id-node", "", "alicloud://cn-hefei-cmcc-2.i-e2e:bad"),
+		reason: apis.EventBackendNodeSkipped, field: "e2e-bad-id-node", where: servedAnyway, holds: stillServing("web", false)},
+	{name: "node whose name is too long for an instance id", prepare: servedInHefei,
+		act:    addNodeWithID(longNodeName, "", ""),
+		reason: apis.EventBackendNodeSkipped, field: longNodeName, where: servedAnyway, holds: stillServing("web", false)},
+}
+
+// longNodeName is a valid node name that is too long to be an ENS
+// instance id (the name is the id when there is no label or providerID).
+var longNodeName = "e2e-long-" + strings.Repeat("n", 61)
+
+func withName(name string, tc badInput) badInput {
+	tc.name = name
+	return tc
 }
 
 // TestBadInput applies each bad input on the real cluster, one at a time,
@@ -286,6 +317,20 @@ func poolWithout(annotation string) func(*testing.T, *badEnv) {
 	}
 }
 
+// poolWithValue makes the case's pool: np-hefei's location with one
+// annotation set to value.
+func poolWithValue(annotation, value string) func(*testing.T, *badEnv) {
+	return func(t *testing.T, e *badEnv) {
+		pool := e.ns + "-pool"
+		createPool(t, pool, "np-hefei", map[string]string{"e2e-badinput": e.ns})
+		body := mergePatch(t, map[string]any{"metadata": map[string]any{"annotations": map[string]any{annotation: value}}})
+		if _, err := s.yurt.AppsV1beta2().NodePools().Patch(context.Background(), pool, types.MergePatchType, body, metav1.PatchOptions{}); err != nil {
+			t.Fatalf("setting %s on NodePool %s: %v", annotation, pool, err)
+		}
+		e.selector = "e2e-badinput=" + e.ns
+	}
+}
+
 // createELB makes an ELB by hand in a pool's location, released when t ends.
 func createELB(t *testing.T, e *badEnv, name, pool string) string {
 	t.Helper()
@@ -358,11 +403,27 @@ func servedInHefei(t *testing.T, e *badEnv) {
 // addForeignNode adds a Ready node to np-hefei whose instance is i-chengdu-1
 // (region cn-chengdu-telecom-4, network n-chengdu), deleted when t ends.
 func addForeignNode(t *testing.T, e *badEnv) {
+	addNodeWithID("e2e-foreign-node", "i-chengdu-1", "")(t, e)
+}
+
+// addNodeWithID adds a Ready node to np-hefei with the instance-id label
+// and the providerID given (each left out when ""), deleted when t ends.
+func addNodeWithID(name, instanceLabel, providerID string) func(*testing.T, *badEnv) {
+	return func(t *testing.T, _ *badEnv) { addNode(t, name, instanceLabel, providerID) }
+}
+
+func addNode(t *testing.T, name, instanceLabel, providerID string) {
 	ctx := context.Background()
-	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "e2e-foreign-node",
+	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name,
 		Annotations: map[string]string{"kwok.x-k8s.io/node": "fake"},
-		Labels: map[string]string{"kubernetes.io/hostname": "e2e-foreign-node", apis.LabelNodePool: "np-hefei",
-			apis.LabelENSInstanceID: "i-chengdu-1"}}}
+		Labels:      map[string]string{apis.LabelNodePool: "np-hefei"}},
+		Spec: corev1.NodeSpec{ProviderID: providerID}}
+	if len(name) <= 63 { // a label value's limit
+		node.Labels["kubernetes.io/hostname"] = name
+	}
+	if instanceLabel != "" {
+		node.Labels[apis.LabelENSInstanceID] = instanceLabel
+	}
 	if _, err := s.kube.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil {
 		t.Fatalf("creating node %s: %v", node.Name, err)
 	}
