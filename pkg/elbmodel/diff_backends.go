@@ -14,10 +14,11 @@ type backendDiff struct {
 
 // diffBackends plans backend changes, one entry per instance. On a managed
 // ELB every backend is ours; on a user-managed one only an instance in
-// d.Removable (one of this cluster's nodes) that no sharer needs is ever
-// removed: an instance we do not know is never touched. Per-port entries
-// (an older controller wrote them) of a needed instance are replaced on a
-// managed ELB and left alone on a user one.
+// d.Removable (one of this cluster's nodes, or one our record says we
+// added: UserRemovable) that no sharer needs is ever removed: an instance
+// we do not know is never touched. Per-port entries (an older controller
+// wrote them) of a needed instance are replaced on a managed ELB and left
+// alone on a user one.
 func diffBackends(d Desired, lb *cloud.LoadBalancer) backendDiff {
 	want := make(map[string]cloud.Backend, len(d.Backends))
 	for _, b := range d.Backends {

@@ -19,8 +19,17 @@ import (
 	"k8s.io/client-go/util/retry"
 )
 
-// LabelRecord marks the ConfigMaps that are ownership records.
+// LabelRecord marks the ConfigMaps that are ownership records: "true" on a
+// Record (what we created under a cloud name), "backends" on a Backends
+// (what we added to a user ELB). List, and so the orphan sweep, reads only
+// the first kind.
 const LabelRecord = "edge-lb.io/ownership-record"
+
+// Values of LabelRecord.
+const (
+	recordValue   = "true"
+	backendsValue = "backends"
+)
 
 // Keys of a record ConfigMap's data.
 const (
@@ -49,7 +58,9 @@ func (s *Store) SetReadOnly() { s.readOnly = true }
 // NewStore watches the record ConfigMaps of namespace. Run starts the watch.
 func NewStore(client kubernetes.Interface, namespace string) *Store {
 	f := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithNamespace(namespace),
-		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = LabelRecord + "=true" }))
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
+			o.LabelSelector = LabelRecord + " in (" + recordValue + "," + backendsValue + ")"
+		}))
 	inf := f.Core().V1().ConfigMaps()
 	return &Store{client: client, namespace: namespace, informer: inf.Informer(), lister: inf.Lister()}
 }
@@ -131,11 +142,21 @@ func (s *Store) Update(ctx context.Context, name string, change func(*Record)) (
 }
 
 func (s *Store) write(ctx context.Context, r Record, cm *corev1.ConfigMap) error {
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return s.writeData(ctx, cm, ObjectName(r.Name), recordValue, map[string]string{keyName: r.Name, keyRecord: string(raw)}, r.Empty())
+}
+
+// writeData writes one record ConfigMap (cm nil: none yet): created, updated,
+// or deleted when the record is empty.
+func (s *Store) writeData(ctx context.Context, cm *corev1.ConfigMap, objName, kind string, data map[string]string, empty bool) error {
 	cms := s.client.CoreV1().ConfigMaps(s.namespace)
 	switch {
-	case cm == nil && r.Empty():
+	case cm == nil && empty:
 		return nil
-	case r.Empty():
+	case empty:
 		uid, rv := cm.UID, cm.ResourceVersion
 		err := cms.Delete(ctx, cm.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid, ResourceVersion: &rv}})
 		if apierrors.IsNotFound(err) {
@@ -143,30 +164,26 @@ func (s *Store) write(ctx context.Context, r Record, cm *corev1.ConfigMap) error
 		}
 		return err
 	}
-	raw, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
 	if cm == nil {
-		_, err = cms.Create(ctx, &corev1.ConfigMap{
-			ObjectMeta: metav1.ObjectMeta{Name: ObjectName(r.Name), Namespace: s.namespace, Labels: map[string]string{LabelRecord: "true"}},
-			Data:       map[string]string{keyName: r.Name, keyRecord: string(raw)},
+		_, err := cms.Create(ctx, &corev1.ConfigMap{
+			ObjectMeta: metav1.ObjectMeta{Name: objName, Namespace: s.namespace, Labels: map[string]string{LabelRecord: kind}},
+			Data:       data,
 		}, metav1.CreateOptions{})
 		if apierrors.IsAlreadyExists(err) { // another writer was first: read again
-			return apierrors.NewConflict(corev1.Resource("configmaps"), ObjectName(r.Name), err)
+			return apierrors.NewConflict(corev1.Resource("configmaps"), objName, err)
 		}
 		return err
 	}
 	upd := cm.DeepCopy()
-	upd.Data = map[string]string{keyName: r.Name, keyRecord: string(raw)}
-	_, err = cms.Update(ctx, upd, metav1.UpdateOptions{})
+	upd.Data = data
+	_, err := cms.Update(ctx, upd, metav1.UpdateOptions{})
 	return err
 }
 
 // List reads every record from the API server.
 func (s *Store) List(ctx context.Context) ([]Record, error) {
 	list, err := s.client.CoreV1().ConfigMaps(s.namespace).List(ctx, metav1.ListOptions{
-		LabelSelector: labels.SelectorFromSet(labels.Set{LabelRecord: "true"}).String()})
+		LabelSelector: labels.SelectorFromSet(labels.Set{LabelRecord: recordValue}).String()})
 	if err != nil {
 		return nil, fmt.Errorf("list ownership records: %w", err)
 	}

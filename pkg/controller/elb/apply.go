@@ -102,9 +102,9 @@ func (c *Controller) applyOne(ctx context.Context, ps *v1alpha1.PoolService, d e
 	case elbmodel.StartListener:
 		return waitOnConflict(c.cloud.StartListener(ctx, r.lbID, l.Port, l.Protocol), "listener %s:%d", l.Protocol, l.Port)
 	case elbmodel.RemoveBackends:
-		return c.backendsStep(c.cloud.RemoveBackends(ctx, r.lbID, act.Backends), r.lbID, act.Backends, c.drains.ended)
-	case elbmodel.AddBackends:
-		return c.cloud.AddBackends(ctx, r.lbID, act.Backends)
+		return c.backendsStep(c.removeBackends(ctx, d, r.lbID, act.Backends), r.lbID, act.Backends, c.drains.ended)
+	case elbmodel.AddBackends: // recorded first on a user ELB (owned.go)
+		return c.addBackends(ctx, d, r.lbID, act.Backends)
 	case elbmodel.SetBackendWeights: // a drained backend needed again is restored here
 		return c.backendsStep(c.cloud.SetBackendWeights(ctx, r.lbID, act.Backends), r.lbID, act.Backends, c.drains.ended)
 	case elbmodel.DrainBackends:

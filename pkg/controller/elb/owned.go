@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"k8s.io/klog/v2"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
+	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
 	"github.com/edge-lb/edge-controller-manager/pkg/ownership"
 )
 
@@ -201,4 +203,112 @@ func (l *nameLocks) lock(name string) (unlock func()) {
 		}
 		l.mu.Unlock()
 	}
+}
+
+// Backends on a user-managed ELB: an instance is ours to take off only when
+// it is one of this cluster's nodes or the backend record of the ELB says
+// we added it, so the record outlives a deleted node. It is written before
+// AddBackendServers (a lost answer must not lose the fact; a repeat writes
+// nothing) and an instance is forgotten after its removal succeeded. A
+// managed ELB is all ours and needs no record.
+
+// addBackends records the instances on a user ELB, then adds them.
+func (c *Controller) addBackends(ctx context.Context, d elbmodel.Desired, lbID string, backends []cloud.Backend) error {
+	if !d.Managed {
+		now := c.cfg.Clock.Now()
+		if _, err := c.owned.UpdateBackends(ctx, lbID, func(r *ownership.Backends) bool {
+			return r.Add(now, serverIDs(backends)...)
+		}); err != nil {
+			return err
+		}
+	}
+	return c.cloud.AddBackends(ctx, lbID, backends)
+}
+
+// removeBackends removes the backends and, on a user ELB, forgets them. An
+// instance the plan took as ours by the cached record alone (not a node of
+// this cluster) is removed only when the API server's record still holds
+// it: a cache may lag our own forget.
+func (c *Controller) removeBackends(ctx context.Context, d elbmodel.Desired, lbID string, backends []cloud.Backend) error {
+	if d.Managed {
+		return c.cloud.RemoveBackends(ctx, lbID, backends)
+	}
+	backends, err := c.stillOurs(ctx, lbID, backends)
+	if err != nil || len(backends) == 0 {
+		return err
+	}
+	if err := c.cloud.RemoveBackends(ctx, lbID, backends); err != nil {
+		return err
+	}
+	_, err = c.owned.UpdateBackends(ctx, lbID, func(r *ownership.Backends) bool { return r.Forget(serverIDs(backends)...) })
+	return err
+}
+
+// stillOurs keeps the backends of this cluster's nodes and those the live
+// backend record of the ELB holds.
+func (c *Controller) stillOurs(ctx context.Context, lbID string, backends []cloud.Backend) ([]cloud.Backend, error) {
+	nodes := c.clusterInstances()
+	var rec *ownership.Backends
+	out := make([]cloud.Backend, 0, len(backends))
+	for _, b := range backends {
+		if !nodes[b.ServerID] {
+			if rec == nil {
+				live, err := c.owned.GetBackends(ctx, lbID)
+				if err != nil {
+					return nil, err
+				}
+				rec = &live
+			}
+			if !rec.Has(b.ServerID) {
+				klog.FromContext(ctx).Info("Not removing a backend no longer recorded as ours", "loadBalancer", lbID, "instance", b.ServerID)
+				continue
+			}
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// addedSettle is how long after we sent an instance in an add a read of
+// the ELB that lacks it proves it gone: an add still in flight, or ENS not
+// showing it yet, must not lose the fact.
+const addedSettle = 2 * time.Minute
+
+// forgetAbsentBackends forgets the recorded instances a fresh read of the
+// user ELB lb no longer shows, once settled: one a person took off, an add
+// that failed before ENS acted, a forget whose write failed. A fact kept
+// for an absent instance would make it ours to remove should someone else
+// (another cluster the instance moved to) add it later. To be called after
+// the read, before the plan; a failure to write is retried next sync.
+func (c *Controller) forgetAbsentBackends(ctx context.Context, d elbmodel.Desired, lb *cloud.LoadBalancer) error {
+	if d.Managed || lb == nil || c.cfg.DryRun {
+		return nil
+	}
+	present := make(map[string]bool, len(lb.Backends))
+	for _, b := range lb.Backends {
+		present[b.ServerID] = true
+	}
+	settled := c.cfg.Clock.Now().Add(-addedSettle)
+	absent := func(r ownership.Backends) []string {
+		var out []string
+		for _, a := range r.Added {
+			if !present[a.ServerID] && a.Sent.Before(settled) {
+				out = append(out, a.ServerID)
+			}
+		}
+		return out
+	}
+	if len(absent(c.owned.CachedBackends(lb.ID))) == 0 { // the usual case: no write, no read
+		return nil
+	}
+	_, err := c.owned.UpdateBackends(ctx, lb.ID, func(r *ownership.Backends) bool { return r.Forget(absent(*r)...) })
+	return err
+}
+
+func serverIDs(backends []cloud.Backend) []string {
+	out := make([]string, 0, len(backends))
+	for _, b := range backends {
+		out = append(out, b.ServerID)
+	}
+	return out
 }

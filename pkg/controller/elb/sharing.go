@@ -22,7 +22,10 @@ import (
 // backendNeeds returns the instances, with weights, this PoolService's ELB
 // must have. On a user-managed ELB that is what every accepted sharer
 // needs; d also learns which instances it may remove (this cluster's
-// nodes') and which listener owners it must never take over.
+// nodes' and those the ELB's backend record says we added) and which
+// listener owners it must never take over. A sharer whose annotations do
+// not parse has needs nobody can know: every instance of its pool's nodes
+// is kept until they parse again.
 func (c *Controller) backendNeeds(v poolServiceView, in elbmodel.Inputs, d *elbmodel.Desired) (map[string]int, error) {
 	needs := elbmodel.Needs(elbmodel.BackendInstanceIDs(in), in.Annotations.Weight)
 	if d.Managed {
@@ -34,16 +37,21 @@ func (c *Controller) backendNeeds(v poolServiceView, in elbmodel.Inputs, d *elbm
 			Message: fmt.Sprintf("ELB %s is already used by PoolService %s/%s; sharing an ELB needs externalTrafficPolicy Cluster on every Service",
 				d.LoadBalancerID, refusedBy.ps.Namespace, refusedBy.ps.Name)}
 	}
+	var kept []string
 	for _, s := range accepted {
 		if s.ps.UID == v.ps.UID {
 			continue
 		}
 		if cfg, err := elbmodel.ParseAnnotations(s.svc.Annotations); err == nil {
 			elbmodel.MergeNeeds(needs, elbmodel.Needs(elbmodel.BackendInstanceIDs(c.inputs(s, cfg)), cfg.Weight))
+		} else {
+			for _, n := range c.poolNodes(s.pool.Name) {
+				kept = append(kept, elbmodel.InstanceID(n))
+			}
 		}
 		d.Protected = append(d.Protected, s.cloudName(c.cfg.ClusterID))
 	}
-	d.Removable = c.clusterInstances()
+	d.Removable = elbmodel.UserRemovable(c.clusterInstances(), c.owned.CachedBackends(d.LoadBalancerID).IDs(), kept)
 	return needs, nil
 }
 
