@@ -27,6 +27,12 @@ type World struct {
 	Nodes         []corev1.Node
 	Slices        []discoveryv1.EndpointSlice
 	Cloud         ensemulator.Inventory
+	// Calls are the mutating ENS calls the managers made, oldest first
+	// (the call recorder's; only those with ControllerKey are judged).
+	Calls []CloudCall
+	// User is what the console user made and expects to find as they left
+	// it (oracle_foreign.go).
+	User UserLedger
 }
 
 // Violation is one thing the oracle found wrong.
@@ -39,8 +45,17 @@ func (v Violation) String() string { return v.Object + ": " + v.Problem }
 
 // Report is the oracle's verdict, one list per promise.
 type Report struct {
-	// ForeignReleases: released ELBs/EIPs that another AccessKey created.
+	// ForeignReleases: ELBs/EIPs that another AccessKey created, released
+	// by the controller's.
 	ForeignReleases []Violation
+	// ForeignMutations: what another AccessKey created, changed (or tried
+	// to be changed) by the controller's: a user's EIP bound, unbound or
+	// re-sized, a user ELB's status set, a listener the user made touched,
+	// a backend of an instance not of this cluster's nodes added, removed
+	// or re-weighted on a user ELB, or any of the user's things not as the
+	// user left them. The final line counts them under foreign-releases
+	// (its form is fixed); Details and ForeignBreakdown tell them apart.
+	ForeignMutations []Violation
 	// Duplicates: names with two or more live ELBs (or EIPs) of ours.
 	Duplicates []Violation
 	// Leaks: live ELBs/EIPs of ours that no live managed PoolService wants.
@@ -63,13 +78,20 @@ type Report struct {
 
 // Clean reports whether every count is zero.
 func (r Report) Clean() bool {
-	return len(r.ForeignReleases)+len(r.Duplicates)+len(r.Leaks)+len(r.Unconverged)+len(r.Stuck) == 0
+	return len(r.ForeignReleases)+len(r.ForeignMutations)+len(r.Duplicates)+len(r.Leaks)+len(r.Unconverged)+len(r.Stuck) == 0
 }
 
-// Summary is the counts in the order of the final line.
+// Summary is the counts in the order of the final line; foreign-releases
+// counts every violation of "never touch what is not ours", releases and
+// mutations.
 func (r Report) Summary() string {
 	return fmt.Sprintf("foreign-releases=%d duplicates=%d leaks=%d unconverged=%d stuck=%d",
-		len(r.ForeignReleases), len(r.Duplicates), len(r.Leaks), len(r.Unconverged), len(r.Stuck))
+		len(r.ForeignReleases)+len(r.ForeignMutations), len(r.Duplicates), len(r.Leaks), len(r.Unconverged), len(r.Stuck))
+}
+
+// ForeignBreakdown splits the line's foreign-releases count.
+func (r Report) ForeignBreakdown() string {
+	return fmt.Sprintf("foreign: releases=%d mutations=%d", len(r.ForeignReleases), len(r.ForeignMutations))
 }
 
 // Details lists every violation under its category, for a failure report.
@@ -79,7 +101,7 @@ func (r Report) Details() string {
 		name string
 		list []Violation
 	}{
-		{"foreign releases", r.ForeignReleases}, {"duplicates", r.Duplicates}, {"leaks", r.Leaks},
+		{"foreign releases", r.ForeignReleases}, {"foreign mutations", r.ForeignMutations}, {"duplicates", r.Duplicates}, {"leaks", r.Leaks},
 		{"unconverged", r.Unconverged}, {"stuck", r.Stuck},
 	} {
 		if len(c.list) == 0 {
@@ -98,11 +120,12 @@ func Check(w World) Report {
 	ix := newIndex(w)
 	exps := ix.expectations()
 	r := Report{
-		ForeignReleases: foreignReleases(w),
-		Duplicates:      ix.duplicates(),
-		Leaks:           ix.leaks(exps),
-		Stuck:           stuck(w),
-		BackendForms:    map[string]int{},
+		ForeignReleases:  foreignReleases(w),
+		ForeignMutations: ix.foreignMutations(),
+		Duplicates:       ix.duplicates(),
+		Leaks:            ix.leaks(exps),
+		Stuck:            stuck(w),
+		BackendForms:     map[string]int{},
 	}
 	for _, e := range exps {
 		r.Unconverged = append(r.Unconverged, ix.converged(e, r.BackendForms)...)
@@ -118,19 +141,20 @@ func Check(w World) Report {
 	r.Judged.OurELBs, r.Judged.OurEIPs = len(ix.ourLBs), len(ix.ourEIPs)
 	r.Unconverged = append(r.Unconverged, ix.serviceViolations()...)
 	r.Unconverged = append(r.Unconverged, ix.strayPoolServices()...)
-	for _, l := range [][]Violation{r.ForeignReleases, r.Duplicates, r.Leaks, r.Unconverged, r.Stuck} {
+	for _, l := range [][]Violation{r.ForeignReleases, r.ForeignMutations, r.Duplicates, r.Leaks, r.Unconverged, r.Stuck} {
 		slices.SortStableFunc(l, func(a, b Violation) int { return strings.Compare(a.Object, b.Object) })
 	}
 	return r
 }
 
-// foreignReleases: every release of an ELB or EIP that the controller's
-// AccessKey did not create (a user's, or a seeded one) breaks the
-// ownership promise; the workload's user never releases anything.
+// foreignReleases: every release by the controller's AccessKey of an ELB
+// or EIP it did not create (a user's, or a seeded one) breaks the
+// ownership promise. The user releasing their own, or one of ours, is no
+// violation.
 func foreignReleases(w World) []Violation {
 	var out []Violation
 	for _, rel := range w.Cloud.Released {
-		if rel.CreatedBy != w.ControllerKey {
+		if rel.ReleasedBy == w.ControllerKey && rel.CreatedBy != w.ControllerKey {
 			out = append(out, Violation{Object: rel.ID, Problem: fmt.Sprintf("%s %q created by %q was released by %q at %s",
 				rel.Kind, rel.Name, rel.CreatedBy, rel.ReleasedBy, rel.ReleasedAt.Format("15:04:05.000"))})
 		}

@@ -63,15 +63,25 @@ func (ix *index) checkEIP(e expectation, lb *ensemulator.LoadBalancer) ([]string
 	return out, eip.Address
 }
 
+// unusable says why the user ELB a PoolService names cannot serve it (it
+// does not exist, or is in another region than the pool), "" when it can.
+func (ix *index) unusable(e expectation) string {
+	lb := ix.lbByID[e.lbID]
+	if lb == nil {
+		return "does not exist"
+	}
+	if region := e.pool.Annotations[annPoolRegion]; lb.RegionID != region {
+		return fmt.Sprintf("is in %s, the pool in %s", lb.RegionID, region)
+	}
+	return ""
+}
+
 // checkUser: on the user's ELB, our listeners (Description = the name) are
 // exactly the Service's ports, and every wanted instance is a backend
 // (others may share the ELB, and instances are not removed for them). The
 // address is the EIP the user bound to it, else its own.
 func (ix *index) checkUser(e expectation, forms map[string]int) ([]string, string, string) {
 	lb := ix.lbByID[e.lbID]
-	if lb == nil {
-		return []string{fmt.Sprintf("user ELB %s does not exist", e.lbID)}, "", ""
-	}
 	var out []string
 	if got, want := listenerStrings(lb.Listeners, e.name), wantListenerStrings(e); !slices.Equal(got, want) {
 		out = append(out, fmt.Sprintf("user ELB %s: our listeners %v, want %v (all: %v)", lb.ID, got, want, listenerStrings(lb.Listeners, "")))

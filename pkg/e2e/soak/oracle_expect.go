@@ -151,6 +151,12 @@ func (ix *index) converged(e expectation, forms map[string]int) []Violation {
 	switch {
 	case e.user && e.lbID == "":
 		// Nothing happens until the user names an ELB.
+	case e.user && ix.unusable(e) != "":
+		// A PoolService never advertises an address it no longer
+		// reconciles: no ingress (statusProblems below) and not Ready.
+		if conditionStatus(e.ps, conditionReady) == "True" {
+			cloud = append(cloud, fmt.Sprintf("condition Ready=True, but its user ELB %s %s", e.lbID, ix.unusable(e)))
+		}
 	case e.user:
 		cloud, ingress, lbID = ix.checkUser(e, forms)
 	default:

@@ -26,7 +26,10 @@ const (
 // converged is a World the oracle must pass: Service web (Cluster, TCP 80
 // and UDP 53) in pool np-a with a managed ELB and EIP, and user-managed
 // Service u on the user's ELB with the user's EIP. Node n3's instance is
-// in another region and n4 is NotReady: neither is a backend.
+// in another region and n4 is NotReady: neither is a backend. On the
+// user's ELB the user made a listener (TCP 9000) and added a backend of
+// their own (i-9, no node of the cluster); the ledger says so, and the
+// calls are what a controller that keeps its hands off them makes.
 func converged() World {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	return World{
@@ -51,7 +54,7 @@ func converged() World {
 				{ID: "lb-1", Name: tName, CreatedBy: tCtrl, Status: "Active", RegionID: "r1", NetworkID: "n1", Address: "10.0.0.1",
 					Listeners: listeners(tName), Backends: backends(0, "i-1", "i-2")},
 				{ID: "lb-user", Name: "users-own", CreatedBy: tUser, Status: "Active", RegionID: "r1", NetworkID: "n1", Address: "10.0.0.2",
-					Listeners: append(listeners("k8s/u/default/np-a/c1"), ensemulator.Listener{Port: 9000, Protocol: "TCP", Description: "by hand", Status: "Running"}),
+					Listeners: append(listeners("k8s/u/default/np-a/c1"), ensemulator.Listener{Port: 9000, Protocol: "TCP", BackendServerPort: 30999, Description: "by hand", Status: "Running"}),
 					Backends:  backends(0, "i-1", "i-2", "i-9")},
 			},
 			EIPs: []ensemulator.EIP{
@@ -60,7 +63,49 @@ func converged() World {
 			},
 			Released: []ensemulator.Released{{Kind: "eip", ID: "eip-old", CreatedBy: tCtrl, ReleasedBy: tCtrl, ReleasedAt: now}},
 		},
+		User: UserLedger{
+			LoadBalancers: []UserLB{{ID: "lb-user", Name: "users-own"}},
+			EIPs:          []UserEIP{{ID: "eip-user", Bandwidth: 5, BoundTo: "lb-user"}},
+			Listeners:     []UserListener{{LB: "lb-user", Port: 9000, Protocol: "TCP", BackendPort: 30999, Description: "by hand"}},
+			Backends:      []UserBackend{{LB: "lb-user", ServerID: "i-9", Port: 0, Weight: 100}},
+		},
+		Calls: []CloudCall{
+			ctrlCall("CreateLoadBalancerTCPListener", "LoadBalancerId", "lb-user", "ListenerPort", "80"),
+			ctrlCall("AddBackendServers", "LoadBalancerId", "lb-user", "BackendServers", `[{"ServerId":"i-1","Weight":"100"},{"ServerId":"i-2"}]`),
+			// i-4 is a node of ours (NotReady): removing it is ours to do.
+			ctrlCall("RemoveBackendServers", "LoadBalancerId", "lb-user", "BackendServers", `[{"ServerId":"i-4"}]`),
+			// A UDP listener of ours on the port of the user's TCP one.
+			ctrlCall("StopLoadBalancerListener", "LoadBalancerId", "lb-user", "ListenerPort", "9000", "ListenerProtocol", "udp"),
+			ctrlCall("ModifyEnsEipAddressAttribute", "AllocationId", "eip-1", "Bandwidth", "10"),
+			ctrlCall("AssociateEnsEipAddress", "AllocationId", "eip-1", "InstanceId", "lb-1", "InstanceType", "SlbInstance"),
+			ctrlCall("SetLoadBalancerStatus", "LoadBalancerId", "lb-1", "LoadBalancerStatus", "Active"),
+			ctrlCall("ReleaseInstance", "InstanceId", "eip-old"),
+			// The user's own calls on their things are theirs.
+			{Action: "UnAssociateEnsEipAddress", AccessKey: tUser, Params: map[string]string{"AllocationId": "eip-user"}, Status: 200},
+			{Action: "SetBackendServers", AccessKey: tUser, Params: map[string]string{"LoadBalancerId": "lb-user",
+				"BackendServers": `[{"ServerId":"i-9","Weight":"100"}]`}, Status: 200},
+		},
 	}
+}
+
+// ctrlCall is a successful call with the controller's key; kv are
+// parameter names and values.
+func ctrlCall(action string, kv ...string) CloudCall {
+	c := CloudCall{At: time.Date(2026, 1, 1, 0, 0, 1, 0, time.UTC), Action: action, AccessKey: tCtrl, Params: map[string]string{}, Status: 200}
+	for i := 0; i+1 < len(kv); i += 2 {
+		c.Params[kv[i]] = kv[i+1]
+	}
+	return c
+}
+
+// withCall adds a controller call to the world.
+func withCall(c CloudCall) func(*World) {
+	return func(w *World) { w.Calls = append(w.Calls, c) }
+}
+
+func refused(c CloudCall, code string) CloudCall {
+	c.Status, c.Code = 403, code
+	return c
 }
 
 func service(name, uid string, policy corev1.ServiceExternalTrafficPolicy, ann map[string]string, ingress ...string) corev1.Service {
@@ -156,6 +201,8 @@ func TestCheck(t *testing.T) {
 		// wantText must appear in the details (which thing and what).
 		wantText string
 		forms    map[string]int
+		// breakdown, when set, is Report.ForeignBreakdown().
+		breakdown string
 	}{
 		{name: "converged", mutate: func(*World) {},
 			forms: map[string]int{formPerInstance: 3}},
@@ -260,7 +307,7 @@ func TestCheck(t *testing.T) {
 			want:   "unconverged=1", wantText: "instance i-2 has backend ports []"},
 		{name: "a user ELB without an EIP: the ELB address",
 			mutate: func(w *World) {
-				w.Cloud.EIPs = w.Cloud.EIPs[:1]
+				w.Cloud.EIPs, w.User.EIPs = w.Cloud.EIPs[:1], nil
 				w.PoolServices[1].Status.LoadBalancer.Ingress[0].IP = "10.0.0.2"
 				w.Services[1].Status.LoadBalancer.Ingress[0].IP = "10.0.0.2"
 			},
@@ -279,6 +326,108 @@ func TestCheck(t *testing.T) {
 					ensemulator.Released{Kind: "loadBalancer", ID: "lb-seeded", ReleasedBy: tCtrl})
 			},
 			want: "foreign-releases=2", wantText: `eip "k8s/u/default/np-a/c1" created by "user-ak" was released by "ctrl-ak"`},
+		{name: "the user releasing their own ELB and one of ours is no violation",
+			mutate: func(w *World) {
+				w.Cloud.Released = append(w.Cloud.Released,
+					ensemulator.Released{Kind: "loadBalancer", ID: "lb-u2", CreatedBy: tUser, ReleasedBy: tUser},
+					ensemulator.Released{Kind: "loadBalancer", ID: "lb-gone", Name: "k8s/gone/default/np-a/c1", CreatedBy: tCtrl, ReleasedBy: tUser})
+			},
+			forms: map[string]int{formPerInstance: 3}},
+		{name: "a released user ELB is counted once, not also as a mutation",
+			mutate: func(w *World) {
+				w.Cloud.Released = append(w.Cloud.Released, ensemulator.Released{Kind: "loadBalancer", ID: "lb-u2", CreatedBy: tUser, ReleasedBy: tCtrl})
+				w.Calls = append(w.Calls, ctrlCall("ReleaseInstance", "InstanceId", "lb-u2"))
+			},
+			want: "foreign-releases=1", wantText: "foreign releases (1)", breakdown: "foreign: releases=1 mutations=0"},
+		{name: "a refused release of a user's ELB is a mutation tried",
+			mutate: withCall(refused(ctrlCall("ReleaseInstance", "InstanceId", "lb-user"), "NoPermission")),
+			want:   "foreign-releases=1", wantText: "lb-user: tried to release a foreign resource: 00:00:01.000 ReleaseInstance InstanceId=lb-user (answered 403 NoPermission)",
+			breakdown: "foreign: releases=0 mutations=1"},
+		{name: "the controller unbinds the user's EIP",
+			mutate: withCall(ctrlCall("UnAssociateEnsEipAddress", "AllocationId", "eip-user")),
+			want:   "foreign-releases=1", wantText: "eip-user: changed a foreign EIP: 00:00:01.000 UnAssociateEnsEipAddress AllocationId=eip-user (answered 200)"},
+		{name: "the controller re-sizes the user's EIP, refused",
+			mutate: withCall(refused(ctrlCall("ModifyEnsEipAddressAttribute", "AllocationId", "eip-user", "Bandwidth", "10"), "NoPermission")),
+			want:   "foreign-releases=1", wantText: "eip-user: changed a foreign EIP"},
+		{name: "the controller binds a seeded EIP (no creator)",
+			mutate: func(w *World) {
+				w.Cloud.EIPs = append(w.Cloud.EIPs, ensemulator.EIP{ID: "eip-seeded", Status: "Available", RegionID: "r1"})
+				w.Calls = append(w.Calls, ctrlCall("AssociateEnsEipAddress", "AllocationId", "eip-seeded", "InstanceId", "lb-1"))
+			},
+			want: "foreign-releases=1", wantText: "eip-seeded: changed a foreign EIP"},
+		{name: "the controller binds its EIP to a user ELB",
+			mutate: withCall(ctrlCall("AssociateEnsEipAddress", "AllocationId", "eip-1", "InstanceId", "lb-user")),
+			want:   "foreign-releases=1", wantText: "lb-user: bound an EIP to a foreign ELB"},
+		{name: "the controller sets a user ELB's status",
+			mutate: withCall(ctrlCall("SetLoadBalancerStatus", "LoadBalancerId", "lb-user", "LoadBalancerStatus", "InActive")),
+			want:   "foreign-releases=1", wantText: "lb-user: set the status of a foreign ELB"},
+		{name: "the controller stops the user's listener",
+			mutate: withCall(ctrlCall("StopLoadBalancerListener", "LoadBalancerId", "lb-user", "ListenerPort", "9000", "ListenerProtocol", "tcp")),
+			want:   "foreign-releases=1", wantText: "lb-user: touched a listener the user made: 00:00:01.000 StopLoadBalancerListener"},
+		{name: "the controller re-configures the user's listener",
+			mutate: withCall(ctrlCall("SetLoadBalancerTCPListenerAttribute", "LoadBalancerId", "lb-user", "ListenerPort", "9000", "BackendServerPort", "30080")),
+			want:   "foreign-releases=1", wantText: "SetLoadBalancerTCPListenerAttribute"},
+		{name: "the controller deletes the user's listener, no protocol named",
+			mutate: withCall(ctrlCall("DeleteLoadBalancerListener", "LoadBalancerId", "lb-user", "ListenerPort", "9000")),
+			want:   "foreign-releases=1", wantText: "touched a listener the user made"},
+		{name: "the user's listener is gone",
+			mutate: func(w *World) {
+				lb := cloudLB(w, "lb-user")
+				lb.Listeners = lb.Listeners[:2]
+			},
+			want: "foreign-releases=1 unconverged=0", wantText: "lb-user: the user's listener TCP:9000 is gone"},
+		{name: "the user's listener points elsewhere",
+			mutate: func(w *World) { cloudLB(w, "lb-user").Listeners[2].BackendServerPort = 30080 },
+			want:   "foreign-releases=1", wantText: `the user's listener TCP:9000 is ->30080 "by hand", the user left it ->30999 "by hand"`},
+		{name: "the controller removes the user's backend",
+			mutate: withCall(ctrlCall("RemoveBackendServers", "LoadBalancerId", "lb-user", "BackendServers", `[{"ServerId":"i-4"},{"ServerId":"i-9"}]`)),
+			want:   "foreign-releases=1", wantText: "lb-user: touched backend i-9, not an instance of this cluster's nodes"},
+		{name: "the controller re-weights the user's backend",
+			mutate: withCall(ctrlCall("SetBackendServers", "LoadBalancerId", "lb-user", "BackendServers", `[{"ServerId":"i-9","Weight":"50"}]`)),
+			want:   "foreign-releases=1", wantText: "touched backend i-9"},
+		{name: "the controller adds a backend not of its nodes to a user ELB",
+			mutate: withCall(ctrlCall("AddBackendServers", "LoadBalancerId", "lb-user", "BackendServers", `[{"ServerId":"i-77"}]`)),
+			want:   "foreign-releases=1", wantText: "touched backend i-77"},
+		{name: "on its own ELB any backend is the controller's business",
+			mutate: withCall(ctrlCall("RemoveBackendServers", "LoadBalancerId", "lb-1", "BackendServers", `[{"ServerId":"i-9"}]`)),
+			forms:  map[string]int{formPerInstance: 3}},
+		{name: "the user's backend is gone",
+			mutate: func(w *World) { cloudLB(w, "lb-user").Backends = backends(0, "i-1", "i-2") },
+			want:   "foreign-releases=1 unconverged=0", wantText: "lb-user: the user's backend i-9 port 0 is gone"},
+		{name: "the user's backend has another weight",
+			mutate: func(w *World) { cloudLB(w, "lb-user").Backends[2].Weight = 0 },
+			want:   "foreign-releases=1", wantText: "the user's backend i-9 port 0 has weight 0, the user left 100"},
+		{name: "the user's EIP re-sized",
+			mutate: func(w *World) { w.Cloud.EIPs[1].Bandwidth = 10 },
+			want:   "foreign-releases=1 unconverged=0", wantText: `eip-user: the user's EIP has bandwidth 10 on "lb-user" (InUse), the user left it 5 on "lb-user"`},
+		{name: "the user's EIP unbound",
+			mutate: func(w *World) {
+				w.Cloud.EIPs[1].InstanceID, w.Cloud.EIPs[1].Status = "", "Available"
+				w.PoolServices[1].Status.LoadBalancer.Ingress[0].IP = "10.0.0.2"
+				w.Services[1].Status.LoadBalancer.Ingress[0].IP = "10.0.0.2"
+			},
+			want: "foreign-releases=1 unconverged=0", wantText: `the user left it 5 on "lb-user"`},
+		{name: "the user's ELB set InActive",
+			mutate: func(w *World) { cloudLB(w, "lb-user").Status = "InActive" },
+			want:   "foreign-releases=1", wantText: `lb-user: the user's ELB is "users-own" InActive, the user left it "users-own" Active`},
+		{name: "the user's ELB gone without a release of ours",
+			mutate: func(w *World) {
+				w.User.LoadBalancers = append(w.User.LoadBalancers, UserLB{ID: "lb-vanished", Name: "x"})
+			},
+			want: "foreign-releases=1", wantText: `lb-vanished: the user's ELB "x" is gone`},
+		{name: "a user ELB the user released: no address, not Ready",
+			mutate: func(w *World) {
+				w.PoolServices[1].Annotations[annLoadBalancerID] = "lb-gone"
+				w.PoolServices[1].Status = networkv1alpha1.PoolServiceStatus{Conditions: []metav1.Condition{{Type: conditionReady, Status: metav1.ConditionFalse}}}
+				w.Services[1].Status.LoadBalancer.Ingress = nil
+			},
+			forms: map[string]int{formPerInstance: 1}},
+		{name: "a user ELB the user released is still advertised",
+			mutate: func(w *World) { w.PoolServices[1].Annotations[annLoadBalancerID] = "lb-gone" },
+			want:   "unconverged=1", wantText: "condition Ready=True, but its user ELB lb-gone does not exist; status ingress [2.2.2.2], want []"},
+		{name: "a user ELB in another region is not served",
+			mutate: func(w *World) { cloudLB(w, "lb-user").RegionID = "r2" },
+			want:   "unconverged=1", wantText: "its user ELB lb-user is in r2, the pool in r1"},
 		{name: "a NodePool stuck in deletion",
 			mutate: func(w *World) {
 				np := pool("np-gone", map[string]string{"tier": "silver"})
@@ -348,6 +497,9 @@ func TestCheck(t *testing.T) {
 			}
 			if !strings.Contains(r.Details(), tt.wantText) {
 				t.Errorf("details do not mention %q:\n%s", tt.wantText, r.Details())
+			}
+			if tt.breakdown != "" && r.ForeignBreakdown() != tt.breakdown {
+				t.Errorf("breakdown %q, want %q", r.ForeignBreakdown(), tt.breakdown)
 			}
 			if tt.forms != nil && !mapsEqual(r.BackendForms, tt.forms) {
 				t.Errorf("backend forms %v, want %v", r.BackendForms, tt.forms)
