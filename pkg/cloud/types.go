@@ -149,7 +149,10 @@ type EIP struct {
 
 // EIPFilter narrows ListEIPs; empty fields match all.
 type EIPFilter struct {
-	AllocationID           string
+	AllocationID string
+	// AllocationIDs asks for any of these EIPs (with the other fields),
+	// read in batches of what one call takes.
+	AllocationIDs          []string
 	Name                   string
 	RegionID               string
 	AssociatedInstanceID   string

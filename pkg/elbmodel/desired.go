@@ -64,8 +64,9 @@ type Desired struct {
 	// shared user ELB they are what every sharer of this cluster needs.
 	Backends []cloud.Backend
 	// Removable, on a user-managed ELB, says which instances we may take
-	// off it: this cluster's nodes' (another cluster or a person may share
-	// the ELB); nil removes nothing. Unused on a managed ELB, where every
+	// off it: this cluster's nodes' and those our record says we added
+	// (UserRemovable; another cluster or a person may share the ELB); nil
+	// removes nothing. Unused on a managed ELB, where every
 	// backend is ours.
 	Removable map[string]bool
 	// BadInstances are needed instances whose id (from a node's label,

@@ -88,7 +88,7 @@ func NewOptions() *Options {
 	return &Options{
 		Controllers:           []string{"*"},
 		PoolServiceSetWorkers: 2,
-		ELBWorkers:            4,
+		ELBWorkers:            16,
 		LeaderElection: LeaderElectionOptions{
 			Enabled:           true,
 			LeaseDuration:     15 * time.Second,
@@ -113,7 +113,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.ClusterID, "cluster-id", o.ClusterID, "Identifier of this cluster (required): part of the name of every ELB and EIP, k8s/<svc>/<ns>/<pool>/<cluster-id>. Lowercase letters, digits and '-', at most 64 characters.")
 	fs.StringSliceVar(&o.Controllers, "controllers", o.Controllers, fmt.Sprintf("Controllers to run: '*' runs all, 'foo' enables foo, '-foo' disables foo. Known: %s.", strings.Join(KnownControllers(), ", ")))
 	fs.IntVar(&o.PoolServiceSetWorkers, "poolservice-set-workers", o.PoolServiceSetWorkers, "Services the poolservice-set controller syncs concurrently.")
-	fs.IntVar(&o.ELBWorkers, "elb-workers", o.ELBWorkers, "PoolServices the elb controller syncs concurrently.")
+	fs.IntVar(&o.ELBWorkers, "elb-workers", o.ELBWorkers, "PoolServices the elb controller syncs concurrently (a sync waiting on one ENS action's budget holds a worker, so more workers let other actions go on).")
 	le := &o.LeaderElection
 	fs.BoolVar(&le.Enabled, "leader-elect", le.Enabled, "Elect a leader on a coordination Lease before running the controllers (needed with more than one replica).")
 	fs.DurationVar(&le.LeaseDuration, "leader-elect-lease-duration", le.LeaseDuration, "How long non-leaders wait before taking over an unrenewed lease.")

@@ -3,6 +3,8 @@ package ens
 import (
 	"cmp"
 	"context"
+	"slices"
+	"strings"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	sdkens "github.com/aliyun/alibaba-cloud-sdk-go/services/ens"
@@ -27,7 +29,48 @@ func (c *Client) CreateEIP(ctx context.Context, in cloud.CreateEIPRequest) (stri
 // ListEIPs implements Cloud. ENS may match names loosely, so the result is
 // narrowed to exact matches of every set filter field.
 func (c *Client) ListEIPs(ctx context.Context, f cloud.EIPFilter) ([]cloud.EIP, error) {
-	eips, err := listAll(func(e cloud.EIP) string { return e.AllocationID }, func(page int) ([]cloud.EIP, int, error) {
+	if len(f.AllocationIDs) > 0 {
+		return c.listEIPsByID(ctx, f)
+	}
+	eips, err := c.listEIPs(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return filterSlice(eips, func(e cloud.EIP) bool { return eipMatches(f, e) && matches(f.AllocationID, e.AllocationID) }), nil
+}
+
+// maxEIPIDsPerCall is how many ids DescribeEnsEipAddresses's AllocationId
+// takes, comma-separated (ens-openapi.md).
+const maxEIPIDsPerCall = 50
+
+// listEIPsByID reads f.AllocationIDs, up to maxEIPIDsPerCall a call.
+func (c *Client) listEIPsByID(ctx context.Context, f cloud.EIPFilter) ([]cloud.EIP, error) {
+	ids := slices.Compact(slices.Sorted(slices.Values(f.AllocationIDs)))
+	var out []cloud.EIP
+	for _, batch := range chunks(ids, maxEIPIDsPerCall) {
+		g := f
+		g.AllocationID, g.AllocationIDs = strings.Join(batch, ","), nil
+		eips, err := c.listEIPs(ctx, g)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, filterSlice(eips, func(e cloud.EIP) bool {
+			_, ok := slices.BinarySearch(batch, e.AllocationID)
+			return ok && eipMatches(f, e)
+		})...)
+	}
+	return out, nil
+}
+
+// eipMatches applies the filter fields but the ids.
+func eipMatches(f cloud.EIPFilter, e cloud.EIP) bool {
+	return matches(f.Name, e.Name) && matches(f.RegionID, e.RegionID) &&
+		matches(f.AssociatedInstanceID, e.AssociatedInstanceID) && matches(f.AssociatedInstanceType, e.AssociatedInstanceType)
+}
+
+// listEIPs reads every page of what f asks ENS for.
+func (c *Client) listEIPs(ctx context.Context, f cloud.EIPFilter) ([]cloud.EIP, error) {
+	return listAll(func(e cloud.EIP) string { return e.AllocationID }, func(page int) ([]cloud.EIP, int, error) {
 		req := sdkens.CreateDescribeEnsEipAddressesRequest()
 		req.AllocationId, req.EipName, req.EnsRegionId = f.AllocationID, f.Name, f.RegionID
 		req.AssociatedInstanceId, req.AssociatedInstanceType = f.AssociatedInstanceID, f.AssociatedInstanceType
@@ -47,13 +90,6 @@ func (c *Client) ListEIPs(ctx context.Context, f cloud.EIPFilter) ([]cloud.EIP, 
 		}
 		return out, resp.TotalCount, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return filterSlice(eips, func(e cloud.EIP) bool {
-		return matches(f.AllocationID, e.AllocationID) && matches(f.Name, e.Name) && matches(f.RegionID, e.RegionID) &&
-			matches(f.AssociatedInstanceID, e.AssociatedInstanceID) && matches(f.AssociatedInstanceType, e.AssociatedInstanceType)
-	}), nil
 }
 
 // AssociateEIP implements Cloud.

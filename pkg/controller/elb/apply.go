@@ -72,12 +72,12 @@ func (c *Controller) readBackCreatedEIP(ctx context.Context, r *outcome) {
 	if _, bound := r.eips.Associated[r.eipID]; r.eipID == "" || !bound {
 		return
 	}
-	read, err := c.cloud.ListEIPs(ctx, cloud.EIPFilter{AllocationID: r.eipID})
-	if err != nil || len(read) != 1 || read[0].AllocationID != r.eipID {
+	read, err := c.eipByID(ctx, r.eipID)
+	if err != nil || read == nil {
 		klog.FromContext(ctx).V(4).Info("New EIP not read back; status follows next sync", "eip", r.eipID, "err", err)
 		return
 	}
-	r.eips.Created = &read[0]
+	r.eips.Created = read
 }
 
 // applyOne runs one action.

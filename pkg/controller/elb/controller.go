@@ -163,6 +163,7 @@ type Controller struct {
 	users       *regionUsers
 	resyncing   *keySet
 	drains      *drains
+	eipReads    *eipReads
 }
 
 // NewController wires the informers. nodePoolInformer's store holds
@@ -186,17 +187,16 @@ func NewController(ctx context.Context, cfg Config, kubeClient kubernetes.Interf
 		psIndexer:    poolServiceInformer.Informer().GetIndexer(),
 		nodeIndexer:  nodeInformer.Informer().GetIndexer(),
 		slices:       endpointSliceInformer.Lister(),
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "elb"}),
-		waitBackoff: workqueue.NewTypedItemExponentialFailureRateLimiter[string](cfg.RequeueDelay, cfg.ResyncPeriod),
-		authBackoff: workqueue.NewTypedItemExponentialFailureRateLimiter[string](cfg.AuthRetryDelay, cfg.ResyncPeriod),
-		orphans:     newOrphanTracker(),
-		owned:       ownership.NewStore(kubeClient, cfg.OwnershipNamespace),
-		names:       &nameLocks{},
-		shared:      newSharedReads(cfg.Clock, cfg.SharedReadMaxAge, cfg.ListenerRecheckPeriod),
-		users:       &regionUsers{},
-		resyncing:   &keySet{},
-		drains:      &drains{},
+		queue:        newQueue(),
+		waitBackoff:  workqueue.NewTypedItemExponentialFailureRateLimiter[string](cfg.RequeueDelay, cfg.ResyncPeriod),
+		authBackoff:  workqueue.NewTypedItemExponentialFailureRateLimiter[string](cfg.AuthRetryDelay, cfg.ResyncPeriod),
+		orphans:      newOrphanTracker(),
+		owned:        ownership.NewStore(kubeClient, cfg.OwnershipNamespace),
+		names:        &nameLocks{},
+		shared:       newSharedReads(cfg.Clock, cfg.SharedReadMaxAge, cfg.ListenerRecheckPeriod),
+		users:        &regionUsers{},
+		resyncing:    &keySet{},
+		drains:       &drains{},
 	}
 	if cfg.DryRun {
 		c.owned.SetReadOnly()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -226,22 +225,21 @@ func (c *Controller) releaseRecorded(ctx context.Context, name string, keep func
 }
 
 func (c *Controller) releaseRecordedEIP(ctx context.Context, name, id string, keep func(string) bool) (bool, error) {
-	eips, err := c.cloud.ListEIPs(ctx, cloud.EIPFilter{AllocationID: id})
+	e, err := c.eipByID(ctx, id)
 	if err != nil {
 		return false, err
 	}
-	i := slices.IndexFunc(eips, func(e cloud.EIP) bool { return e.AllocationID == id })
-	if i < 0 { // gone already, or just made and not visible yet
+	if e == nil { // gone already, or just made and not visible yet
 		return false, c.forgetIfGone(ctx, name, ownership.EIP, id)
 	}
-	if e := eips[i]; e.AssociatedInstanceID != "" && keep(e.AssociatedInstanceID) {
+	if e.AssociatedInstanceID != "" && keep(e.AssociatedInstanceID) {
 		return false, nil
 	}
 	if c.cfg.DryRun {
 		c.reportRelease(ctx, string(elbmodel.ReleaseEIP), name, ownership.EIP, id)
 		return false, nil
 	}
-	return true, c.releaseOwnedEIP(ctx, name, eips[i])
+	return true, c.releaseOwnedEIP(ctx, name, *e)
 }
 
 func keepID(id string) func(string) bool {

@@ -48,7 +48,7 @@ func eventHandler(fn func(old, cur any)) cache.ResourceEventHandlerFuncs {
 }
 
 func (c *Controller) enqueue(ps *v1alpha1.PoolService) {
-	c.queue.Add(ps.Namespace + "/" + ps.Name)
+	c.enqueueAt(ps.Namespace+"/"+ps.Name, eventPriority(ps))
 }
 
 func (c *Controller) onPoolService(old, cur any) {

@@ -266,7 +266,7 @@ func (c *Controller) ourEIPs(ctx context.Context, v poolServiceView, d elbmodel.
 	if lb != nil {
 		region = lb.RegionID
 	}
-	named, err := c.eipsNamed(ctx, d.Name, region, v.resync)
+	named, err := c.eipsToJudge(ctx, v, d.Name, region, rec)
 	if err != nil {
 		return nil, err
 	}
@@ -291,12 +291,12 @@ func (c *Controller) ourEIPs(ctx context.Context, v poolServiceView, d elbmodel.
 		}
 	}
 	for _, id := range missing {
-		found, err := c.cloud.ListEIPs(ctx, cloud.EIPFilter{AllocationID: id})
+		found, err := c.eipByID(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		if i := slices.IndexFunc(found, func(e cloud.EIP) bool { return e.AllocationID == id }); i >= 0 {
-			ours = append(ours, found[i])
+		if found != nil {
+			ours = append(ours, *found)
 		} else if err := c.forgetIfGone(ctx, d.Name, ownership.EIP, id); err != nil {
 			return nil, err
 		}
@@ -311,6 +311,19 @@ func (c *Controller) ourEIPs(ctx context.Context, v poolServiceView, d elbmodel.
 		return c.adoptEIP(ctx, v, d.Name, lb, named)
 	}
 	return ours, nil
+}
+
+// eipsToJudge are the EIPs ourEIPs judges: those the record names, read
+// by id, when it names some and no create of one is pending (an unrecorded
+// EIP of our name matters only where we have none); else, and in a
+// resync (whose region read is shared), every EIP of the name.
+func (c *Controller) eipsToJudge(ctx context.Context, v poolServiceView, name, region string, rec ownership.Record) ([]cloud.EIP, error) {
+	if ids := rec.IDs(ownership.EIP); len(ids) > 0 && !v.resync {
+		if _, pending := rec.PendingEntry(ownership.EIP); !pending {
+			return c.eipReads.byID(ctx, c.cloud, ids)
+		}
+	}
+	return c.eipsNamed(ctx, name, region, v.resync)
 }
 
 // instances reads the candidate instances; a resync through the shared
@@ -343,5 +356,5 @@ func (c *Controller) eipsOn(ctx context.Context, lb *cloud.LoadBalancer, shared 
 // clusterInstanceIDs are the ENS instances of every node of this cluster.
 func (c *Controller) clusterInstanceIDs() []string {
 	ids := slices.Collect(maps.Keys(c.clusterInstances()))
-	return slices.DeleteFunc(ids, func(id string) bool { return id == "" })
+	return slices.DeleteFunc(ids, func(id string) bool { return !elbmodel.ValidInstanceID(id) })
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 )
 
 // The periodic resync (drift repair) is paced: its PoolServices are spread
@@ -60,7 +61,7 @@ func (c *Controller) resyncPass(ctx context.Context) {
 			}
 		}
 		c.resyncing.add(key)
-		c.queue.Add(key)
+		c.enqueueAt(key, cloud.PriorityBackground)
 		resyncEnqueued.Inc()
 		if !sleep(ctx, gap) {
 			return

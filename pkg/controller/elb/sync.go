@@ -8,6 +8,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
 )
 
@@ -22,6 +23,7 @@ import (
 // looked at again after it (transitional cloud state, or verifying a plan
 // just applied); an error is retried with rate limiting.
 func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error) {
+	ctx = cloud.WithPriority(ctx, c.takenAt(key))
 	ns, name, err := cache.SplitMetaNamespaceKey(key)
 	if err != nil {
 		return 0, nil
@@ -67,6 +69,9 @@ func (c *Controller) ensure(ctx context.Context, v poolServiceView) (time.Durati
 		return c.inputError(ctx, v, err)
 	}
 	seen, err := c.read(ctx, v, want)
+	if err == nil {
+		err = c.forgetAbsentBackends(ctx, want.desired, seen.Actual.LoadBalancer)
+	}
 	if err != nil {
 		return c.readError(ctx, v, err)
 	}
