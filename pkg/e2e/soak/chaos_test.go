@@ -18,9 +18,11 @@ import (
 
 // chaos injects what goes wrong while the workload runs: a new random set
 // of ENS faults every few seconds (every mutating action fails 10–25 % of
-// the time, half of them after acting, with latency), the leader killed
-// every ~30 s and the emulator killed and restarted from its state file
-// every ~60 s. Its timeline is drawn from the seed up front.
+// the time, half of them after acting, with latency; now and then a few
+// actions are refused with NoPermission for one fault period, as while a
+// RAM policy is being fixed), the leader killed every ~30 s and the
+// emulator killed and restarted from its state file every ~60 s. Its
+// timeline is drawn from the seed up front.
 type chaos struct {
 	env  *env
 	seed uint64
@@ -31,18 +33,29 @@ type chaos struct {
 	faults   map[string]ensemulator.Fault // the current set, re-applied after a restart
 	kills    int
 	restarts int
+	// authWindows counts the fault periods with NoPermission faults.
+	authWindows int
 	// mutating counts the mutating ENS calls under chaos (the emulator's
-	// counters start again at every restart).
-	mutating int
-	replace  sync.WaitGroup // replicas being started after a kill
+	// counters start again at every restart), ctrlMutating those with the
+	// controller's key.
+	mutating, ctrlMutating int
+	replace                sync.WaitGroup // replicas being started after a kill
 }
 
 type event struct {
 	at   time.Duration
-	kind string // "faults", "kill-leader", "restart-emulator"
+	kind string // "faults", "faults+auth", "kill-leader", "restart-emulator"
 }
 
 const faultPeriod = 8 * time.Second
+
+// Auth windows: about one fault period in authEvery, never in the first
+// authQuiet nor in the last authQuiet of the run (an auth error is retried
+// after 30 s, which should not stretch a short run's quiesce).
+const (
+	authEvery = 5
+	authQuiet = 40 * time.Second
+)
 
 func newChaos(e *env, seed uint64, log io.Writer) *chaos {
 	return &chaos{env: e, seed: seed, rng: rand.New(rand.NewPCG(seed, 0xc4a05)), log: log}
@@ -52,7 +65,11 @@ func newChaos(e *env, seed uint64, log io.Writer) *chaos {
 func (c *chaos) timeline(d time.Duration) []event {
 	var out []event
 	for at := time.Duration(0); at < d; at += faultPeriod {
-		out = append(out, event{at, "faults"})
+		kind := "faults"
+		if c.rng.IntN(authEvery) == 0 && at >= authQuiet && at+faultPeriod <= d-authQuiet {
+			kind = "faults+auth"
+		}
+		out = append(out, event{at, kind})
 	}
 	for at := c.jitter(30*time.Second, 5*time.Second); at < d; at += c.jitter(30*time.Second, 5*time.Second) {
 		out = append(out, event{at, "kill-leader"})
@@ -83,9 +100,15 @@ func (c *chaos) run(ctx context.Context, start time.Time, d time.Duration) {
 
 func (c *chaos) do(ctx context.Context, kind string) error {
 	switch kind {
-	case "faults":
+	case "faults", "faults+auth":
 		c.mu.Lock()
 		c.faults = c.drawFaults()
+		if kind == "faults+auth" {
+			c.authWindows++
+			for _, a := range c.authActions() {
+				c.faults[a] = ensemulator.Fault{Rate: 1, Code: codeNoPermission}
+			}
+		}
 		f := c.faults
 		c.mu.Unlock()
 		return c.env.emu.SetFaults(f)
@@ -96,12 +119,34 @@ func (c *chaos) do(ctx context.Context, kind string) error {
 	}
 }
 
+// codeNoPermission is ENS's answer to a call the RAM policy does not allow.
+const codeNoPermission = "NoPermission"
+
+// authActions are 1–3 actions to refuse with NoPermission: mostly
+// mutating ones, sometimes a read everything needs.
+func (c *chaos) authActions() []string {
+	all := ensemulator.Actions()
+	var out []string
+	for range 1 + c.rng.IntN(3) {
+		a := all[c.rng.IntN(len(all))]
+		if strings.HasPrefix(a, "Describe") && c.rng.IntN(3) != 0 {
+			continue // reads less often
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
 // drawFaults: every mutating action fails 10–25 % of the time with a
-// service-side code, half of the actions after acting ("applied, then
-// error"), with some latency; creates may also stay invisible for a while;
-// reads fail 5 % of the time.
+// service-side code, or one that sounds like auth but is transient (a
+// nonce seen twice, a timestamp out of the window), half of the actions
+// after acting ("applied, then error"; never the transient auth codes,
+// which ENS answers before acting), with some latency; creates may also
+// stay invisible for a while; reads fail 5 % of the time.
 func (c *chaos) drawFaults() map[string]ensemulator.Fault {
-	codes := []string{ensemulator.CodeThrottling, ensemulator.CodeServiceUnavailable, ensemulator.CodeInternalError}
+	codes := []string{ensemulator.CodeThrottling, ensemulator.CodeServiceUnavailable, ensemulator.CodeInternalError,
+		ensemulator.CodeThrottling, ensemulator.CodeServiceUnavailable, ensemulator.CodeInternalError,
+		ensemulator.CodeSignatureNonceUsed, ensemulator.CodeTimestampExpired}
 	latencies := []time.Duration{0, 20 * time.Millisecond, 100 * time.Millisecond, 300 * time.Millisecond}
 	out := map[string]ensemulator.Fault{ensemulator.AllActions: {Rate: 0.05, Code: ensemulator.CodeServiceUnavailable,
 		Latency: latencies[c.rng.IntN(2)]}}
@@ -111,6 +156,9 @@ func (c *chaos) drawFaults() map[string]ensemulator.Fault {
 		}
 		f := ensemulator.Fault{Rate: 0.10 + 0.15*c.rng.Float64(), Applied: c.rng.IntN(2) == 0,
 			Code: codes[c.rng.IntN(len(codes))], Latency: latencies[c.rng.IntN(len(latencies))]}
+		if f.Code == ensemulator.CodeSignatureNonceUsed || f.Code == ensemulator.CodeTimestampExpired {
+			f.Applied = false
+		}
 		if strings.HasPrefix(a, "Create") && c.rng.IntN(3) == 0 {
 			f.Visibility = time.Duration(1+c.rng.IntN(3)) * time.Second
 		}
@@ -167,6 +215,7 @@ func (c *chaos) addCalls() {
 	if st, err := c.env.emu.Calls(); err == nil {
 		c.mu.Lock()
 		c.mutating += st.MutatingCalls
+		c.ctrlMutating += st.ByAccessKey[controllerKeyID].MutatingCalls
 		c.mu.Unlock()
 	}
 }

@@ -95,16 +95,25 @@ func describeLabels(l map[string]*string) map[string]string {
 }
 
 // attachUserELBs names, on every PoolService of a user-managed slot that
-// names none yet, the user's ELB for the pool's site (the walkthrough's
-// `kubectl annotate ps ... loadbalancer-id=lb-...`).
+// names none yet (or one the user has released since), the user's ELB for
+// the pool's site (the walkthrough's `kubectl annotate ps ...
+// loadbalancer-id=lb-...`). A Service that is not user-managed (the
+// switchable slot before its switch) is left alone.
 func (e *env) attachUserELBs(ctx context.Context, sl slot) (string, error) {
+	svc, err := e.kube.CoreV1().Services(sl.ns).Get(ctx, sl.name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) || (err == nil && !isUserManaged(svc)) {
+		return "skipped: no user-managed Service", nil
+	}
+	if err != nil {
+		return "", err
+	}
 	pss, err := e.slotPoolServices(ctx, sl)
 	if err != nil {
 		return "", err
 	}
 	var done []string
 	for _, ps := range pss {
-		if ps.Annotations[annLoadBalancerID] != "" {
+		if cur := ps.Annotations[annLoadBalancerID]; cur != "" && e.deadELBs[cur] == "" {
 			continue
 		}
 		pool := servedBy(&ps).pool

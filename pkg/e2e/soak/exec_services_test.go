@@ -50,7 +50,7 @@ func setSpec(svc *corev1.Service, sl slot, spec *svcSpec) {
 	}
 	svc.Annotations["openyurt.io/topologyKeys"] = "openyurt.io/nodepool"
 	setIf(svc.Annotations, annSelector, spec.Selector)
-	if sl.user {
+	if spec.User {
 		svc.Annotations[annManagedByUser] = "true"
 	}
 	if sl.force {

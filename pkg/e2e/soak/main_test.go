@@ -102,7 +102,7 @@ func newEnv(t *testing.T, seed uint64) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{dir: dir, seed: seed, logf: func(format string, args ...any) {
+	e := &env{dir: dir, seed: seed, ledger: newLedger(), deadELBs: map[string]string{}, logf: func(format string, args ...any) {
 		fmt.Printf("soak: "+format+"\n", args...)
 	}}
 	runningMu.Lock()
@@ -138,10 +138,25 @@ func (e *env) finish(ctx context.Context, t *testing.T, w *workload, c *chaos, r
 	}
 	kills, restarts := c.counts()
 	c.mu.Lock()
-	mutating := c.mutating
+	mutating, ctrlMutating, authWindows := c.mutating, c.ctrlMutating, c.authWindows
 	c.mu.Unlock()
-	e.logf("injected %d faults, %d of them into the %d mutating ENS calls made under chaos (%.0f%%)",
-		faults, mutatingFaults, mutating, 100*float64(mutatingFaults)/float64(max(mutating, 1)))
+	e.logf("injected %d faults, %d of them into the %d mutating ENS calls made under chaos (%.0f%%); %d fault periods with NoPermission",
+		faults, mutatingFaults, mutating, 100*float64(mutatingFaults)/float64(max(mutating, 1)), authWindows)
+	recorded := 0
+	for _, call := range e.rec.Calls() {
+		if call.AccessKeyID == controllerKeyID {
+			recorded++
+		}
+	}
+	u := e.ledger.snapshot()
+	e.logf("judged %d mutating calls of the managers (the emulator counted %d under chaos); the user's ledger: %d ELBs, %d EIPs, %d listeners by hand, %d foreign backends",
+		recorded, ctrlMutating, len(u.LoadBalancers), len(u.EIPs), len(u.Listeners), len(u.Backends))
+	if recorded < ctrlMutating {
+		// Some calls went around the recorder: the foreign-mutation
+		// check would be blind to them.
+		fmt.Printf("soak: the call recorder saw %d mutating calls of the managers, the emulator %d\n", recorded, ctrlMutating)
+		t.Fail()
+	}
 	j := r.Judged
 	e.logf("judged %d managed and %d user-managed PoolServices (%d naming no ELB yet), %d ELB names and %d EIP names of ours",
 		j.Managed, j.UserNamed+j.UserUnnamed, j.UserUnnamed, j.OurELBs, j.OurEIPs)
@@ -158,6 +173,7 @@ func (e *env) finish(ctx context.Context, t *testing.T, w *workload, c *chaos, r
 		t.Fail()
 	}
 	e.stop(ctx, !r.Clean())
+	fmt.Printf("soak %s (the line's foreign-releases counts both)\n", r.ForeignBreakdown())
 	fmt.Printf("soak seed=%d duration=%s ops=%d faults=%d leader-kills=%d emulator-restarts=%d %s\n",
 		e.seed, duration, w.ops, faults, kills, restarts, r.Summary())
 }

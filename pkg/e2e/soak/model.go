@@ -33,6 +33,9 @@ type podRef struct{ name, node string }
 
 // svcSpec is the part of a Service the workload decides.
 type svcSpec struct {
+	// User: user-managed (always for a user slot, never for a managed one,
+	// either for the switchable one).
+	User         bool
 	Selector     string // "" = no selector annotation
 	Local        bool
 	Ports        []portSpec
@@ -60,8 +63,12 @@ func (s *svcSpec) String() string {
 	if s.Local {
 		policy = "Local"
 	}
-	return fmt.Sprintf("sel=%q %s ports=%s intranet=%v bw=%d backend=%q sched=%q",
+	out := fmt.Sprintf("sel=%q %s ports=%s intranet=%v bw=%d backend=%q sched=%q",
 		s.Selector, policy, strings.Join(ports, ","), s.Intranet, s.Bandwidth, s.BackendLabel, s.Scheduler)
+	if s.User {
+		out += " user-managed"
+	}
+	return out
 }
 
 func (s *svcSpec) clone() *svcSpec {
@@ -88,10 +95,18 @@ func (m *model) chance(p float64) bool { return m.rng.Float64() < p }
 
 func (m *model) next() int { m.seq++; return m.seq }
 
-// randomSpec is a fresh legal spec for a slot.
-func (m *model) randomSpec(sl slot) *svcSpec {
-	s := &svcSpec{}
-	if sl.user {
+// randomSpec is a fresh legal spec for a slot; the switchable slot keeps
+// the mode of cur (a live Service changes mode only by genSwitch), a new
+// one is either.
+func (m *model) randomSpec(sl slot, cur *svcSpec) *svcSpec {
+	s := &svcSpec{User: sl.user}
+	if sl.switchable {
+		s.User = m.chance(0.5)
+		if cur != nil {
+			s.User = cur.User
+		}
+	}
+	if s.User {
 		s.Selector = m.pick(userSelectors)
 		s.Local = sl.localOK && m.chance(0.5)
 		s.Ports = m.userPorts(sl)
@@ -100,11 +115,19 @@ func (m *model) randomSpec(sl slot) *svcSpec {
 	s.Selector = m.pick(managedSelectors)
 	s.Local = m.chance(0.5)
 	s.Ports = m.managedPorts()
+	if sl.switchable {
+		s.Selector, s.Ports = m.pick(userSelectors), m.userPorts(sl)
+	}
+	m.managedFields(s)
+	return s
+}
+
+// managedFields draws what only a managed Service has.
+func (m *model) managedFields(s *svcSpec) {
 	s.Intranet = m.chance(0.25)
 	s.Bandwidth = bandwidths[m.rng.IntN(len(bandwidths))]
 	s.BackendLabel = m.pick(backendLabels)
 	s.Scheduler = m.pick(schedulers)
-	return s
 }
 
 // managedPorts: one to three distinct ports, a third of them UDP.
@@ -133,14 +156,14 @@ func (m *model) userPorts(sl slot) []portSpec {
 func (m *model) edit(sl slot, s *svcSpec) (*svcSpec, string) {
 	c := s.clone()
 	aspects := []string{"selector", "selector", "policy", "ports", "ports", "no-selector"}
-	if !sl.user {
+	if !s.User {
 		aspects = append(aspects, "address-type", "bandwidth", "backend-label", "scheduler")
 	}
 	aspect := m.pick(aspects)
 	switch aspect {
 	case "selector":
 		c.Selector = m.pick(managedSelectors)
-		if sl.user {
+		if sl.userLike() {
 			c.Selector = m.pick(userSelectors)
 		}
 	case "no-selector":
@@ -149,7 +172,7 @@ func (m *model) edit(sl slot, s *svcSpec) (*svcSpec, string) {
 		c.Local = sl.localOK && !c.Local
 	case "ports":
 		c.Ports = m.managedPorts()
-		if sl.user {
+		if sl.userLike() {
 			c.Ports = m.userPorts(sl)
 		}
 	case "address-type":

@@ -1,6 +1,7 @@
 package soak
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -33,10 +34,27 @@ func TestOpSequenceIsReproducible(t *testing.T) {
 		kinds[strings.Fields(s)[0]]++
 	}
 	for _, e := range []string{"service-apply", "service-delete", "pool-relabel", "pool-create", "pool-delete", "node-ready",
-		"node-notready", "node-move", "endpoints", "ps-duplicate", "ps-labels", "user-attach", "user-hand-listener", "user-squatter"} {
+		"node-notready", "node-move", "endpoints", "ps-duplicate", "ps-labels", "user-attach", "user-hand-listener", "user-squatter",
+		"user-foreign-backend", "user-protected-listener", "user-release-ours", "user-elb-release"} {
 		if kinds[e] == 0 {
 			t.Errorf("3000 ops never do %s: %v", e, kinds)
 		}
+	}
+	switches, attachesAfter := 0, 0
+	for i, s := range a {
+		if strings.Contains(s, "what=managed-to-user") {
+			switches++
+			// the user then names their ELB on the switched Service's PoolServices
+			for _, later := range a[i+1:] {
+				if strings.HasPrefix(later, "user-attach soak-a/s1") {
+					attachesAfter++
+					break
+				}
+			}
+		}
+	}
+	if switches == 0 || attachesAfter == 0 {
+		t.Errorf("3000 ops make %d managed → user-managed switches, %d followed by a user-attach of the switched slot", switches, attachesAfter)
 	}
 }
 
@@ -57,18 +75,55 @@ func TestWorkloadIsLegal(t *testing.T) {
 					t.Fatalf("seed %d: %s: %s", seed, o, err)
 				}
 			}
+			if o.kind == "user-protected-listener" && (o.port < handPortBase || o.port >= handPortBase+10) {
+				t.Fatalf("seed %d: %s: a listener by hand outside the hand ports", seed, o)
+			}
+		}
+		if err := legalSwitches(ops); err != "" {
+			t.Fatalf("seed %d: %s", seed, err)
 		}
 	}
 }
 
+// legalSwitches: a live Service of the switchable slot changes mode only
+// managed → user-managed (the other way round goes through a deletion).
+func legalSwitches(ops []op) string {
+	i := switchSlot()
+	var cur *svcSpec
+	for _, o := range ops {
+		if o.slot != i {
+			continue
+		}
+		switch o.kind {
+		case "service-delete":
+			cur = nil
+		case "service-apply":
+			if cur != nil && cur.User && !o.spec.User {
+				return fmt.Sprintf("%s: a live user-managed Service switched to managed", o)
+			}
+			if cur != nil && !cur.User && o.spec.User && o.detail != "managed-to-user" {
+				return fmt.Sprintf("%s: switched by an op that is no switch", o)
+			}
+			cur = o.spec
+		}
+	}
+	return ""
+}
+
 func legalSpec(sl slot, s *svcSpec) string {
+	if s.User != sl.user && !sl.switchable {
+		return "the mode of a slot that does not switch changed"
+	}
+	if s.User && (s.Intranet || s.Bandwidth != 0 || s.BackendLabel != "" || s.Scheduler != "") {
+		return "a user-managed Service with managed-only annotations"
+	}
 	seen := map[int32]bool{}
 	for _, p := range s.Ports {
 		if seen[p.Port] {
 			return "a port twice"
 		}
 		seen[p.Port] = true
-		if sl.user && (int(p.Port) < sl.portBase || int(p.Port) >= sl.portBase+10) {
+		if sl.userLike() && (int(p.Port) < sl.portBase || int(p.Port) >= sl.portBase+10) {
 			return "a user-managed port outside the slot's range"
 		}
 	}
@@ -78,10 +133,10 @@ func legalSpec(sl slot, s *svcSpec) string {
 	if s.Local && !sl.localOK {
 		return "Local on a shared user ELB"
 	}
-	if sl.user && s.Selector != "" && !slices.Contains(userSelectors, s.Selector) {
+	if sl.userLike() && s.Selector != "" && !slices.Contains(userSelectors, s.Selector) {
 		return "a user-managed selector that may match two pools in one region"
 	}
-	if !sl.user && s.Selector != "" && !slices.Contains(managedSelectors, s.Selector) {
+	if !sl.userLike() && s.Selector != "" && !slices.Contains(managedSelectors, s.Selector) {
 		return "an unknown selector"
 	}
 	if s.Bandwidth != 0 && (s.Bandwidth < 5 || s.Bandwidth > 10000) {
@@ -109,7 +164,7 @@ func TestUniverseIsLegal(t *testing.T) {
 		if strings.HasPrefix(d.name, "k8s/") {
 			parts := strings.Split(d.name, "/")
 			sl, ok := slotNames[parts[2]+"/"+parts[1]]
-			if !ok || !sl.user || sl.elb[d.site.name] != d.key {
+			if !ok || !sl.userLike() || sl.elb[d.site.name] != d.key {
 				t.Errorf("user ELB %q is named for %s/%s, which is not a user-managed Service naming it", d.name, parts[2], parts[1])
 			}
 		}
@@ -126,8 +181,31 @@ func TestUniverseIsLegal(t *testing.T) {
 			t.Errorf("slot %s is named like the squatters", sl.name)
 		}
 		for _, other := range slots {
-			if sl.user && other.user && sl.name != other.name && sl.portBase < other.portBase+10 && other.portBase < sl.portBase+10 {
+			if sl.userLike() && other.userLike() && sl.name != other.name && sl.portBase < other.portBase+10 && other.portBase < sl.portBase+10 {
 				t.Errorf("port ranges of %s and %s overlap", sl.name, other.name)
+			}
+		}
+		if sl.userLike() && sl.portBase < handPortBase+10 && handPortBase < sl.portBase+10 {
+			t.Errorf("the port range of %s overlaps the hand ports", sl.name)
+		}
+	}
+	for _, p := range managedPorts {
+		if int(p) >= handPortBase && int(p) < handPortBase+10 {
+			t.Errorf("managed port %d is a hand port", p)
+		}
+	}
+	nodeInstances := map[string]bool{}
+	for _, n := range nodeDefs {
+		nodeInstances[n.instance] = true
+	}
+	inventory := map[string]bool{}
+	for _, in := range soakInventory().Instances {
+		inventory[in.ID] = true
+	}
+	for site, ids := range foreignInstances {
+		for _, id := range ids {
+			if nodeInstances[id] || !inventory[id] {
+				t.Errorf("foreign instance %s of %s: a node's %v, in the inventory %v", id, site, nodeInstances[id], inventory[id])
 			}
 		}
 	}

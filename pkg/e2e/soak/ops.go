@@ -20,6 +20,8 @@ type op struct {
 	port    int
 	n       int
 	detail  string
+	// instance is a foreign instance (user-foreign-backend).
+	instance string
 }
 
 func (o op) String() string {
@@ -45,6 +47,12 @@ func (o op) String() string {
 		fmt.Fprintf(&b, " variant=%d n=%d", o.variant, o.n)
 	case "user-hand-listener":
 		fmt.Fprintf(&b, " port=%d", o.port)
+	case "user-foreign-backend":
+		fmt.Fprintf(&b, " instance=%s variant=%d port=%d weight=%d", o.instance, o.variant, o.port, o.n)
+	case "user-protected-listener":
+		fmt.Fprintf(&b, " port=%d variant=%d backend-port=%d", o.port, o.variant, o.n)
+	case "user-release-ours", "user-elb-release":
+		fmt.Fprintf(&b, " n=%d", o.n)
 	}
 	return b.String()
 }
@@ -67,6 +75,11 @@ var opTable = []struct {
 	{8, (*model).genUserAttach},
 	{2, (*model).genHandListener},
 	{2, (*model).genSquatter},
+	{2, (*model).genSwitch},
+	{3, (*model).genForeignBackend},
+	{2, (*model).genProtectedListener},
+	{1, (*model).genReleaseOurs},
+	{1, (*model).genUserELBRelease},
 }
 
 // nextOp draws the next op and records its intent in the model.
@@ -103,7 +116,7 @@ func (m *model) randomSlot() int { return m.rng.IntN(len(slots)) }
 func (m *model) genServiceApply() op { return m.applyFor(m.randomSlot()) }
 
 func (m *model) applyFor(i int) op {
-	m.services[i] = m.randomSpec(slots[i])
+	m.services[i] = m.randomSpec(slots[i], m.services[i])
 	return op{kind: "service-apply", slot: i, spec: m.services[i]}
 }
 
@@ -219,10 +232,12 @@ func (m *model) genPSLabels() op {
 		variant: m.rng.IntN(4), n: m.next()}
 }
 
+// genUserAttach: a user-managed slot (the switchable one while the model
+// has it user-managed).
 func (m *model) genUserAttach() op {
 	var user []int
 	for i, s := range slots {
-		if s.user {
+		if s.user || (s.switchable && m.services[i] != nil && m.services[i].User) {
 			user = append(user, i)
 		}
 	}
@@ -237,4 +252,71 @@ func (m *model) genHandListener() op {
 // exists; variant 2 an ELB named for another cluster.
 func (m *model) genSquatter() op {
 	return op{kind: "user-squatter", slot: -1, variant: m.rng.IntN(3), n: m.next(), detail: sites[m.rng.IntN(len(sites))].name}
+}
+
+// genSwitch moves the switchable slot through its life: a new managed
+// Service, then the managed → user-managed switch (the user's ELB is named
+// on its PoolServices by a later user-attach; until then nothing may be
+// served and the managed ELB and EIP must go), then its deletion, so that
+// it can start again managed.
+func (m *model) genSwitch() op {
+	i := switchSlot()
+	cur := m.services[i]
+	switch {
+	case cur == nil:
+		s := m.randomSpec(slots[i], &svcSpec{})
+		m.services[i] = s
+		return op{kind: "service-apply", slot: i, spec: s, detail: "managed, to switch"}
+	case !cur.User:
+		s := cur.clone()
+		s.User, s.Intranet, s.Bandwidth, s.BackendLabel, s.Scheduler = true, false, 0, "", ""
+		m.services[i] = s
+		return op{kind: "service-apply", slot: i, spec: s, detail: "managed-to-user"}
+	default:
+		m.services[i] = nil
+		return op{kind: "service-delete", slot: i, detail: "user-managed, to start again managed"}
+	}
+}
+
+// genForeignBackend: on one of the user's ELBs the user adds (or
+// re-weights) a backend of an instance that is no node of this cluster,
+// on port 0 or on the port of a listener of theirs (variant 0), or removes
+// it (variant 1).
+func (m *model) genForeignBackend() op {
+	keys := releasableELBs()
+	key := keys[m.rng.IntN(len(keys))]
+	ids := foreignInstances[userELBByKey(key).site.name]
+	return op{kind: "user-foreign-backend", slot: -1, detail: key, instance: ids[m.rng.IntN(len(ids))],
+		variant: m.rng.IntN(2), port: []int{0, 0, 30999}[m.rng.IntN(3)], n: m.rng.IntN(101)}
+}
+
+// genProtectedListener: the user makes a listener by hand on a port no
+// Service of ours uses, TCP (variant 0) or UDP (1), with backend port n
+// (0: the first nodePort of a Service of ours on that ELB, as another
+// cluster's Service or a person would pick by chance); or removes it
+// again when it is there.
+func (m *model) genProtectedListener() op {
+	keys := releasableELBs()
+	n := 0
+	if m.chance(0.5) {
+		n = 30000 + m.rng.IntN(2768)
+	}
+	return op{kind: "user-protected-listener", slot: -1, detail: keys[m.rng.IntN(len(keys))],
+		port: handPortBase + m.rng.IntN(10), variant: m.rng.IntN(2), n: n}
+}
+
+// genReleaseOurs: the user releases by hand the n-th (by name) managed ELB
+// of ours; the controller must make a new one (with a new ClientToken)
+// and release nothing else.
+func (m *model) genReleaseOurs() op {
+	return op{kind: "user-release-ours", slot: -1, n: m.rng.IntN(1000)}
+}
+
+// genUserELBRelease: the user releases one of their ELBs (its EIP, if
+// any, comes free) and makes a replacement, which later user-attach ops
+// name instead; until then the PoolServices naming the released one must
+// advertise nothing.
+func (m *model) genUserELBRelease() op {
+	keys := releasableELBs()
+	return op{kind: "user-elb-release", slot: -1, detail: keys[m.rng.IntN(len(keys))], n: m.next()}
 }

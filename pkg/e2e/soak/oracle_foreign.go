@@ -153,17 +153,17 @@ func (ix *index) foreignCalls() []Violation {
 func (ix *index) ledgerDrift() []Violation {
 	var out []Violation
 	add := func(id, problem string) { out = append(out, Violation{Object: id, Problem: problem}) }
-	releasedByUs := map[string]bool{}
+	// Released by the controller: counted by foreignReleases; by the user
+	// (a release the user could not confirm): theirs to do.
+	released := map[string]bool{}
 	for _, r := range ix.w.Cloud.Released {
-		if r.ReleasedBy == ix.w.ControllerKey {
-			releasedByUs[r.ID] = true // counted by foreignReleases
-		}
+		released[r.ID] = true
 	}
 	u := ix.w.User
 	for _, want := range u.LoadBalancers {
 		lb := ix.lbByID[want.ID]
 		switch {
-		case lb == nil && !releasedByUs[want.ID]:
+		case lb == nil && !released[want.ID]:
 			add(want.ID, fmt.Sprintf("the user's ELB %q is gone", want.Name))
 		case lb == nil:
 		case lb.Name != want.Name || lb.Status != lbStatusActive:
@@ -177,7 +177,7 @@ func (ix *index) ledgerDrift() []Violation {
 	for _, want := range u.EIPs {
 		e := eips[want.ID]
 		switch {
-		case e == nil && !releasedByUs[want.ID]:
+		case e == nil && !released[want.ID]:
 			add(want.ID, "the user's EIP is gone")
 		case e == nil:
 		case e.Bandwidth != want.Bandwidth || e.InstanceID != want.BoundTo:

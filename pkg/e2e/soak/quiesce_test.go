@@ -37,6 +37,11 @@ func (e *env) observe(ctx context.Context) (World, error) {
 		return w, err
 	}
 	w.Services, w.PoolServices, w.Pools, w.Nodes, w.Slices = svcs.Items, pss.Items, pools.Items, nodes.Items, eps.Items
+	w.User = e.ledger.snapshot()
+	for _, c := range e.rec.Calls() {
+		w.Calls = append(w.Calls, CloudCall{At: c.At, Action: c.Action, AccessKey: c.AccessKeyID, Params: c.Params,
+			Status: c.Status, Code: c.Code})
+	}
 	w.Cloud, err = e.emu.Inventory()
 	return w, err
 }

@@ -29,11 +29,19 @@ type env struct {
 	kube      kubernetes.Interface
 	yurt      versioned.Interface
 	emu       *framework.Emulator
-	mgrs      *framework.Replicas
-	user      *ens.Client
-	// userELBs maps userELBDef keys to ELB ids.
-	userELBs map[string]string
-	logf     func(format string, args ...any)
+	// rec sits between the managers and the emulator and keeps every
+	// mutating call they make, for the oracle.
+	rec  *framework.CallRecorder
+	mgrs *framework.Replicas
+	user *ens.Client
+	// userELBs maps userELBDef keys to the ids of the user's ELBs now;
+	// userEIPs maps them to the EIP the user made for that ELB.
+	userELBs, userEIPs map[string]string
+	// deadELBs are the user's ELBs the user released, by id, with their key.
+	deadELBs map[string]string
+	// ledger is what the user made and how they left it.
+	ledger *ledger
+	logf   func(format string, args ...any)
 
 	stopOnce sync.Once
 }
@@ -141,12 +149,17 @@ func (e *env) startEmulator(ctx context.Context, bin string) error {
 	return err
 }
 
-// startManagers starts two replicas at once. Short leases make a failover
-// take seconds; a short orphan grace period and resync put the orphan
-// sweep and the drift repair in the soak too.
+// startManagers starts two replicas at once, talking to the emulator
+// through the call recorder. Short leases make a failover take seconds; a
+// short orphan grace period and resync put the orphan sweep and the drift
+// repair in the soak too.
 func (e *env) startManagers(ctx context.Context, bin string) error {
+	var err error
+	if e.rec, err = framework.StartCallRecorder(e.emu.Endpoint(), e.path("ens-calls.jsonl")); err != nil {
+		return err
+	}
 	cloudConfig := e.path("cloud-config.yaml")
-	if err := framework.WriteCloudConfig(cloudConfig, e.emu.Endpoint(), controllerKeyID, ensemulator.DefaultAccessKeySecret,
+	if err := framework.WriteCloudConfig(cloudConfig, e.rec.Endpoint(), controllerKeyID, ensemulator.DefaultAccessKeySecret,
 		hefei.region); err != nil {
 		return err
 	}
@@ -169,7 +182,7 @@ func (e *env) startManagers(ctx context.Context, bin string) error {
 			return err
 		}
 	}
-	_, err := e.mgrs.WaitLeader(ctx, 30*time.Second)
+	_, err = e.mgrs.WaitLeader(ctx, 30*time.Second)
 	return err
 }
 
@@ -181,6 +194,9 @@ func (e *env) stop(ctx context.Context, failed bool) {
 		}
 		if e.emu != nil {
 			_ = e.emu.Stop(10 * time.Second)
+		}
+		if e.rec != nil {
+			_ = e.rec.Close()
 		}
 		keep := failed || os.Getenv("SOAK_KEEP") == "1"
 		if e.cluster != nil {

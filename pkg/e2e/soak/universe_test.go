@@ -4,6 +4,7 @@ package soak
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -85,9 +86,17 @@ func kwokNode(n nodeDef) *corev1.Node {
 const kwokAnnotation = "kwok.x-k8s.io/node"
 
 // createUserELBs: the user's ELBs (one named like ours), their EIPs, and
-// squatters named for a Service that never exists and for another cluster.
+// squatters named for a Service that never exists and for another cluster;
+// all of it, and the emulator's seeded ELBs and EIPs, in the ledger.
 func (e *env) createUserELBs(ctx context.Context) error {
-	e.userELBs = map[string]string{}
+	e.userELBs, e.userEIPs = map[string]string{}, map[string]string{}
+	seeded := soakInventory()
+	for _, lb := range seeded.LoadBalancers {
+		e.ledger.setLB(UserLB{ID: lb.ID, Name: lb.Name})
+	}
+	for _, eip := range seeded.EIPs {
+		e.ledger.setEIP(UserEIP{ID: eip.ID, Bandwidth: eip.Bandwidth, BoundTo: eip.InstanceID})
+	}
 	for _, d := range userELBDefs() {
 		id, err := e.userCreateELB(ctx, d.name, d.site, "soak-setup-elb-"+d.key)
 		if err != nil {
@@ -101,9 +110,11 @@ func (e *env) createUserELBs(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		e.userEIPs[d.key] = eip
 		if err := e.user.AssociateEIP(ctx, eip, id); err != nil {
 			return fmt.Errorf("user binding EIP %s to %s: %w", eip, id, err)
 		}
+		e.ledger.setEIP(UserEIP{ID: eip, Bandwidth: userEIPBandwidth, BoundTo: id})
 	}
 	if _, err := e.userCreateELB(ctx, ghostName(0, hefei, clusterID), hefei, "soak-setup-ghost-elb"); err != nil {
 		return err
@@ -116,7 +127,8 @@ func (e *env) createUserELBs(ctx context.Context) error {
 }
 
 // userCreateELB creates an ELB with the user's key, retrying (with the
-// same ClientToken, so a lost answer does not make a second one).
+// same ClientToken, so a lost answer does not make a second one), and
+// notes it in the ledger.
 func (e *env) userCreateELB(ctx context.Context, name string, s site, token string) (string, error) {
 	var id string
 	err := retry(ctx, func() (err error) {
@@ -124,25 +136,41 @@ func (e *env) userCreateELB(ctx context.Context, name string, s site, token stri
 			NetworkID: s.network, VSwitchID: s.vswitch, Spec: "elb.s2.small", PayType: "PostPaid", ClientToken: token})
 		return err
 	})
+	if err == nil {
+		e.ledger.setLB(UserLB{ID: id, Name: name})
+	}
 	return id, err
 }
 
+// userEIPBandwidth is the bandwidth of every EIP the user makes.
+const userEIPBandwidth = 5
+
+// userCreateEIP creates an (unbound) EIP with the user's key and notes it
+// in the ledger.
 func (e *env) userCreateEIP(ctx context.Context, name string, s site, token string) (string, error) {
 	var id string
 	err := retry(ctx, func() (err error) {
-		id, err = e.user.CreateEIP(ctx, cloud.CreateEIPRequest{Name: name, RegionID: s.region, Bandwidth: 5, ClientToken: token})
+		id, err = e.user.CreateEIP(ctx, cloud.CreateEIPRequest{Name: name, RegionID: s.region, Bandwidth: userEIPBandwidth, ClientToken: token})
 		return err
 	})
+	if err == nil {
+		e.ledger.setEIP(UserEIP{ID: id, Bandwidth: userEIPBandwidth})
+	}
 	return id, err
 }
 
 // retry runs fn up to 10 times, a quarter second apart, as a user retries
-// in the console through injected faults and emulator restarts.
+// in the console through injected faults and emulator restarts; an error
+// made with permanent ends it at once.
 func retry(ctx context.Context, fn func() error) error {
 	var err error
 	for range 10 {
 		if err = fn(); err == nil {
 			return nil
+		}
+		var p permanentError
+		if errors.As(err, &p) {
+			return p.err
 		}
 		select {
 		case <-ctx.Done():
@@ -152,3 +180,10 @@ func retry(ctx context.Context, fn func() error) error {
 	}
 	return err
 }
+
+// permanentError is an error retry does not retry.
+type permanentError struct{ err error }
+
+func (p permanentError) Error() string { return p.err.Error() }
+
+func permanent(err error) error { return permanentError{err} }

@@ -101,6 +101,14 @@ func (w *workload) apply(ctx context.Context, o op) (string, error) {
 		return e.handListener(ctx, o)
 	case "user-squatter":
 		return e.squatter(ctx, o)
+	case "user-foreign-backend":
+		return e.foreignBackend(ctx, o)
+	case "user-protected-listener":
+		return e.protectedListener(ctx, o)
+	case "user-release-ours":
+		return e.releaseOurs(ctx, o)
+	case "user-elb-release":
+		return e.userELBRelease(ctx, o)
 	}
 	return "", fmt.Errorf("unknown op %q", o.kind)
 }

@@ -95,8 +95,34 @@ func soakInventory() ensemulator.Inventory {
 	add("i-hefei-4", hefei, "10.1.0.14", "Stopped")
 	add("i-chengdu-3", chengdu, "10.2.0.13", "Running")
 	add("i-chengdu-4", chengdu, "10.2.0.14", "Running")
+	for _, s := range sites {
+		for i, id := range foreignInstances[s.name] {
+			add(id, s, fmt.Sprintf("%s.0.%d", s.ipPrefix(), 91+i), "Running")
+		}
+	}
 	return inv
 }
+
+func (s site) ipPrefix() string {
+	if s == chengdu {
+		return "10.2"
+	}
+	return "10.1"
+}
+
+// foreignInstances are Running instances that are no node of this cluster
+// (a person's VM, another cluster's node). The user adds them by hand as
+// backends of their ELBs; the controller must never remove or re-weight
+// them.
+var foreignInstances = map[string][]string{
+	"hefei":   {"i-hefei-vm1", "i-hefei-other-cluster"},
+	"chengdu": {"i-chengdu-vm1", "i-chengdu-other-cluster"},
+}
+
+// handPortBase..handPortBase+9 are the ports of the listeners the user
+// makes by hand on their ELBs that no Service of this cluster ever asks
+// for: the controller must never touch them, force-override or not.
+const handPortBase = 9900
 
 // slot is one Service name the workload creates, edits and deletes.
 // User-managed slots use only ports portBase..portBase+9 (no two Services
@@ -108,8 +134,16 @@ type slot struct {
 	// localOK: the slot may use Local policy (its user ELBs are its own).
 	localOK bool
 	force   bool
-	elb     map[string]string // site name → userELB key
+	// switchable: the slot's Service is managed or user-managed (svcSpec.User);
+	// it uses its port range and userSelectors in both modes, so a switch
+	// keeps the pools it serves.
+	switchable bool
+	elb        map[string]string // site name → userELB key
 }
+
+// userLike: the slot may be user-managed (its ports are its range, its
+// selectors userSelectors).
+func (s slot) userLike() bool { return s.user || s.switchable }
 
 var slots = []slot{
 	{ns: "soak-a", name: "m1", localOK: true}, {ns: "soak-a", name: "m2", localOK: true}, {ns: "soak-a", name: "m3", localOK: true},
@@ -118,6 +152,17 @@ var slots = []slot{
 	{ns: "soak-a", name: "u2", user: true, portBase: 8110, elb: map[string]string{"hefei": "hefei-shared", "chengdu": "chengdu-shared"}},
 	{ns: "soak-b", name: "u3", user: true, portBase: 8120, localOK: true, elb: map[string]string{"hefei": "hefei-own", "chengdu": "chengdu-own"}},
 	{ns: "soak-b", name: "u4", user: true, portBase: 8130, force: true, elb: map[string]string{"hefei": "hefei-shared", "chengdu": "chengdu-shared"}},
+	{ns: "soak-a", name: "s1", switchable: true, portBase: 8140, localOK: true, elb: map[string]string{"hefei": "hefei-switch", "chengdu": "chengdu-switch"}},
+}
+
+// switchSlot is the index of the slot that switches managed → user-managed.
+func switchSlot() int {
+	for i, s := range slots {
+		if s.switchable {
+			return i
+		}
+	}
+	panic("no switchable slot")
 }
 
 var namespaces = []string{"soak-a", "soak-b"}
@@ -149,8 +194,31 @@ func userELBDefs() []userELBDef {
 		{key: "chengdu-shared", name: "soak-user-chengdu-shared", site: chengdu},
 		{key: "hefei-own", name: "soak-user-hefei-own", site: hefei, eipName: "soak-user-hefei-own"},
 		{key: "chengdu-own", name: "soak-user-chengdu-own", site: chengdu},
+		{key: "hefei-switch", name: "soak-user-hefei-switch", site: hefei, eipName: "soak-user-hefei-switch"},
+		{key: "chengdu-switch", name: "soak-user-chengdu-switch", site: chengdu},
 		{key: "squatter", name: ours, site: hefei, eipName: ours},
 	}
+}
+
+// releasableELBs are the user ELBs the user may release (and replace):
+// all but the squatter, which stays to prove the sweep keeps it.
+func releasableELBs() []string {
+	var out []string
+	for _, d := range userELBDefs() {
+		if d.key != "squatter" {
+			out = append(out, d.key)
+		}
+	}
+	return out
+}
+
+func userELBByKey(key string) userELBDef {
+	for _, d := range userELBDefs() {
+		if d.key == key {
+			return d
+		}
+	}
+	panic("unknown user ELB " + key)
 }
 
 // ghostName is a squatter name for a Service that never exists (or for
