@@ -49,11 +49,13 @@ type event struct {
 
 const faultPeriod = 8 * time.Second
 
-// Auth windows: about one fault period in authEvery, never in the first
-// authQuiet nor in the last authQuiet of the run (an auth error is retried
-// after 30 s, which should not stretch a short run's quiesce).
+// Auth windows: about one fault period in authEvery, at least one in a run
+// that has room for it, never in the first authStart nor in the last
+// authQuiet of the run (an auth error is retried after 30 s, which should
+// not stretch a short run's quiesce).
 const (
 	authEvery = 5
+	authStart = 20 * time.Second
 	authQuiet = 40 * time.Second
 )
 
@@ -64,12 +66,20 @@ func newChaos(e *env, seed uint64, log io.Writer) *chaos {
 // timeline is every event of a run of length d, in order.
 func (c *chaos) timeline(d time.Duration) []event {
 	var out []event
+	auth, lastRoom := 0, -1
 	for at := time.Duration(0); at < d; at += faultPeriod {
 		kind := "faults"
-		if c.rng.IntN(authEvery) == 0 && at >= authQuiet && at+faultPeriod <= d-authQuiet {
-			kind = "faults+auth"
+		if room := at >= authStart && at+faultPeriod <= d-authQuiet; room {
+			lastRoom = len(out)
+			if c.rng.IntN(authEvery) == 0 {
+				kind = "faults+auth"
+				auth++
+			}
 		}
 		out = append(out, event{at, kind})
+	}
+	if auth == 0 && lastRoom >= 0 {
+		out[lastRoom].kind = "faults+auth"
 	}
 	for at := c.jitter(30*time.Second, 5*time.Second); at < d; at += c.jitter(30*time.Second, 5*time.Second) {
 		out = append(out, event{at, "kill-leader"})
