@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"time"
 
 	"k8s.io/klog/v2"
 
@@ -19,7 +20,9 @@ type outcome struct {
 	lbID  string // the ELB acted on (the plan's, or the one it created)
 	eipID string // the EIP CreateEIP made, if any
 	steps int    // actions that succeeded
-	eips  elbmodel.EIPChanges
+	// firstLook is when to look at the ELB this run created (creations).
+	firstLook time.Duration
+	eips      elbmodel.EIPChanges
 	// wait is the step that could not be taken yet; it ended the run.
 	wait *elbmodel.NotNow
 }
@@ -90,6 +93,9 @@ func (c *Controller) applyOne(ctx context.Context, ps *v1alpha1.PoolService, d e
 			Spec: d.Spec, PayType: d.PayType,
 		})
 		r.lbID = id
+		if err == nil {
+			r.firstLook = c.creations.created(id, c.cfg.Clock.Now())
+		}
 		return err
 	case elbmodel.StopListener:
 		return waitOnConflict(ignoreNotFound(c.cloud.StopListener(ctx, r.lbID, l.Port, l.Protocol)), "listener %s:%d", l.Protocol, l.Port)

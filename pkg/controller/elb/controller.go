@@ -164,6 +164,7 @@ type Controller struct {
 	resyncing   *keySet
 	drains      *drains
 	eipReads    *eipReads
+	creations   *creations
 }
 
 // NewController wires the informers. nodePoolInformer's store holds

@@ -69,6 +69,9 @@ func (c *Controller) ensure(ctx context.Context, v poolServiceView) (time.Durati
 		return c.inputError(ctx, v, err)
 	}
 	seen, err := c.read(ctx, v, want)
+	if lb := seen.Actual.LoadBalancer; lb != nil {
+		c.creations.seen(lb.ID, lb.Status == cloud.LoadBalancerActive, c.cfg.Clock.Now())
+	}
 	if err == nil {
 		err = c.forgetAbsentBackends(ctx, want.desired, seen.Actual.LoadBalancer)
 	}
@@ -94,7 +97,8 @@ func (c *Controller) ensure(ctx context.Context, v poolServiceView) (time.Durati
 	if c.cfg.DryRun { // nothing changes by itself: the next event or resync plans again
 		return 0, nil
 	}
-	return c.lookAgain(keyOf(v.ps), done.steps > 0, elbmodel.JoinWaits(plan.Wait, done.wait)), nil
+	after := c.lookAgain(keyOf(v.ps), done.steps > 0, elbmodel.JoinWaits(plan.Wait, done.wait))
+	return max(after, done.firstLook), nil
 }
 
 // lookAgain is the one rule for when a PoolService is synced again: soon

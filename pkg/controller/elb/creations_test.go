@@ -1,0 +1,50 @@
+package elb
+
+import (
+	"testing"
+	"time"
+)
+
+func TestCreationsEstimate(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	c := newCreations(2 * time.Second)
+	if d := c.created("lb-1", t0); d != 2*time.Second {
+		t.Fatalf("first estimate %s, want the floor", d)
+	}
+	c.seen("lb-1", false, t0.Add(2*time.Second)) // still Creating at 2 s
+	if c.estimate != 2500*time.Millisecond {
+		t.Errorf("after a miss at 2 s: %s, want 2.5s", c.estimate)
+	}
+	c.seen("lb-1", false, t0.Add(6*time.Second)) // a second miss of one ELB teaches nothing more
+	c.seen("lb-1", true, t0.Add(8*time.Second))  // nor its late Active
+	if c.estimate != 2500*time.Millisecond {
+		t.Errorf("after the same ELB's later looks: %s", c.estimate)
+	}
+	for i := range 3 { // on time: 5% shorter each
+		id := string(rune('a' + i))
+		c.created(id, t0)
+		c.seen(id, true, t0.Add(c.estimate))
+	}
+	if want := 2500 * time.Millisecond * 19 / 20 * 19 / 20 * 19 / 20; c.estimate != want {
+		t.Errorf("after three on-time looks: %s, want %s", c.estimate, want)
+	}
+	for i := range 20 {
+		id := string(rune('A' + i))
+		c.created(id, t0)
+		c.seen(id, true, t0.Add(time.Second))
+	}
+	if c.estimate != 2*time.Second {
+		t.Errorf("never below the floor: %s", c.estimate)
+	}
+	c.created("slow", t0)
+	c.seen("slow", false, t0.Add(10*time.Minute))
+	if c.estimate != maxCreateEstimate {
+		t.Errorf("capped: %s", c.estimate)
+	}
+	c.seen("unknown", false, t0) // an ELB not created by this process: ignored
+	c.created("old", t0)
+	c.created("new", t0.Add(forgetCreation+time.Second))
+	if _, ok := c.pending["old"]; ok {
+		t.Error("a create never seen Active is forgotten after forgetCreation")
+	}
+}
