@@ -23,7 +23,7 @@ func TestBenchScale(t *testing.T) {
 	}
 	ctx := context.Background()
 	e := newEnv(t, p)
-	r := &Report{Profile: p.Name, Started: e.start.UTC(), RTTSeconds: p.RTT.Seconds(), LimitScale: p.LimitScale,
+	r := &Report{Profile: p.Name, Commit: e.commit, Started: e.start.UTC(), RTTSeconds: p.RTT.Seconds(), LimitScale: p.LimitScale,
 		Services: p.Services, Pools: p.Pools, NodesPerPool: p.NodesPerPool, PoolServices: p.PoolServices(),
 		ResyncPeriodSeconds: p.ResyncPeriod().Seconds(), ResyncRate: p.ResyncRate}
 

@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -39,6 +41,7 @@ type env struct {
 	repo   string
 	bin    string
 	start  time.Time
+	commit string
 	kube   kubernetes.Interface // admin
 	yurt   versioned.Interface
 	audit  *framework.AuditLog
@@ -93,6 +96,9 @@ func newEnv(t *testing.T, p Profile) *env {
 		t.Fatal(err)
 	}
 	e.bin = e.path("bin")
+	if out, err := exec.Command("git", "-C", e.repo, "describe", "--always", "--dirty").Output(); err == nil {
+		e.commit = strings.TrimSpace(string(out))
+	}
 	e.timed("binaries built", func() error { return framework.BuildBinaries(ctx, e.repo, e.bin) })
 	e.timed("local cluster up", func() error {
 		if e.audit, err = framework.NewAuditLog(e.path("audit"), framework.ServiceAccountUser(managerNS, managerSA)); err != nil {

@@ -17,7 +17,10 @@ import (
 // Report is scale.json: issue 9's figures at the top level (names as in
 // the issue), each phase's detail below them, and the targets.
 type Report struct {
-	Profile             string    `json:"profile"`
+	Profile string `json:"profile"`
+	// Commit is what the binaries were built from (git describe --dirty:
+	// a dirty tree builds what it holds).
+	Commit              string    `json:"commit"`
 	Started             time.Time `json:"started"`
 	WallSeconds         float64   `json:"wall_seconds"`
 	RTTSeconds          float64   `json:"rtt_seconds"`
@@ -137,6 +140,7 @@ type RestartPhase struct {
 	Syncs         int           `json:"syncs"`
 	RSSMiB        float64       `json:"rss_mib"`
 	RSSSamplesMiB []float64     `json:"rss_samples_mib"`
+	HeapInuseMiB  float64       `json:"heap_inuse_mib"`
 	Calls
 }
 
@@ -192,9 +196,9 @@ func (r *Report) Write(path string) error {
 
 // Print writes the readable summary.
 func (r *Report) Print(out io.Writer) {
-	fmt.Fprintf(out, "\nbench-scale %s: %d Services × %d pools = %d PoolServices (TCP+UDP), %d kwok nodes per pool; "+
+	fmt.Fprintf(out, "\nbench-scale %s (%s): %d Services × %d pools = %d PoolServices (TCP+UDP), %d kwok nodes per pool; "+
 		"manager binary, local control plane, ens-emulator with the documented limits, RTT %.0f ms; resync period %.0fs at %.0f/s\n\n",
-		r.Profile, r.Services, r.Pools, r.PoolServices, r.NodesPerPool, r.RTTSeconds*1000, r.ResyncPeriodSeconds, r.ResyncRate)
+		r.Profile, r.Commit, r.Services, r.Pools, r.PoolServices, r.NodesPerPool, r.RTTSeconds*1000, r.ResyncPeriodSeconds, r.ResyncRate)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "figure\tmeasured\ttarget\tmet\t")
 	for _, t := range r.Targets {
@@ -215,9 +219,9 @@ func (r *Report) Print(out io.Writer) {
 	printActions(out, r.Moves.Calls, nil)
 	rs := r.Restart
 	fmt.Fprintf(out, "\n4. restart at %d PoolServices / %d endpoints (%d Services), limits ×%g: seeded in %.1fs; first manager's pass %.1fs (%d mutating calls); "+
-		"the restarted one looked at all in %.1fs, bound %.1fs, ratio %.2f; %d creates, %d duplicates, %d ELBs read, %d syncs; RSS %.1f MiB (samples %v)\n",
+		"the restarted one looked at all in %.1fs, bound %.1fs, ratio %.2f; %d creates, %d duplicates, %d ELBs read, %d syncs; RSS %.1f MiB (samples %v), Go heap in use %.1f MiB\n",
 		rs.PoolServices, rs.Endpoints, rs.Services, rs.LimitScale, rs.SeedSeconds, rs.First.Seconds, rs.First.Mutating,
-		rs.Seconds, rs.BoundSeconds, rs.Ratio, rs.Creates, rs.Duplicates, rs.ELBsRead, rs.Syncs, rs.RSSMiB, rs.RSSSamplesMiB)
+		rs.Seconds, rs.BoundSeconds, rs.Ratio, rs.Creates, rs.Duplicates, rs.ELBsRead, rs.Syncs, rs.RSSMiB, rs.RSSSamplesMiB, rs.HeapInuseMiB)
 	printActions(out, rs.Calls, rs.BoundByAction)
 }
 

@@ -104,6 +104,8 @@ func (e *env) restart(ctx context.Context, r *Report) {
 		mib := float64(rss) / (1 << 20)
 		rs.RSSSamplesMiB = append(rs.RSSSamplesMiB, float64(int(mib*10))/10)
 		rs.RSSMiB = max(rs.RSSMiB, mib)
+		// Where the memory goes: the Go heap in use and the informers' objects.
+		rs.HeapInuseMiB = max(rs.HeapInuseMiB, e.metric("go_memstats_heap_inuse_bytes", nil)/(1<<20))
 	}
 
 	final, err := e.emu.Inventory()
