@@ -22,8 +22,10 @@ const (
 
 // EIP statuses.
 const (
-	EIPAvailable = "Available"
-	EIPInUse     = "InUse"
+	EIPAvailable     = "Available"
+	EIPInUse         = "InUse"
+	EIPAssociating   = "Associating"
+	EIPUnassociating = "Unassociating"
 )
 
 // Instance statuses.

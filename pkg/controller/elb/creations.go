@@ -51,10 +51,13 @@ func (c *creations) created(id string, now time.Time) time.Duration {
 	return c.estimate
 }
 
-// seen learns from a look at an ELB: whether it is Active yet.
-func (c *creations) seen(id string, active bool, now time.Time) {
+// seen learns from a look at an ELB: whether it is Active yet. For one
+// this process created that is not, it returns when to look again: when
+// the estimate says it will be (at least a quarter of the floor), in
+// place of the growing backoff of other waits; else 0.
+func (c *creations) seen(id string, active bool, now time.Time) time.Duration {
 	if c == nil {
-		return
+		return 0
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -67,10 +70,12 @@ func (c *creations) seen(id string, active bool, now time.Time) {
 			cr.missed = true
 			c.pending[id] = cr
 		}
+		return max(c.floor/4, cr.at.Add(c.estimate).Sub(now))
 	default:
 		if !cr.missed {
 			c.estimate = max(c.floor, c.estimate*19/20)
 		}
 		delete(c.pending, id)
 	}
+	return 0
 }

@@ -11,11 +11,15 @@ func TestCreationsEstimate(t *testing.T) {
 	if d := c.created("lb-1", t0); d != 2*time.Second {
 		t.Fatalf("first estimate %s, want the floor", d)
 	}
-	c.seen("lb-1", false, t0.Add(2*time.Second)) // still Creating at 2 s
+	if again := c.seen("lb-1", false, t0.Add(2*time.Second)); again != 500*time.Millisecond { // still Creating at 2 s
+		t.Errorf("look again in %s, want 0.5s (at the new estimate)", again)
+	}
 	if c.estimate != 2500*time.Millisecond {
 		t.Errorf("after a miss at 2 s: %s, want 2.5s", c.estimate)
 	}
-	c.seen("lb-1", false, t0.Add(6*time.Second)) // a second miss of one ELB teaches nothing more
+	if again := c.seen("lb-1", false, t0.Add(6*time.Second)); again != 500*time.Millisecond { // a second miss teaches nothing more
+		t.Errorf("past the estimate: look again in %s, want the quarter floor", again)
+	}
 	c.seen("lb-1", true, t0.Add(8*time.Second))  // nor its late Active
 	if c.estimate != 2500*time.Millisecond {
 		t.Errorf("after the same ELB's later looks: %s", c.estimate)
@@ -41,7 +45,9 @@ func TestCreationsEstimate(t *testing.T) {
 	if c.estimate != maxCreateEstimate {
 		t.Errorf("capped: %s", c.estimate)
 	}
-	c.seen("unknown", false, t0) // an ELB not created by this process: ignored
+	if again := c.seen("unknown", false, t0); again != 0 { // an ELB not created by this process: ignored
+		t.Errorf("unknown ELB: %s", again)
+	}
 	c.created("old", t0)
 	c.created("new", t0.Add(forgetCreation+time.Second))
 	if _, ok := c.pending["old"]; ok {

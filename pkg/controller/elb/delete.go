@@ -156,12 +156,18 @@ func (c *Controller) releaseOwnedEIP(ctx context.Context, name string, e cloud.E
 	return c.forget(ctx, name, ownership.EIP, e.AllocationID)
 }
 
-// releaseEIP unassociates (when bound) and releases one EIP.
+// releaseEIP unassociates (when bound) and releases one EIP. ENS refuses
+// both while the EIP is (un)associating, so an EIP in transition, or one
+// just unassociated, is waited for rather than asked again.
 func (c *Controller) releaseEIP(ctx context.Context, e cloud.EIP) error {
-	if e.AssociatedInstanceID != "" || e.Status == cloud.EIPInUse {
+	switch {
+	case e.Status == cloud.EIPAssociating || e.Status == cloud.EIPUnassociating:
+		return elbmodel.Waitf("EIP %s is %s", e.AllocationID, e.Status)
+	case e.AssociatedInstanceID != "" || e.Status == cloud.EIPInUse:
 		if err := ignoreNotFound(c.cloud.UnassociateEIP(ctx, e.AllocationID)); err != nil {
 			return waitOnConflict(err, "EIP %s", e.AllocationID)
 		}
+		return elbmodel.Waitf("EIP %s is being unassociated", e.AllocationID)
 	}
 	return waitOnConflict(ignoreNotFound(c.cloud.ReleaseEIP(ctx, e.AllocationID)), "EIP %s", e.AllocationID)
 }

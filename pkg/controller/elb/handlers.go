@@ -3,6 +3,7 @@ package elb
 import (
 	"maps"
 	"reflect"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -132,9 +133,22 @@ func poolServiceChangedRelevantly(o, n *v1alpha1.PoolService) bool {
 	return !equality.Semantic.DeepEqual(o.Spec, n.Spec) ||
 		!reflect.DeepEqual(o.Annotations, n.Annotations) ||
 		!reflect.DeepEqual(o.Labels, n.Labels) ||
-		!reflect.DeepEqual(o.Finalizers, n.Finalizers) ||
+		finalizersChangedRelevantly(o.Finalizers, n.Finalizers) ||
 		!reflect.DeepEqual(o.OwnerReferences, n.OwnerReferences) ||
 		(o.DeletionTimestamp == nil) != (n.DeletionTimestamp == nil)
+}
+
+// finalizersChangedRelevantly ignores our finalizer being added (our own
+// write, made by the sync that is about to look again anyway: syncing on it
+// spent a whole look of reads on an ELB still Creating); any other change,
+// ours removed included, is looked at.
+func finalizersChangedRelevantly(o, n []string) bool {
+	if slices.Equal(o, n) {
+		return false
+	}
+	ours := func(f string) bool { return f == apis.FinalizerELBResources }
+	gainedOnlyOurs := !slices.ContainsFunc(o, ours) && slices.Equal(o, slices.DeleteFunc(slices.Clone(n), ours))
+	return !gainedOnlyOurs
 }
 
 // serviceChangedRelevantly ignores what the PoolService fan-out writes

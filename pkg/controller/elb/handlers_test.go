@@ -281,3 +281,24 @@ func TestServicePredicatesAreTheModels(t *testing.T) {
 		}
 	}
 }
+
+func TestFinalizersChangedRelevantly(t *testing.T) {
+	ours, other := apis.FinalizerELBResources, "example.com/other"
+	for _, tc := range []struct {
+		old, cur []string
+		want     bool
+	}{
+		{nil, nil, false},
+		{nil, []string{ours}, false},                    // our own write
+		{[]string{other}, []string{other, ours}, false}, // ours added beside another
+		{[]string{ours}, nil, true},                     // ours removed by someone: re-add it
+		{[]string{ours}, []string{ours, other}, true},   // someone else's added
+		{[]string{other}, []string{ours}, true},         // another removed
+		{[]string{other, ours}, []string{ours}, true},   //
+		{[]string{ours, other}, []string{ours, other}, false},
+	} {
+		if got := finalizersChangedRelevantly(tc.old, tc.cur); got != tc.want {
+			t.Errorf("%v → %v: %v, want %v", tc.old, tc.cur, got, tc.want)
+		}
+	}
+}

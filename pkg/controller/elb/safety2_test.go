@@ -303,6 +303,12 @@ func TestAuthErrorDuringDeletionRetried(t *testing.T) {
 	h.emu.SetFault("ReleaseInstance", ensemulator.Fault{Code: "NoPermission", Rate: 1})
 	h.events()
 
+	// The first pass unassociates the EIP and waits for it (ENS refuses a
+	// release meanwhile); the release comes once it has settled.
+	if d, err := h.syncOnce(hefeiKey); err != nil || d <= 0 {
+		t.Fatalf("unassociating pass: sync = %v, %v; want a wait", d, err)
+	}
+	h.waitSettled()
 	first, err := h.syncOnce(hefeiKey)
 	if err != nil || first < DefaultAuthRetryDelay {
 		t.Errorf("first auth failure: sync = %v, %v; want a requeue after >= %v and no error", first, err, DefaultAuthRetryDelay)

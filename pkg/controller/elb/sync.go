@@ -69,8 +69,9 @@ func (c *Controller) ensure(ctx context.Context, v poolServiceView) (time.Durati
 		return c.inputError(ctx, v, err)
 	}
 	seen, err := c.read(ctx, v, want)
+	var creating time.Duration // a new ELB of ours not Active yet: when it should be
 	if lb := seen.Actual.LoadBalancer; lb != nil {
-		c.creations.seen(lb.ID, lb.Status == cloud.LoadBalancerActive, c.cfg.Clock.Now())
+		creating = c.creations.seen(lb.ID, lb.Status == cloud.LoadBalancerActive, c.cfg.Clock.Now())
 	}
 	if err == nil {
 		err = c.forgetAbsentBackends(ctx, want.desired, seen.Actual.LoadBalancer)
@@ -98,6 +99,9 @@ func (c *Controller) ensure(ctx context.Context, v poolServiceView) (time.Durati
 		return 0, nil
 	}
 	after := c.lookAgain(keyOf(v.ps), done.steps > 0, elbmodel.JoinWaits(plan.Wait, done.wait))
+	if creating > 0 && done.steps == 0 {
+		after = creating
+	}
 	return max(after, done.firstLook), nil
 }
 
