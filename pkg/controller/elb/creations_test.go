@@ -20,7 +20,7 @@ func TestCreationsEstimate(t *testing.T) {
 	if again := c.seen("lb-1", false, t0.Add(6*time.Second)); again != 500*time.Millisecond { // a second miss teaches nothing more
 		t.Errorf("past the estimate: look again in %s, want the quarter floor", again)
 	}
-	c.seen("lb-1", true, t0.Add(8*time.Second))  // nor its late Active
+	c.seen("lb-1", true, t0.Add(8*time.Second)) // nor its late Active
 	if c.estimate != 2500*time.Millisecond {
 		t.Errorf("after the same ELB's later looks: %s", c.estimate)
 	}
