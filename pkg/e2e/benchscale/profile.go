@@ -131,12 +131,16 @@ func (p Profile) RestartServices() int { return ceilDiv(p.RestartPoolServices, p
 // Nodes of the cluster.
 func (p Profile) Nodes() int { return p.Pools * p.NodesPerPool }
 
-// ResyncPeriod is the manager's --resync-period in phases 1-3: exactly what
-// the resync rate needs for every PoolService, so the passes run back to
-// back at that rate (one key every 1/ResyncRate) and a pass is N keys.
+// ResyncPeriod is the manager's --resync-period in phases 1-3: what the
+// resync rate needs for every PoolService, so the passes run back to back
+// (one key every 1/ResyncRate) and a pass is N keys; at least
+// minResyncPeriod, so that every PoolService exists before the second pass
+// lists them (the windows count passes of N keys from there).
 func (p Profile) ResyncPeriod() time.Duration {
-	return time.Duration(math.Ceil(float64(p.PoolServices()) / p.ResyncRate * float64(time.Second)))
+	return max(minResyncPeriod, time.Duration(math.Ceil(float64(p.PoolServices())/p.ResyncRate*float64(time.Second))))
 }
+
+const minResyncPeriod = 8 * time.Second
 
 // ResyncGap is the time between two keys of a pass (the controller's
 // resyncGap with this period).

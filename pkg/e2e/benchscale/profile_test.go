@@ -20,7 +20,7 @@ func TestProfileFromEnv(t *testing.T) {
 		}, ""},
 		{"small", map[string]string{"BENCH_SCALE_PROFILE": "small"}, func(p Profile) bool {
 			return p.Name == ProfileSmall && p.PoolServices() == 20 && p.RestartServices() == 125 && p.Moves() == 50 &&
-				p.ResyncPeriod() == 4*time.Second && p.ResyncGap() == 200*time.Millisecond
+				p.ResyncPeriod() == 8*time.Second && p.ResyncGap() == 400*time.Millisecond
 		}, ""},
 		{"overrides", map[string]string{"BENCH_SCALE_PROFILE": "small", "BENCH_SCALE_POOLS": "3", "BENCH_SCALE_RTT": "5ms",
 			"BENCH_SCALE_LIMIT_SCALE": "2.5", "BENCH_SCALE_RESTART_POOLSERVICES": "301", "BENCH_SCALE_OUT": "/tmp/x.json"}, func(p Profile) bool {
