@@ -69,7 +69,7 @@ func (e *env) quiesce(ctx context.Context, timeout time.Duration) (Report, error
 		}
 		r := Check(w)
 		if time.Since(lastLog) > 15*time.Second {
-			e.logf("quiesce +%s: %s", time.Since(t0).Round(time.Second), r.Summary())
+			e.logf("quiesce +%s: %s%s", time.Since(t0).Round(time.Second), r.Summary(), firstViolations(r, 3))
 			lastLog = time.Now()
 		}
 		return r.Clean(), r.Summary()
@@ -80,4 +80,20 @@ func (e *env) quiesce(ctx context.Context, timeout time.Duration) (Report, error
 		return Report{}, err
 	}
 	return Check(w), nil
+}
+
+// firstViolations is up to n violations of a report, one per line, for
+// the quiesce log (what it is waiting for).
+func firstViolations(r Report, n int) string {
+	var out string
+	for _, l := range [][]Violation{r.ForeignReleases, r.ForeignMutations, r.Duplicates, r.Leaks, r.Unconverged, r.Stuck} {
+		for _, v := range l {
+			if n == 0 {
+				return out + "\n  …"
+			}
+			out += "\n  - " + v.String()
+			n--
+		}
+	}
+	return out
 }
