@@ -28,6 +28,7 @@ import (
 	"github.com/edge-lb/edge-controller-manager/pkg/generated/clientset/versioned"
 	yurtscheme "github.com/edge-lb/edge-controller-manager/pkg/generated/clientset/versioned/scheme"
 	yurtinformers "github.com/edge-lb/edge-controller-manager/pkg/generated/informers/externalversions"
+	"github.com/edge-lb/edge-controller-manager/pkg/ownership"
 )
 
 // Component is the manager's name in events, the user agent and the lease.
@@ -84,7 +85,7 @@ func NewFromFlags(opts *Options) (*Manager, error) {
 		return nil, fmt.Errorf("building the Kubernetes client configuration: %w", err)
 	}
 	cfg.UserAgent = Component
-	cfg.QPS, cfg.Burst = 50, 100
+	cfg.QPS, cfg.Burst = opts.KubeAPIQPS, opts.KubeAPIBurst
 	kube, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("building the Kubernetes client: %w", err)
@@ -120,8 +121,10 @@ func (m *Manager) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	kubeFactory := kubeinformers.NewSharedInformerFactory(m.kube, m.opts.ResyncPeriod)
-	yurtFactory := yurtinformers.NewSharedInformerFactory(m.yurt, m.opts.ResyncPeriod)
+	kubeFactory := kubeinformers.NewSharedInformerFactoryWithOptions(m.kube, m.opts.ResyncPeriod,
+		kubeinformers.WithTransform(ownership.StripManagedFields))
+	yurtFactory := yurtinformers.NewSharedInformerFactoryWithOptions(m.yurt, m.opts.ResyncPeriod,
+		yurtinformers.WithTransform(ownership.StripManagedFields))
 	defer func() {
 		cancel() // informers stop only once ctx is done
 		kubeFactory.Shutdown()

@@ -57,6 +57,10 @@ type Options struct {
 	MetricsBindAddress     string
 	HealthProbeBindAddress string
 	CloudConfig            string
+	// KubeAPIQPS and KubeAPIBurst bound the manager's requests to the API
+	// server.
+	KubeAPIQPS   float32
+	KubeAPIBurst int
 	// CloudAPILimits override the client's per-action budgets (the
 	// documented per-AccessKey limits); CloudQPS/CloudBurst, when QPS > 0,
 	// cap all actions together on top.
@@ -89,6 +93,8 @@ func NewOptions() *Options {
 		Controllers:           []string{"*"},
 		PoolServiceSetWorkers: 2,
 		ELBWorkers:            16,
+		KubeAPIQPS:            100,
+		KubeAPIBurst:          200,
 		LeaderElection: LeaderElectionOptions{
 			Enabled:           true,
 			LeaseDuration:     15 * time.Second,
@@ -113,6 +119,8 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.ClusterID, "cluster-id", o.ClusterID, "Identifier of this cluster (required): part of the name of every ELB and EIP, k8s/<svc>/<ns>/<pool>/<cluster-id>. Lowercase letters, digits and '-', at most 64 characters.")
 	fs.StringSliceVar(&o.Controllers, "controllers", o.Controllers, fmt.Sprintf("Controllers to run: '*' runs all, 'foo' enables foo, '-foo' disables foo. Known: %s.", strings.Join(KnownControllers(), ", ")))
 	fs.IntVar(&o.PoolServiceSetWorkers, "poolservice-set-workers", o.PoolServiceSetWorkers, "Services the poolservice-set controller syncs concurrently.")
+	fs.Float32Var(&o.KubeAPIQPS, "kube-api-qps", o.KubeAPIQPS, "Requests per second to the API server (status, finalizers, ownership records, Events). A PoolService takes a few writes while it is being provisioned: at thousands of them a lower rate, not ENS, bounds how fast they converge.")
+	fs.IntVar(&o.KubeAPIBurst, "kube-api-burst", o.KubeAPIBurst, "Burst of --kube-api-qps.")
 	fs.IntVar(&o.ELBWorkers, "elb-workers", o.ELBWorkers, "PoolServices the elb controller syncs concurrently (a sync waiting on one ENS action's budget holds a worker, so more workers let other actions go on).")
 	le := &o.LeaderElection
 	fs.BoolVar(&le.Enabled, "leader-elect", le.Enabled, "Elect a leader on a coordination Lease before running the controllers (needed with more than one replica).")
@@ -148,6 +156,9 @@ func (o *Options) Validate() error {
 	}
 	if _, err := o.EnabledControllers(); err != nil {
 		return err
+	}
+	if !(o.KubeAPIQPS > 0) || o.KubeAPIBurst < 1 {
+		return errors.New("--kube-api-qps must be positive and --kube-api-burst at least 1")
 	}
 	if o.PoolServiceSetWorkers < 1 || o.ELBWorkers < 1 {
 		return errors.New("--poolservice-set-workers and --elb-workers must be at least 1")

@@ -10,6 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/informers"
@@ -55,12 +56,23 @@ var ErrReadOnly = errors.New("read-only ownership records (--dry-run): not writt
 // read, never changed.
 func (s *Store) SetReadOnly() { s.readOnly = true }
 
+// StripManagedFields is an informer transform that drops what no
+// controller here reads (the server-side-apply bookkeeping), often the
+// larger part of a small object: at thousands of records and PoolServices
+// it is most of the manager's memory.
+func StripManagedFields(obj any) (any, error) {
+	if m, err := meta.Accessor(obj); err == nil {
+		m.SetManagedFields(nil)
+	}
+	return obj, nil
+}
+
 // NewStore watches the record ConfigMaps of namespace. Run starts the watch.
 func NewStore(client kubernetes.Interface, namespace string) *Store {
 	f := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithNamespace(namespace),
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
 			o.LabelSelector = LabelRecord + " in (" + recordValue + "," + backendsValue + ")"
-		}))
+		}), informers.WithTransform(StripManagedFields))
 	inf := f.Core().V1().ConfigMaps()
 	return &Store{client: client, namespace: namespace, informer: inf.Informer(), lister: inf.Lister()}
 }

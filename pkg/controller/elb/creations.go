@@ -52,9 +52,10 @@ func (c *creations) created(id string, now time.Time) time.Duration {
 }
 
 // seen learns from a look at an ELB: whether it is Active yet. For one
-// this process created that is not, it returns when to look again: when
-// the estimate says it will be (at least a quarter of the floor), in
-// place of the growing backoff of other waits; else 0.
+// this process created that the first look finds Creating, it returns
+// when to look again: when the lengthened estimate says it will be (at
+// least a quarter of the floor), in place of the backoff; else 0 (later
+// looks back off as any wait does).
 func (c *creations) seen(id string, active bool, now time.Time) time.Duration {
 	if c == nil {
 		return 0
@@ -64,12 +65,11 @@ func (c *creations) seen(id string, active bool, now time.Time) time.Duration {
 	cr, ok := c.pending[id]
 	switch {
 	case !ok:
+	case !active && cr.missed: // late beyond the estimate: the usual backoff
 	case !active:
-		if !cr.missed {
-			c.estimate = min(maxCreateEstimate, max(c.estimate, now.Sub(cr.at)*5/4))
-			cr.missed = true
-			c.pending[id] = cr
-		}
+		c.estimate = min(maxCreateEstimate, max(c.estimate, now.Sub(cr.at)*5/4))
+		cr.missed = true
+		c.pending[id] = cr
 		return max(c.floor/4, cr.at.Add(c.estimate).Sub(now))
 	default:
 		if !cr.missed {

@@ -17,8 +17,8 @@ func TestCreationsEstimate(t *testing.T) {
 	if c.estimate != 2500*time.Millisecond {
 		t.Errorf("after a miss at 2 s: %s, want 2.5s", c.estimate)
 	}
-	if again := c.seen("lb-1", false, t0.Add(6*time.Second)); again != 500*time.Millisecond { // a second miss teaches nothing more
-		t.Errorf("past the estimate: look again in %s, want the quarter floor", again)
+	if again := c.seen("lb-1", false, t0.Add(6*time.Second)); again != 0 { // a second miss teaches nothing more
+		t.Errorf("second miss: look again in %s, want 0 (the usual backoff)", again)
 	}
 	c.seen("lb-1", true, t0.Add(8*time.Second)) // nor its late Active
 	if c.estimate != 2500*time.Millisecond {

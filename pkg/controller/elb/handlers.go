@@ -14,22 +14,31 @@ import (
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/apps/v1beta2"
 	"github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/controller/internal/informer"
 	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
 )
 
 func (c *Controller) addHandlers(services, pools, poolServices, nodes, slices cache.SharedIndexInformer) error {
+	// The initial lists enqueue each PoolService once (enqueueListed);
+	// the other objects' initial adds add nothing to that.
+	listed := func(obj any) {
+		if ps, ok := obj.(*v1alpha1.PoolService); ok {
+			c.enqueueListed(ps)
+		}
+	}
 	for _, h := range []struct {
-		inf cache.SharedIndexInformer
-		fn  func(old, cur any)
+		inf     cache.SharedIndexInformer
+		fn      func(old, cur any)
+		initial func(obj any)
 	}{
-		{poolServices, c.onPoolService},
-		{services, c.onService},
-		{pools, c.onNodePool},
-		{nodes, c.onNode},
-		{slices, c.onEndpointSlice},
+		{poolServices, c.onPoolService, listed},
+		{services, c.onService, nil},
+		{pools, c.onNodePool, nil},
+		{nodes, c.onNode, nil},
+		{slices, c.onEndpointSlice, nil},
 	} {
-		reg, err := h.inf.AddEventHandler(eventHandler(h.fn))
+		reg, err := h.inf.AddEventHandler(eventHandler(h.fn, h.initial))
 		if err != nil {
 			return err
 		}
@@ -39,17 +48,45 @@ func (c *Controller) addHandlers(services, pools, poolServices, nodes, slices ca
 }
 
 // eventHandler funnels add/update/delete into fn(old, cur): old is nil on
-// add, cur is nil on delete (tombstones unwrapped).
-func eventHandler(fn func(old, cur any)) cache.ResourceEventHandlerFuncs {
-	return cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(obj any) { fn(nil, obj) },
+// add, cur is nil on delete (tombstones unwrapped). An add of the initial
+// list goes to initial instead (nowhere when it is nil).
+func eventHandler(fn func(old, cur any), initial func(obj any)) cache.ResourceEventHandlerDetailedFuncs {
+	return cache.ResourceEventHandlerDetailedFuncs{
+		AddFunc: func(obj any, isInInitialList bool) {
+			switch {
+			case !isInInitialList:
+				fn(nil, obj)
+			case initial != nil:
+				initial(obj)
+			}
+		},
 		UpdateFunc: fn,
 		DeleteFunc: func(obj any) { fn(informer.DeletedObject(obj), nil) },
 	}
 }
 
+// enqueue queues ps after an event; the sync it causes reads fresh.
 func (c *Controller) enqueue(ps *v1alpha1.PoolService) {
-	c.enqueueAt(ps.Namespace+"/"+ps.Name, eventPriority(ps))
+	key := keyOf(ps)
+	c.resyncing.take(key)
+	c.enqueueAt(key, eventPriority(ps))
+}
+
+// enqueueListed queues a PoolService of the informer's initial list (a
+// start, a new leader). Nothing has changed, so one that serves is looked
+// at as a resync would, at its level and with its shared reads: a restart
+// at thousands of PoolServices costs about one read each and goes after
+// the work still under way.
+func (c *Controller) enqueueListed(ps *v1alpha1.PoolService) {
+	if !isELBClass(ps) {
+		return
+	}
+	if p := eventPriority(ps); p != cloud.PriorityUrgent {
+		c.enqueueAt(keyOf(ps), p)
+		return
+	}
+	c.resyncing.add(keyOf(ps))
+	c.enqueueAt(keyOf(ps), cloud.PriorityBackground)
 }
 
 func (c *Controller) onPoolService(old, cur any) {
@@ -81,13 +118,82 @@ func (c *Controller) onNode(old, cur any) {
 		func(n *corev1.Node) string { return n.Labels[apis.LabelNodePool] })
 }
 
+// onEndpointSlice enqueues the PoolServices of the slice's Service whose
+// pool holds a node that gained or lost a ready endpoint: a pod moving in
+// one pool leaves the Service's other pools' ELBs alone. A node not found
+// (or a slice moved between Services) enqueues them all.
 func (c *Controller) onEndpointSlice(old, cur any) {
-	enqueueByIndex(c, indexByService, old, cur, sliceChangedRelevantly, func(s *discoveryv1.EndpointSlice) string {
-		if s.Labels[discoveryv1.LabelServiceName] == "" {
-			return ""
+	o, _ := old.(*discoveryv1.EndpointSlice)
+	n, _ := cur.(*discoveryv1.EndpointSlice)
+	if o != nil && n != nil && !sliceChangedRelevantly(o, n) {
+		return
+	}
+	pools, known := c.poolsOf(changedReadyNodes(o, n))
+	movedService := o != nil && n != nil && sliceService(o) != sliceService(n)
+	for _, svc := range uniqueNonEmpty(sliceService(o), sliceService(n)) {
+		for _, ps := range c.poolServicesBy(indexByService, svc) {
+			if !known || movedService || pools[v1alpha1.ServedBy(ps).Pool] {
+				c.enqueue(ps)
+			}
 		}
-		return s.Namespace + "/" + s.Labels[discoveryv1.LabelServiceName]
-	})
+	}
+}
+
+// sliceService is the namespace/name key of a slice's Service; "" for none.
+func sliceService(s *discoveryv1.EndpointSlice) string {
+	if s == nil || s.Labels[discoveryv1.LabelServiceName] == "" {
+		return ""
+	}
+	return s.Namespace + "/" + s.Labels[discoveryv1.LabelServiceName]
+}
+
+// changedReadyNodes are the nodes ready in one slice and not the other (a
+// missing side has none).
+func changedReadyNodes(o, n *discoveryv1.EndpointSlice) []string {
+	var before, after map[string]bool
+	if o != nil {
+		before = readyNodes(o)
+	}
+	if n != nil {
+		after = readyNodes(n)
+	}
+	var out []string
+	for node := range before {
+		if !after[node] {
+			out = append(out, node)
+		}
+	}
+	for node := range after {
+		if !before[node] {
+			out = append(out, node)
+		}
+	}
+	return out
+}
+
+// poolsOf are the pools of nodes; known is false when a node is not in the
+// cache (its pool cannot be told).
+func (c *Controller) poolsOf(nodes []string) (pools map[string]bool, known bool) {
+	pools = map[string]bool{}
+	for _, name := range nodes {
+		obj, ok, err := c.nodeIndexer.GetByKey(name)
+		node, isNode := obj.(*corev1.Node)
+		if err != nil || !ok || !isNode {
+			return nil, false
+		}
+		pools[node.Labels[apis.LabelNodePool]] = true
+	}
+	return pools, true
+}
+
+func uniqueNonEmpty(a, b string) []string {
+	switch {
+	case a == "" || a == b:
+		return slices.DeleteFunc([]string{b}, func(s string) bool { return s == "" })
+	case b == "":
+		return []string{a}
+	}
+	return []string{a, b}
 }
 
 // enqueueByIndex handles an event on an object PoolServices are looked up

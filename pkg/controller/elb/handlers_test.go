@@ -7,12 +7,14 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/apis"
+	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 	"github.com/edge-lb/edge-controller-manager/pkg/elbmodel"
 )
 
@@ -190,6 +192,8 @@ func TestHandlersLookUpOncePerValue(t *testing.T) {
 	poolEdited.Annotations[apis.AnnotationPoolVSwitchIDs] = "vsw-hefei-2"
 	slice := newSlice("cube-svc", "hefei-1")
 	sliceMoved := newSlice("cube-svc", "hefei-2")
+	sliceToChengdu := newSlice("cube-svc", "chengdu-1")
+	sliceUnknown := newSlice("cube-svc", "hefei-1", "no-such-node")
 	for _, tc := range []struct {
 		name  string
 		event func()
@@ -201,7 +205,11 @@ func TestHandlersLookUpOncePerValue(t *testing.T) {
 		{"Service edited", func() { c.onService(svc, svcEdited) }, 2},
 		{"Service deleted", func() { c.onService(svc, nil) }, 2},
 		{"pool edited", func() { c.onNodePool(pool, poolEdited) }, 1},
-		{"slice endpoints moved", func() { c.onEndpointSlice(slice, sliceMoved) }, 2},
+		// Only the pools of nodes that gained or lost a ready endpoint.
+		{"slice endpoint moved within a pool", func() { c.onEndpointSlice(slice, sliceMoved) }, 1},
+		{"slice endpoint moved to another pool", func() { c.onEndpointSlice(slice, sliceToChengdu) }, 2},
+		{"slice added", func() { c.onEndpointSlice(nil, slice) }, 1},
+		{"slice of an unknown node", func() { c.onEndpointSlice(slice, sliceUnknown) }, 2},
 	} {
 		if got := count(tc.event); got != tc.want {
 			t.Errorf("%s enqueued %d keys, want %d", tc.name, got, tc.want)
@@ -240,7 +248,7 @@ func TestDeleteEventsReachTheHandlerUnwrapped(t *testing.T) {
 		{"a tombstone", cache.DeletedFinalStateUnknown{Key: hefeiKey, Obj: ps}},
 	} {
 		var gotOld, gotCur any
-		eventHandler(func(old, cur any) { gotOld, gotCur = old, cur }).OnDelete(tt.obj)
+		eventHandler(func(old, cur any) { gotOld, gotCur = old, cur }, nil).OnDelete(tt.obj)
 		if gotOld != any(ps) || gotCur != nil {
 			t.Errorf("%s: handler got (%v, %v), want (the PoolService, nil)", tt.name, gotOld, gotCur)
 		}
@@ -300,5 +308,52 @@ func TestFinalizersChangedRelevantly(t *testing.T) {
 		if got := finalizersChangedRelevantly(tc.old, tc.cur); got != tc.want {
 			t.Errorf("%v → %v: %v, want %v", tc.old, tc.cur, got, tc.want)
 		}
+	}
+}
+
+// TestInitialListAddsGoToInitial: an add of the informer's initial list
+// goes to the initial handler (or nowhere), a later add to the handler.
+func TestInitialListAddsGoToInitial(t *testing.T) {
+	var events, initial []any
+	h := eventHandler(func(old, cur any) { events = append(events, cur) }, func(obj any) { initial = append(initial, obj) })
+	h.OnAdd("listed", true)
+	h.OnAdd("added", false)
+	if !slices.Equal(events, []any{"added"}) || !slices.Equal(initial, []any{"listed"}) {
+		t.Errorf("handler got %v, initial got %v", events, initial)
+	}
+	events = nil
+	eventHandler(func(old, cur any) { events = append(events, cur) }, nil).OnAdd("listed", true)
+	if len(events) != 0 {
+		t.Errorf("without an initial handler a listed add reached the handler: %v", events)
+	}
+}
+
+// TestListedPoolServicesAreLookedAtAsAResync: at a start, a serving
+// PoolService of the initial list waits at the background level with the
+// resync's shared reads; one not serving yet is new work, read fresh; a
+// later event on a serving one is urgent and drops the shared-read mark.
+func TestListedPoolServicesAreLookedAtAsAResync(t *testing.T) {
+	c := &Controller{queue: newQueue(), resyncing: &keySet{}}
+	defer c.queue.ShutDown()
+	serving := newPoolService("cube-svc", "np-hefei", nil)
+	meta.SetStatusCondition(&serving.Status.Conditions, metav1.Condition{Type: apis.ConditionReady, Status: metav1.ConditionTrue, Reason: "R"})
+	fresh := newPoolService("cube-svc", "np-chengdu", nil)
+	c.enqueueListed(serving)
+	c.enqueueListed(fresh)
+	take := func() (string, cloud.Priority, bool) {
+		key, _ := c.queue.Get()
+		defer c.queue.Done(key)
+		return key, c.takenAt(key), c.resyncing.take(key)
+	}
+	if key, p, shared := take(); key != keyOf(fresh) || p != cloud.PriorityNormal || shared {
+		t.Errorf("first: %s at %s shared=%v; want the not-serving one, normal, fresh reads", key, p, shared)
+	}
+	if key, p, shared := take(); key != keyOf(serving) || p != cloud.PriorityBackground || !shared {
+		t.Errorf("second: %s at %s shared=%v; want the serving one, background, shared reads", key, p, shared)
+	}
+	c.enqueueListed(serving)
+	c.enqueue(serving)
+	if key, p, shared := take(); key != keyOf(serving) || p != cloud.PriorityUrgent || shared {
+		t.Errorf("after an event: %s at %s shared=%v; want urgent, fresh reads", key, p, shared)
 	}
 }

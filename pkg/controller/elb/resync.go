@@ -14,10 +14,12 @@ import (
 )
 
 // The periodic resync (drift repair) is paced: its PoolServices are spread
-// over the period, never faster than ResyncRate, and only while the queue
-// is short, so work an event caused (an endpoint moved, a Service edited)
-// waits behind at most a few resync keys, not behind thousands. A period
-// the rate cannot fill is stretched, with a log line and a metric.
+// over the period, never faster than ResyncRate. It goes last: its keys
+// wait at the queue's background level and its calls behind every other
+// sync's for each action's budget (queue.go), so work an event caused
+// never waits behind it, and under a steady load of events drift repair
+// still goes on with what they leave. A period the rate cannot fill is
+// stretched, with a log line and a metric.
 
 // resync runs resync passes until ctx is done.
 func (c *Controller) resync(ctx context.Context) {
@@ -54,12 +56,6 @@ func (c *Controller) resyncPass(ctx context.Context) {
 		resyncStretch.Set(0)
 	}
 	for _, key := range keys {
-		// Events first: hold the next resync key while the queue has work.
-		for c.queue.Len() > 0 {
-			if !sleep(ctx, gap) {
-				return
-			}
-		}
 		c.resyncing.add(key)
 		c.enqueueAt(key, cloud.PriorityBackground)
 		resyncEnqueued.Inc()

@@ -144,37 +144,35 @@ func TestResyncGap(t *testing.T) {
 	}
 }
 
-// TestResyncWaitsForEvents: while the queue holds work an event caused,
-// the resync adds nothing.
-func TestResyncWaitsForEvents(t *testing.T) {
+// TestResyncGoesLast: the resync's keys wait at the background level, so
+// an event queued after them is synced first, at the urgent priority its
+// ENS calls then carry; the resync's keys follow, marked for shared reads.
+func TestResyncGoesLast(t *testing.T) {
 	h, _ := sharedHarness(t, 1)
 	for h.c.queue.Len() > 0 {
 		key, _ := h.c.queue.Get()
 		h.c.queue.Done(key)
 	}
-	h.c.queue.Add("default/an-event")
-	h.c.cfg.ResyncPeriod, h.c.cfg.ResyncRate = 10*time.Millisecond, 1000
-	done := make(chan struct{})
-	go func() { defer close(done); h.c.resyncPass(h.ctx) }()
-	time.Sleep(100 * time.Millisecond)
-	if n := h.c.queue.Len(); n != 1 {
-		t.Fatalf("queue holds %d keys while an event waits, want only the event", n)
+	h.c.cfg.ResyncPeriod, h.c.cfg.ResyncRate = time.Millisecond, 1e6
+	h.c.resyncPass(h.ctx)
+	resynced := h.c.queue.Len()
+	if resynced < 2 {
+		t.Fatalf("the resync queued %d keys", resynced)
 	}
-	key, _ := h.c.queue.Get()
-	h.c.queue.Done(key)
-	got := 0
-	for got < 4 {
-		select {
-		case <-time.After(5 * time.Second):
-			t.Fatalf("resync enqueued %d of 4 keys", got)
-		default:
-		}
-		if h.c.queue.Len() > 0 {
-			key, _ := h.c.queue.Get()
-			h.c.queue.Done(key)
-			got++
-		}
-		time.Sleep(time.Millisecond)
+	h.c.enqueueAt("default/an-event", cloud.PriorityUrgent)
+	var order []string
+	var levels []cloud.Priority
+	for h.c.queue.Len() > 0 {
+		key, _ := h.c.queue.Get()
+		order, levels = append(order, key), append(levels, h.c.takenAt(key))
+		h.c.queue.Done(key)
 	}
-	<-done
+	if order[0] != "default/an-event" || levels[0] != cloud.PriorityUrgent {
+		t.Fatalf("first synced %s at %s, want the event, urgent (order %v)", order[0], levels[0], order)
+	}
+	for i, key := range order[1:] {
+		if levels[i+1] != cloud.PriorityBackground || !h.c.resyncing.take(key) {
+			t.Errorf("resync key %s at %s, marked %v; want background, marked for shared reads", key, levels[i+1], false)
+		}
+	}
 }
