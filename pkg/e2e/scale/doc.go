@@ -10,7 +10,7 @@
 // Each phase prints its measured figure next to the lower bound the
 // documented limits allow for the workload (bound.go: from the calls the
 // workload needs at least, not from what the controller made). The
-// benchmark carries the build tag scale; run it with `make bench-scale` or
+// benchmark carries the build tag scale; run it with `make bench-scale-inproc` or
 //
 //	go test -tags scale -run TestScale -v -timeout 60m ./pkg/e2e/scale
 //
