@@ -9,6 +9,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -157,21 +158,37 @@ func (e *env) nodePortOn(ctx context.Context, key string) int {
 	return 30999
 }
 
+// visibilityGrace is how long the controller keeps believing in an ELB it
+// created that ENS does not show (a new one may take a while to appear):
+// a young ELB released by hand is made again only after it.
+const visibilityGrace = 2 * time.Minute
+
 // releaseOurs: the user releases by hand one of our managed ELBs (an EIP
-// on it comes free).
+// on it comes free): mostly one older than visibilityGrace, a younger one
+// (every third op, or when there is no older one) only while the run has
+// visibilityGrace and half a minute left, so that its recreation is not
+// what the quiesce waits for.
 func (e *env) releaseOurs(ctx context.Context, o op) (string, error) {
 	inv, err := e.emu.Inventory()
 	if err != nil {
 		return "", err
 	}
-	var ours []ensemulator.LoadBalancer
+	var old, young []ensemulator.LoadBalancer
 	for _, lb := range inv.LoadBalancers {
-		if lb.CreatedBy == controllerKeyID && lb.Status == lbStatusActive {
-			ours = append(ours, lb)
+		switch {
+		case lb.CreatedBy != controllerKeyID || lb.Status != lbStatusActive:
+		case time.Since(lb.CreateTime) > visibilityGrace:
+			old = append(old, lb)
+		default:
+			young = append(young, lb)
 		}
 	}
+	ours := old
+	if len(young) > 0 && (len(old) == 0 || o.n%3 == 0) && time.Until(e.workloadEnd) > visibilityGrace+30*time.Second {
+		ours = young
+	}
 	if len(ours) == 0 {
-		return "skipped: no ELB of ours", nil
+		return fmt.Sprintf("skipped: no ELB of ours to release (%d young ones)", len(young)), nil
 	}
 	sort.Slice(ours, func(i, j int) bool { return ours[i].Name < ours[j].Name })
 	lb := ours[o.n%len(ours)]

@@ -118,6 +118,7 @@ func (e *env) runChaosAndWorkload(ctx context.Context, w *workload, d time.Durat
 	runCtx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	start := time.Now()
+	e.workloadEnd = start.Add(d)
 	var wg sync.WaitGroup
 	wg.Go(func() { w.run(runCtx, start) })
 	wg.Go(func() { c.run(runCtx, start, d) })

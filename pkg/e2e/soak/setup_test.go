@@ -41,7 +41,9 @@ type env struct {
 	deadELBs map[string]string
 	// ledger is what the user made and how they left it.
 	ledger *ledger
-	logf   func(format string, args ...any)
+	// workloadEnd is when the workload stops.
+	workloadEnd time.Time
+	logf        func(format string, args ...any)
 
 	stopOnce sync.Once
 }
