@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -195,7 +197,7 @@ func (e *env) seedService(ctx context.Context, s *seed, svc, endpoints int) erro
 	if _, err := e.kube.DiscoveryV1().EndpointSlices(namespace).Create(ctx, endpointSlice(svc, spreadNodes(e.p, svc, endpoints)), metav1.CreateOptions{}); err != nil {
 		return err
 	}
-	created, err := e.kube.CoreV1().Services(namespace).Create(ctx, want, metav1.CreateOptions{})
+	created, err := e.createService(ctx, want)
 	if err != nil {
 		return err
 	}
@@ -273,4 +275,25 @@ func keysOf(m map[string]string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// createService creates want; a create the client retried after the
+// server had taken it (a slow API server on a busy machine) answers that
+// its node port is allocated: then the Service is there, made by the
+// first attempt.
+func (e *env) createService(ctx context.Context, want *corev1.Service) (*corev1.Service, error) {
+	created, err := e.kube.CoreV1().Services(namespace).Create(ctx, want, metav1.CreateOptions{})
+	if err == nil || !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "already allocated") {
+		return created, err
+	}
+	got, getErr := e.kube.CoreV1().Services(namespace).Get(ctx, want.Name, metav1.GetOptions{})
+	if getErr != nil || len(got.Spec.Ports) != len(want.Spec.Ports) {
+		return nil, err
+	}
+	for i := range want.Spec.Ports {
+		if got.Spec.Ports[i].NodePort != want.Spec.Ports[i].NodePort {
+			return nil, err
+		}
+	}
+	return got, nil
 }
