@@ -129,6 +129,10 @@ EOT
   echo "--audit-policy-file=${policy} --audit-log-path=${LOCAL_CLUSTER_AUDIT_LOG} --audit-log-format=json --audit-log-mode=blocking"
 }
 
+# The default admission plugins, plus OwnerReferencesPermissionEnforcement
+# (as many production clusters run): setting blockOwnerDeletion on an owner
+# reference then needs update on the owner's finalizers, which the e2e RBAC
+# test proves the manager's ClusterRole grants and needs.
 start_apiserver() {
   local pki="${STATE}/pki" audit
   audit=$(audit_flags) # on its own line, so that its failure stops up.sh
@@ -144,6 +148,7 @@ start_apiserver() {
     --requestheader-client-ca-file="${pki}/ca.crt" --requestheader-allowed-names=front-proxy-client \
     --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
     --requestheader-extra-headers-prefix=X-Remote-Extra- \
+    --enable-admission-plugins=OwnerReferencesPermissionEnforcement \
     --disable-admission-plugins=TaintNodesByCondition \
     --allow-privileged=true --profiling=false ${audit} ${LOCAL_CLUSTER_KUBE_ARGS:-}
   wait_for kube-apiserver apiserver_ok

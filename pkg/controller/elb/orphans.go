@@ -71,11 +71,7 @@ func (c *Controller) sweep(ctx context.Context) error {
 		return err
 	}
 	now, seen := c.cfg.Clock.Now(), map[string]bool{}
-	recorded := map[string]bool{}
 	for _, rec := range records {
-		for _, id := range append(rec.IDs(ownership.LoadBalancer), rec.IDs(ownership.EIP)...) {
-			recorded[id] = true
-		}
 		if served[rec.Name] {
 			continue
 		}
@@ -89,7 +85,7 @@ func (c *Controller) sweep(ctx context.Context) error {
 		}
 	}
 	c.orphans.keepOnly(seen)
-	return c.reportUnproven(ctx, recorded)
+	return c.reportUnproven(ctx)
 }
 
 func (c *Controller) releaseOrphan(ctx context.Context, name string, inUse map[string]bool) error {
@@ -106,8 +102,10 @@ func (c *Controller) releaseOrphan(ctx context.Context, name string, inUse map[s
 
 // reportUnproven logs every ELB and EIP named k8s/*/*/*/<our cluster id>
 // that no record holds: we did not make it (or cannot prove it), so it is
-// left alone, but an operator should know.
-func (c *Controller) reportUnproven(ctx context.Context, recorded map[string]bool) error {
+// left alone, but an operator should know. The records are read after the
+// cloud, and a name with a create in flight is skipped, so that what a
+// sync is creating right now is not reported.
+func (c *Controller) reportUnproven(ctx context.Context) error {
 	lbs, err := c.cloud.ListLoadBalancers(ctx, cloud.LoadBalancerFilter{})
 	if err != nil {
 		return err
@@ -116,14 +114,31 @@ func (c *Controller) reportUnproven(ctx context.Context, recorded map[string]boo
 	if err != nil {
 		return err
 	}
+	records, err := c.owned.List(ctx)
+	if err != nil {
+		return err
+	}
+	known := map[string]bool{} // recorded ids, and names with a pending create
+	for _, rec := range records {
+		for _, id := range append(rec.IDs(ownership.LoadBalancer), rec.IDs(ownership.EIP)...) {
+			known[id] = true
+		}
+		if hasPending(rec) {
+			known[rec.Name] = true
+		}
+	}
+	unproven := func(name, id string) bool {
+		_, ours := elbmodel.ParseName(name, c.cfg.ClusterID)
+		return ours && !known[id] && !known[name]
+	}
 	logger := klog.FromContext(ctx)
 	for _, lb := range lbs {
-		if _, ours := elbmodel.ParseName(lb.Name, c.cfg.ClusterID); ours && !recorded[lb.ID] {
+		if unproven(lb.Name, lb.ID) {
 			logger.Info("ELB named like ours was not created by this controller; left alone", "loadBalancer", lb.ID, "name", lb.Name)
 		}
 	}
 	for _, e := range eips {
-		if _, ours := elbmodel.ParseName(e.Name, c.cfg.ClusterID); ours && !recorded[e.AllocationID] {
+		if unproven(e.Name, e.AllocationID) {
 			logger.Info("EIP named like ours was not created by this controller; left alone", "eip", e.AllocationID, "name", e.Name)
 		}
 	}
