@@ -198,6 +198,8 @@ func NewController(ctx context.Context, cfg Config, kubeClient kubernetes.Interf
 		users:        &regionUsers{},
 		resyncing:    &keySet{},
 		drains:       &drains{},
+		eipReads:     newEIPReads(),
+		creations:    newCreations(cfg.RequeueDelay),
 	}
 	if cfg.DryRun {
 		c.owned.SetReadOnly()

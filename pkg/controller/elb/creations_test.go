@@ -54,3 +54,12 @@ func TestCreationsEstimate(t *testing.T) {
 		t.Error("a create never seen Active is forgotten after forgetCreation")
 	}
 }
+
+// TestNewControllerWiresCreationsAndEIPReads: both are nil-safe (a nil one
+// quietly does nothing), so only this shows NewController made them.
+func TestNewControllerWiresCreationsAndEIPReads(t *testing.T) {
+	h := newHarness(t)
+	if h.c.creations == nil || h.c.eipReads == nil {
+		t.Fatalf("creations %v, eipReads %v: NewController must make both", h.c.creations, h.c.eipReads)
+	}
+}

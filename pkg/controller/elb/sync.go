@@ -102,7 +102,9 @@ func (c *Controller) ensure(ctx context.Context, v poolServiceView) (time.Durati
 	if creating > 0 && done.steps == 0 {
 		after = creating
 	}
-	return max(after, done.firstLook), nil
+	after = max(after, done.firstLook)
+	klog.FromContext(ctx).V(4).Info("Looking again", "after", after, "creating", creating, "firstLook", done.firstLook, "steps", done.steps)
+	return after, nil
 }
 
 // lookAgain is the one rule for when a PoolService is synced again: soon
