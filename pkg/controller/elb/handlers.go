@@ -130,13 +130,9 @@ func (c *Controller) onEndpointSlice(old, cur any) {
 	}
 	pools, known := c.poolsOf(changedReadyNodes(o, n))
 	movedService := o != nil && n != nil && sliceService(o) != sliceService(n)
-	for _, svc := range uniqueNonEmpty(sliceService(o), sliceService(n)) {
-		for _, ps := range c.poolServicesBy(indexByService, svc) {
-			if !known || movedService || pools[v1alpha1.ServedBy(ps).Pool] {
-				c.enqueue(ps)
-			}
-		}
-	}
+	c.enqueueIndexedPairWhere(indexByService, sliceService(o), sliceService(n), func(ps *v1alpha1.PoolService) bool {
+		return !known || movedService || pools[v1alpha1.ServedBy(ps).Pool]
+	})
 }
 
 // sliceService is the namespace/name key of a slice's Service; "" for none.
@@ -186,16 +182,6 @@ func (c *Controller) poolsOf(nodes []string) (pools map[string]bool, known bool)
 	return pools, true
 }
 
-func uniqueNonEmpty(a, b string) []string {
-	switch {
-	case a == "" || a == b:
-		return slices.DeleteFunc([]string{b}, func(s string) bool { return s == "" })
-	case b == "":
-		return []string{a}
-	}
-	return []string{a, b}
-}
-
 // enqueueByIndex handles an event on an object PoolServices are looked up
 // by: unless an update changed nothing relevant, it enqueues the
 // PoolServices indexed under the old and the new object's value. A missing
@@ -219,17 +205,25 @@ func enqueueByIndex[T any](c *Controller, index string, old, cur any, changed fu
 // old and new values; "" is no value, and an unchanged value is looked up
 // once.
 func (c *Controller) enqueueIndexedPair(index, old, cur string) {
+	c.enqueueIndexedPairWhere(index, old, cur, nil)
+}
+
+// enqueueIndexedPairWhere is enqueueIndexedPair for the PoolServices keep
+// accepts (all when keep is nil).
+func (c *Controller) enqueueIndexedPairWhere(index, old, cur string, keep func(*v1alpha1.PoolService) bool) {
 	if old != "" {
-		c.enqueueIndexed(index, old)
+		c.enqueueIndexed(index, old, keep)
 	}
 	if cur != "" && cur != old {
-		c.enqueueIndexed(index, cur)
+		c.enqueueIndexed(index, cur, keep)
 	}
 }
 
-func (c *Controller) enqueueIndexed(index, value string) {
+func (c *Controller) enqueueIndexed(index, value string, keep func(*v1alpha1.PoolService) bool) {
 	for _, ps := range c.poolServicesBy(index, value) {
-		c.enqueue(ps)
+		if keep == nil || keep(ps) {
+			c.enqueue(ps)
+		}
 	}
 }
 

@@ -98,23 +98,29 @@ func (c *Controller) ensure(ctx context.Context, v poolServiceView) (time.Durati
 	if c.cfg.DryRun { // nothing changes by itself: the next event or resync plans again
 		return 0, nil
 	}
-	after := c.lookAgain(keyOf(v.ps), done.steps > 0, elbmodel.JoinWaits(plan.Wait, done.wait))
-	if creating > 0 && done.steps == 0 {
-		after = creating
+	expect := creating // a new ELB of ours still Creating: when it should be Active
+	if done.steps > 0 {
+		expect = done.firstLook // this run created one: when new ELBs lately became Active
 	}
-	after = max(after, done.firstLook)
-	klog.FromContext(ctx).V(4).Info("Looking again", "after", after, "creating", creating, "firstLook", done.firstLook, "steps", done.steps)
+	after := c.lookAgain(keyOf(v.ps), done.steps > 0, elbmodel.JoinWaits(plan.Wait, done.wait), expect)
+	klog.FromContext(ctx).V(4).Info("Looking again", "after", after, "expect", expect, "steps", done.steps)
 	return after, nil
 }
 
 // lookAgain is the one rule for when a PoolService is synced again: soon
 // after progress (to verify it and go on), with a backoff that grows while
-// it only waits, and not at all once nothing is left to do.
-func (c *Controller) lookAgain(key string, progressed bool, wait *elbmodel.NotNow) time.Duration {
+// it only waits, and not at all once nothing is left to do. expect, when
+// set, is when the cloud should have moved on (creations.go): the look
+// after progress is no sooner, and a plain wait takes it in place of the
+// backoff (the look still counts in the backoff).
+func (c *Controller) lookAgain(key string, progressed bool, wait *elbmodel.NotNow, expect time.Duration) time.Duration {
 	switch {
 	case progressed:
 		c.waitBackoff.Forget(key)
-		return c.cfg.RequeueDelay
+		return max(c.cfg.RequeueDelay, expect)
+	case expect > 0:
+		c.waitBackoff.When(key)
+		return expect
 	case wait != nil && wait.Timed(): // e.g. a connection drain that ends then
 		return wait.After
 	case wait != nil:
@@ -133,7 +139,7 @@ func (c *Controller) lookAgain(key string, progressed bool, wait *elbmodel.NotNo
 // input); anything else is a cloud error.
 func (c *Controller) readError(ctx context.Context, v poolServiceView, err error) (time.Duration, error) {
 	if n := elbmodel.AsNotNow(err); n != nil {
-		return c.lookAgain(keyOf(v.ps), false, n), nil
+		return c.lookAgain(keyOf(v.ps), false, n, 0), nil
 	}
 	if elbmodel.AsInputError(err) != nil {
 		return c.inputError(ctx, v, err)

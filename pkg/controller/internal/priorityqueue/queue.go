@@ -44,11 +44,6 @@ func (q *Queue) Taken(key string) Level {
 	return q.store.takenAt(key)
 }
 
-// LenAt is how many keys wait at level l or a more urgent one.
-func (q *Queue) LenAt(l Level) int {
-	return q.store.lenAt(l)
-}
-
 // store is the workqueue's storage (workqueue.Queue): one FIFO line per
 // level. Push, Touch, Len and Pop run under the workqueue's lock; ask and
 // the readers come from outside it, hence mu.
@@ -154,16 +149,4 @@ func (s *store) takenAt(key string) Level {
 		return l
 	}
 	return s.clamp(s.def)
-}
-
-func (s *store) lenAt(l Level) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, sl := range s.at {
-		if sl.level <= l {
-			n++
-		}
-	}
-	return n
 }

@@ -109,19 +109,7 @@ func TestAddWhileSyncing(t *testing.T) {
 		t.Errorf("delayed add: %q at the default level 1 expected", got)
 	}
 	q.Done(got)
-	if q.LenAt(3) != 0 {
-		t.Errorf("LenAt after draining = %d", q.LenAt(3))
-	}
-}
-
-func TestLenAt(t *testing.T) {
-	q := newQueue()
-	defer q.ShutDown()
-	q.AddAt("a", 0)
-	q.AddAt("b", 2)
-	q.AddAt("c", 3)
-	q.AddAt("c", 1)
-	if got := []int{q.LenAt(0), q.LenAt(1), q.LenAt(2), q.LenAt(3), q.Len()}; !slices.Equal(got, []int{1, 2, 3, 3, 3}) {
-		t.Errorf("LenAt 0..3, Len = %v", got)
+	if q.Len() != 0 {
+		t.Errorf("Len after draining = %d", q.Len())
 	}
 }
