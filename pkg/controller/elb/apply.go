@@ -94,7 +94,7 @@ func (c *Controller) applyOne(ctx context.Context, ps *v1alpha1.PoolService, d e
 		})
 		r.lbID = id
 		if err == nil {
-			r.firstLook = c.creations.created(id, c.cfg.Clock.Now())
+			r.firstLook = c.creations.created(keyOf(ps), id, time.Now())
 		}
 		return err
 	case elbmodel.StopListener:

@@ -12,86 +12,150 @@ import (
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 )
 
-// eipReads coalesces the by-id EIP reads of concurrent syncs: one call is
-// under way at a time, and the ids asked for meanwhile go together in the
-// next (ENS takes 50 ids a call). Under load, when the action's budget is
-// what syncs wait for, many syncs share one call; alone, a sync waits for
-// nothing but its own call. Every read starts after it was asked for, so
-// it is as fresh as a read of the sync's own.
+// eipReads coalesces the EIP reads of concurrent syncs: per line (the
+// by-id reads; each region's by-name reads) one call is under way at a
+// time, and what is asked for meanwhile goes together in the next: ids 50
+// a call (ENS's most), names as one read of the whole region when that
+// costs no more pages than there are names, else a read per name. Under
+// load, when DescribeEnsEipAddresses' budget is what syncs wait for, many
+// syncs share one call; alone, a sync waits for nothing but its own call.
+// Every read starts after it was asked for, so it is as fresh as a read of
+// the sync's own.
 type eipReads struct {
-	turn chan struct{} // held by the batch whose call is under way
-
-	mu   sync.Mutex
-	next *eipBatch // collecting ids; nil when none
+	mu    sync.Mutex
+	turns map[string]chan struct{} // a line → held by the batch whose call is under way
+	next  map[string]*eipBatch     // a line → the batch collecting asks
+	pages map[string]int           // a region → the pages its last whole read took
 }
 
 type eipBatch struct {
-	ids   map[string]bool
-	done  chan struct{}
-	found map[string]cloud.EIP
-	err   error
+	region string // "" for the by-id line
+	asks   map[string]bool
+	done   chan struct{}
+	found  []cloud.EIP
+	err    error
 }
 
-func newEIPReads() *eipReads { return &eipReads{turn: make(chan struct{}, 1)} }
+func newEIPReads() *eipReads {
+	return &eipReads{turns: map[string]chan struct{}{}, next: map[string]*eipBatch{}, pages: map[string]int{}}
+}
 
-// eipBatchTimeout bounds one batch's call (it runs on its own context, so
-// that no sync's cancellation fails the others' reads).
+// eipBatchTimeout bounds one batch's calls (they run on their own context,
+// so that no sync's cancellation fails the others' reads).
 const eipBatchTimeout = time.Minute
+
+const byIDLine = "\x00ids"
 
 // byID returns the EIPs of ids that exist (a nil r reads them alone).
 func (r *eipReads) byID(ctx context.Context, api cloud.Cloud, ids []string) ([]cloud.EIP, error) {
 	if r == nil {
 		return api.ListEIPs(ctx, cloud.EIPFilter{AllocationIDs: ids})
 	}
-	r.mu.Lock()
-	b := r.next
-	if b == nil {
-		b = &eipBatch{ids: map[string]bool{}, done: make(chan struct{})}
-		r.next = b
-		go r.run(ctx, api, b)
+	found, err := r.ask(ctx, api, byIDLine, "", ids)
+	return keep(found, err, func(e cloud.EIP) bool { return slices.Contains(ids, e.AllocationID) })
+}
+
+// named returns the EIPs named exactly name in region, sorted by id (a nil
+// r, or no region, reads them alone).
+func (r *eipReads) named(ctx context.Context, api cloud.Cloud, name, region string) ([]cloud.EIP, error) {
+	if r == nil || region == "" {
+		return readEIPsNamed(ctx, api, name, region)
 	}
-	for _, id := range ids {
-		b.ids[id] = true
+	found, err := r.ask(ctx, api, "region/"+region, region, []string{name})
+	out, err := keep(found, err, func(e cloud.EIP) bool { return e.Name == name })
+	sortEIPs(out)
+	return out, err
+}
+
+// ask joins the next batch of line and waits for its answer.
+func (r *eipReads) ask(ctx context.Context, api cloud.Cloud, line, region string, asks []string) ([]cloud.EIP, error) {
+	r.mu.Lock()
+	b := r.next[line]
+	if b == nil {
+		b = &eipBatch{region: region, asks: map[string]bool{}, done: make(chan struct{})}
+		r.next[line] = b
+		if r.turns[line] == nil {
+			r.turns[line] = make(chan struct{}, 1)
+		}
+		go r.run(ctx, api, line, b)
+	}
+	for _, a := range asks {
+		b.asks[a] = true
 	}
 	r.mu.Unlock()
 	select {
 	case <-b.done:
+		return b.found, b.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	if b.err != nil {
-		return nil, b.err
+}
+
+func keep(found []cloud.EIP, err error, match func(cloud.EIP) bool) ([]cloud.EIP, error) {
+	if err != nil {
+		return nil, err
 	}
 	var out []cloud.EIP
-	for _, id := range ids {
-		if e, ok := b.found[id]; ok {
+	for _, e := range found {
+		if match(e) {
 			out = append(out, e)
 		}
 	}
 	return out, nil
 }
 
-// run waits for the call before it, closes the batch and reads it, at the
-// priority of the sync that opened it.
-func (r *eipReads) run(opener context.Context, api cloud.Cloud, b *eipBatch) {
-	r.turn <- struct{}{}
-	defer func() { <-r.turn }()
+// run waits for the call before it on its line, closes the batch and
+// reads it, at the priority of the sync that opened it.
+func (r *eipReads) run(opener context.Context, api cloud.Cloud, line string, b *eipBatch) {
 	r.mu.Lock()
-	if r.next == b {
-		r.next = nil
+	turn := r.turns[line]
+	r.mu.Unlock()
+	turn <- struct{}{}
+	defer func() { <-turn }()
+	r.mu.Lock()
+	if r.next[line] == b {
+		delete(r.next, line)
 	}
-	ids := slices.Sorted(maps.Keys(b.ids))
+	asks := slices.Sorted(maps.Keys(b.asks))
+	pages := max(1, r.pages[b.region])
 	r.mu.Unlock()
 
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(opener), eipBatchTimeout)
 	defer cancel()
-	eips, err := api.ListEIPs(ctx, cloud.EIPFilter{AllocationIDs: ids})
-	b.found, b.err = make(map[string]cloud.EIP, len(eips)), err
-	for _, e := range eips {
-		b.found[e.AllocationID] = e
+	switch {
+	case b.region == "":
+		b.found, b.err = api.ListEIPs(ctx, cloud.EIPFilter{AllocationIDs: asks})
+	case len(asks) >= pages:
+		b.found, b.err = api.ListEIPs(ctx, cloud.EIPFilter{RegionID: b.region})
+		if b.err == nil {
+			r.mu.Lock()
+			r.pages[b.region] = (len(b.found) + 99) / 100
+			r.mu.Unlock()
+		}
+	default:
+		b.found, b.err = readEIPsNamedEach(ctx, api, asks, b.region)
 	}
-	klog.FromContext(opener).V(5).Info("EIPs read by id", "ids", len(ids), "found", len(eips), "err", err)
+	klog.FromContext(opener).V(5).Info("EIPs read together", "line", line, "asks", len(asks), "found", len(b.found), "err", b.err)
 	close(b.done)
+}
+
+// readEIPsNamedEach reads each name's EIPs in region, the names at once.
+func readEIPsNamedEach(ctx context.Context, api cloud.Cloud, names []string, region string) ([]cloud.EIP, error) {
+	results := make([][]cloud.EIP, len(names))
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Go(func() { results[i], errs[i] = readEIPsNamed(ctx, api, name, region) })
+	}
+	wg.Wait()
+	var out []cloud.EIP
+	for i := range names {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		out = append(out, results[i]...)
+	}
+	return out, nil
 }
 
 // eipByID reads one EIP through the shared by-id reads; nil when ENS does

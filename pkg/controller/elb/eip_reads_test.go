@@ -89,3 +89,97 @@ func TestEIPReadsCoalesce(t *testing.T) {
 		t.Errorf("second call asked for %v, want %v", g.calls[1], want)
 	}
 }
+
+// regionEIPs answers ListEIPs by region or by name from a region of n
+// EIPs named eip-name-<i>, each call waiting for the gate.
+type regionEIPs struct {
+	cloud.Cloud
+	n     int
+	gate  chan struct{}
+	mu    sync.Mutex
+	calls []cloud.EIPFilter
+}
+
+func (g *regionEIPs) ListEIPs(_ context.Context, f cloud.EIPFilter) ([]cloud.EIP, error) {
+	g.mu.Lock()
+	g.calls = append(g.calls, f)
+	g.mu.Unlock()
+	<-g.gate
+	var out []cloud.EIP
+	for i := range g.n {
+		e := cloud.EIP{AllocationID: fmt.Sprintf("eip-%04d", i), Name: fmt.Sprintf("eip-name-%d", i), RegionID: "r1"}
+		if f.RegionID == "r1" && (f.Name == "" || f.Name == e.Name) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func (g *regionEIPs) snapshot() []cloud.EIPFilter {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return slices.Clone(g.calls)
+}
+
+// TestEIPNamedReadsCoalesce: the by-name reads asked for while one is
+// under way go together: as one read of the whole region while that costs
+// no more pages than there are names, else a read per name. Each caller
+// gets exactly the EIPs of its name.
+func TestEIPNamedReadsCoalesce(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name       string
+		eips       int // in the region: 100 a page
+		asks       int // joining the second batch
+		wantRegion bool
+	}{
+		{"names outnumber the pages: one region read", 150, 3, true},
+		{"pages outnumber the names: a read per name", 350, 2, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := &regionEIPs{n: tc.eips, gate: make(chan struct{})}
+			r := newEIPReads()
+			r.pages["r1"] = (tc.eips + 99) / 100 // as learnt from an earlier whole read
+			type result struct {
+				name string
+				got  []cloud.EIP
+				err  error
+			}
+			results := make(chan result, tc.asks+1)
+			read := func(name string) {
+				go func() {
+					got, err := r.named(ctx, g, name, "r1")
+					results <- result{name, got, err}
+				}()
+			}
+			read("eip-name-0")
+			for len(g.snapshot()) == 0 {
+				time.Sleep(time.Millisecond)
+			}
+			for i := range tc.asks {
+				read(fmt.Sprintf("eip-name-%d", i+1))
+			}
+			time.Sleep(50 * time.Millisecond) // all joined the next batch
+			close(g.gate)
+			for range tc.asks + 1 {
+				res := <-results
+				if res.err != nil || len(res.got) != 1 || res.got[0].Name != res.name {
+					t.Errorf("read of %s: %v, %v; want its one EIP", res.name, res.got, res.err)
+				}
+			}
+			calls := g.snapshot()[1:] // after the first batch's
+			region := 0
+			for _, f := range calls {
+				if f.Name == "" {
+					region++
+				}
+			}
+			switch {
+			case tc.wantRegion && (len(calls) != 1 || region != 1):
+				t.Errorf("calls %v: want one region read", calls)
+			case !tc.wantRegion && (len(calls) != tc.asks || region != 0):
+				t.Errorf("calls %v: want %d reads by name", calls, tc.asks)
+			}
+		})
+	}
+}

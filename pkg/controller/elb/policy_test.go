@@ -215,12 +215,27 @@ func TestDriftRepaired(t *testing.T) {
 func TestNewELBWaitsForActive(t *testing.T) {
 	h := newHarness(t, emulatortest.WithActiveDelay(time.Hour))
 	h.seedWalkthrough(nil, corev1.ServiceExternalTrafficPolicyCluster)
-	// Creating, then waiting: the looks back off while nothing can be done.
+	// Creating: the first look is due after the estimate, and a sync
+	// before then (an event) reads nothing and waits for it.
 	d := h.c.cfg.RequeueDelay
-	for i, want := range []time.Duration{d, d, 2 * d, 4 * d} {
+	if after, err := h.syncOnce(hefeiKey); err != nil || after != d {
+		t.Fatalf("creating sync = %v, %v; want the first look after %v", after, err, d)
+	}
+	calls := totalCalls(h.emu.Calls())
+	if after, err := h.syncOnce(hefeiKey); err != nil || after <= 0 || after > d || totalCalls(h.emu.Calls()) != calls {
+		t.Fatalf("a sync before the look is due = %v, %v with %d calls; want the rest of the wait and no call",
+			after, err, totalCalls(h.emu.Calls())-calls)
+	}
+	time.Sleep(d)
+	// Still Creating at the look: then the looks back off while nothing
+	// can be done.
+	if after, err := h.syncOnce(hefeiKey); err != nil || after <= 0 || after > d {
+		t.Fatalf("the first look = %v, %v; want a look at the lengthened estimate", after, err)
+	}
+	for i, want := range []time.Duration{2 * d, 4 * d} {
 		after, err := h.syncOnce(hefeiKey)
 		if err != nil || after != want {
-			t.Fatalf("sync %d = %v, %v; want a requeue after %v", i, after, err, want)
+			t.Fatalf("look %d = %v, %v; want a requeue after %v", i, after, err, want)
 		}
 	}
 	if len(h.lbsNamed(hefeiName)) != 1 || len(h.lb(h.lbsNamed(hefeiName)[0].ID).Listeners) != 0 {

@@ -335,11 +335,12 @@ func (c *Controller) instances(ctx context.Context, ids []string, shared bool) (
 	return c.shared.instancesOf(ctx, c.cloud, ids, c.clusterInstanceIDs)
 }
 
-// eipsNamed reads the EIPs named exactly name in region; a resync through
-// the region's shared read.
+// eipsNamed reads the EIPs named exactly name in region: read together
+// with other syncs' (eipReads), or in a resync through the region's shared
+// read.
 func (c *Controller) eipsNamed(ctx context.Context, name, region string, shared bool) ([]cloud.EIP, error) {
 	if !shared {
-		return readEIPsNamed(ctx, c.cloud, name, region)
+		return c.eipReads.named(ctx, c.cloud, name, region)
 	}
 	return c.shared.eipsNamed(ctx, c.cloud, name, region, c.regionUsers(region))
 }

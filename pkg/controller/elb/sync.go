@@ -51,6 +51,10 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 // once (the plan, a pure function of what was read), acts once, and
 // reports from what it saw and did.
 func (c *Controller) ensure(ctx context.Context, v poolServiceView) (time.Duration, error) {
+	if wait := c.creations.due(keyOf(v.ps), time.Now()); wait > 0 { // an event before the first look
+		klog.FromContext(ctx).V(4).Info("New ELB not due to be Active yet; looking then", "after", wait)
+		return wait, nil
+	}
 	ann, err := elbmodel.ParseAnnotations(v.svc.Annotations)
 	if err != nil {
 		return c.inputError(ctx, v, err)
@@ -71,7 +75,7 @@ func (c *Controller) ensure(ctx context.Context, v poolServiceView) (time.Durati
 	seen, err := c.read(ctx, v, want)
 	var creating time.Duration // a new ELB of ours not Active yet: when it should be
 	if lb := seen.Actual.LoadBalancer; lb != nil {
-		creating = c.creations.seen(lb.ID, lb.Status == cloud.LoadBalancerActive, c.cfg.Clock.Now())
+		creating = c.creations.seen(lb.ID, lb.Status == cloud.LoadBalancerActive, time.Now())
 	}
 	if err == nil {
 		err = c.forgetAbsentBackends(ctx, want.desired, seen.Actual.LoadBalancer)

@@ -186,9 +186,11 @@ func totalCalls(calls map[string]int) int {
 func TestAssociationShownInSameSync(t *testing.T) {
 	h := newHarness(t, instantEmulator()) // counts syncs
 	h.seedWalkthrough(nil, corev1.ServiceExternalTrafficPolicyCluster)
-	if _, err := h.syncOnce(hefeiKey); err != nil { // creates the ELB and the EIP
+	after, err := h.syncOnce(hefeiKey) // creates the ELB and the EIP
+	if err != nil {
 		t.Fatal(err)
 	}
+	time.Sleep(after)                               // the first look is due
 	if _, err := h.syncOnce(hefeiKey); err != nil { // listener, backends, association
 		t.Fatal(err)
 	}
