@@ -200,6 +200,14 @@ func checkMetrics(t *testing.T, m *Manager) {
 			t.Errorf("/metrics lacks %q", want)
 		}
 	}
+	if code, _ := get(t, m.metricsHandler(), "/debug/pprof/heap"); code != http.StatusNotFound {
+		t.Errorf("/debug/pprof/heap without --profiling = %d, want 404", code)
+	}
+	m.opts.Profiling = true
+	if code, body := get(t, m.metricsHandler(), "/debug/pprof/heap?debug=1"); code != http.StatusOK || !strings.Contains(body, "heap profile") {
+		t.Errorf("/debug/pprof/heap with --profiling = %d %.60q", code, body)
+	}
+	m.opts.Profiling = false
 }
 
 func checkEvents(t *testing.T, kube *kubefake.Clientset, want int) {

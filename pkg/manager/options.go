@@ -54,7 +54,10 @@ type Options struct {
 	LeaderElection        LeaderElectionOptions
 	// MetricsBindAddress and HealthProbeBindAddress are host:port; "0"
 	// switches the server off.
-	MetricsBindAddress     string
+	MetricsBindAddress string
+	// Profiling serves net/http/pprof under /debug/pprof/ on the metrics
+	// address.
+	Profiling              bool
 	HealthProbeBindAddress string
 	CloudConfig            string
 	// KubeAPIQPS and KubeAPIBurst bound the manager's requests to the API
@@ -130,6 +133,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&le.ResourceNamespace, "leader-elect-resource-namespace", le.ResourceNamespace, "Namespace of the lease; the default is $POD_NAMESPACE when set.")
 	fs.StringVar(&le.ResourceName, "leader-elect-resource-name", le.ResourceName, "Name of the lease.")
 	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", o.MetricsBindAddress, "Address the /metrics endpoint listens on; '0' switches it off.")
+	fs.BoolVar(&o.Profiling, "profiling", o.Profiling, "Serve Go profiles (net/http/pprof) under /debug/pprof/ on the metrics address.")
 	fs.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", o.HealthProbeBindAddress, "Address the /healthz and /readyz endpoints listen on; '0' switches them off.")
 	fs.StringVar(&o.CloudConfig, "cloud-config", o.CloudConfig, "Path to the ENS cloud config file (YAML/JSON: accessKeyID, accessKeySecret, securityToken, region, endpoint, scheme, insecureSkipVerify); credentials may also come from ALIBABA_CLOUD_* environment variables.")
 	fs.Var(apiLimitsValue{&o.CloudAPILimits}, "cloud-api-limits", "Client-side rate limits of ENS OpenAPI actions, ACTION=QPS[:BURST] (comma list, repeatable; ACTION '*' is every action without an entry of its own; BURST defaults to half of QPS). Each action has its own budget, by default ENS's documented per-AccessKey limit (e.g. CreateLoadBalancer=5:3, AddBackendServers=10:5, CreateEipInstance=50:25), and a Throttling answer slows only that action.")

@@ -197,7 +197,7 @@ func (e *env) configureManager(ctx context.Context) error {
 // managerArgs are the measured manager's flags beyond the framework's.
 func (e *env) managerArgs(resync time.Duration, extra ...string) []string {
 	args := []string{"--leader-elect=false", "--resync-period=" + resync.String(),
-		"--elb-resync-rate=" + strconv.FormatFloat(e.p.ResyncRate, 'g', -1, 64), "--v=" + strconv.Itoa(e.p.Verbosity)}
+		"--elb-resync-rate=" + strconv.FormatFloat(e.p.ResyncRate, 'g', -1, 64), "--v=" + strconv.Itoa(e.p.Verbosity), "--profiling"}
 	if e.p.ELBWorkers > 0 {
 		args = append(args, "--elb-workers="+strconv.Itoa(e.p.ELBWorkers))
 	}

@@ -74,6 +74,16 @@ func StartManager(ctx context.Context, cfg ManagerConfig, name string) (*Manager
 	return m, nil
 }
 
+// SaveProfile writes the Go profile name (heap, goroutine, …) of a
+// manager started with --profiling to path.
+func (m *Manager) SaveProfile(name, path string) error {
+	body, err := m.get(m.MetricsAddr, "/debug/pprof/"+name)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(body), 0o644)
+}
+
 // IsLeader reads the edge_controller_manager_leader gauge from /metrics.
 func (m *Manager) IsLeader() (bool, error) {
 	body, err := m.get(m.MetricsAddr, "/metrics")
