@@ -44,8 +44,13 @@ const (
 	ProfileSmall = "small"
 )
 
-// maxServices: two node ports each in 30000-32767.
-const maxServices = (32767 - 30000 + 1) / 2
+// ProbeHealthCheckNodePort is the probe's (Local policy) health-check node
+// port: the top of the default node-port range 30000-32767.
+const ProbeHealthCheckNodePort = 32767
+
+// maxServices: two node ports each in 30000-32766, below the probe's
+// health-check port.
+const maxServices = (ProbeHealthCheckNodePort - 30000) / 2
 
 func defaultProfile(name string) (Profile, error) {
 	p := Profile{Name: name, NodesPerPool: 5, RTT: 30 * time.Millisecond, ResyncRate: 5, MoveRate: 5, LimitScale: 10,

@@ -9,7 +9,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
@@ -282,27 +281,13 @@ func keysOf(m map[string]string) []string {
 // server had taken it (a slow API server on a busy machine) answers that
 // its node port is allocated: then the Service is there, made by the
 // first attempt.
-//
-// The API server has also answered "already allocated" for a port no
-// Service held (twice at 20k Services created 16 at a time on a busy
-// machine: an allocation a failed create left behind until the server's
-// repair loop frees it), so the create is tried again for a while.
 func (e *env) createService(ctx context.Context, want *corev1.Service) (*corev1.Service, error) {
-	var err error
-	for range 60 {
-		var created *corev1.Service
-		created, err = e.kube.CoreV1().Services(namespace).Create(ctx, want, metav1.CreateOptions{})
-		if err == nil || !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "already allocated") {
-			return created, err
-		}
-		if got, ok := e.serviceWithPorts(ctx, want); ok {
-			return got, nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, err
-		case <-time.After(5 * time.Second):
-		}
+	created, err := e.kube.CoreV1().Services(namespace).Create(ctx, want, metav1.CreateOptions{})
+	if err == nil || !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "already allocated") {
+		return created, err
+	}
+	if got, ok := e.serviceWithPorts(ctx, want); ok {
+		return got, nil
 	}
 	return nil, err
 }

@@ -86,7 +86,7 @@ func service(i int) *corev1.Service {
 		policy = corev1.ServiceExternalTrafficPolicyLocal
 	}
 	tcp, udp := nodePorts(i)
-	return &corev1.Service{
+	svc := &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Name: serviceName(i), Namespace: namespace,
 			Annotations: map[string]string{apis.AnnotationNodePoolSelector: poolLabel + "=yes", apis.AnnotationTopologyKeys: apis.LabelNodePool}},
 		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, LoadBalancerClass: ptr.To(apis.LoadBalancerClassELB),
@@ -96,6 +96,13 @@ func service(i int) *corev1.Service {
 				{Name: "udp", Port: udpPort, Protocol: corev1.ProtocolUDP, NodePort: udp},
 			}},
 	}
+	if policy == corev1.ServiceExternalTrafficPolicyLocal {
+		// Else the API server picks one at random in the node-port range,
+		// which the seeded Services' fixed ports then run into ("provided
+		// port is already allocated": three full runs lost phase 4 to it).
+		svc.Spec.HealthCheckNodePort = ProbeHealthCheckNodePort
+	}
+	return svc
 }
 
 // endpointSlice has one ready endpoint on each of the nodes, in order.
