@@ -20,8 +20,14 @@ import (
 // load, when DescribeEnsEipAddresses' budget is what syncs wait for, many
 // syncs share one call; alone, a sync waits for nothing but its own call.
 // Every read starts after it was asked for, so it is as fresh as a read of
-// the sync's own.
+// the sync's own. By-id calls start at least spacing apart: syncs of work
+// under way ask for them at a higher priority than new PoolServices' by-name
+// reads, and back to back they would take the whole budget a few ids a
+// call, leaving the creates waiting on the name checks.
 type eipReads struct {
+	spacing  time.Duration
+	lastByID time.Time // when the last by-id call started
+
 	mu    sync.Mutex
 	turns map[string]chan struct{} // a line → held by the batch whose call is under way
 	next  map[string]*eipBatch     // a line → the batch collecting asks
@@ -36,8 +42,8 @@ type eipBatch struct {
 	err    error
 }
 
-func newEIPReads() *eipReads {
-	return &eipReads{turns: map[string]chan struct{}{}, next: map[string]*eipBatch{}, pages: map[string]int{}}
+func newEIPReads(spacing time.Duration) *eipReads {
+	return &eipReads{spacing: spacing, turns: map[string]chan struct{}{}, next: map[string]*eipBatch{}, pages: map[string]int{}}
 }
 
 // eipBatchTimeout bounds one batch's calls (they run on their own context,
@@ -112,6 +118,10 @@ func (r *eipReads) run(opener context.Context, api cloud.Cloud, line string, b *
 	r.mu.Unlock()
 	turn <- struct{}{}
 	defer func() { <-turn }()
+	if b.region == "" { // lastByID is the by-id line's, under its turn
+		time.Sleep(time.Until(r.lastByID.Add(r.spacing)))
+		r.lastByID = time.Now()
+	}
 	r.mu.Lock()
 	if r.next[line] == b {
 		delete(r.next, line)

@@ -45,7 +45,7 @@ func (g *gatedEIPs) callCount() int {
 // exactly its own EIPs, and one ENS does not show is simply absent.
 func TestEIPReadsCoalesce(t *testing.T) {
 	g := &gatedEIPs{gate: make(chan struct{})}
-	r := newEIPReads()
+	r := newEIPReads(time.Millisecond)
 	ctx := context.Background()
 	type result struct {
 		ids []string
@@ -138,7 +138,7 @@ func TestEIPNamedReadsCoalesce(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := &regionEIPs{n: tc.eips, gate: make(chan struct{})}
-			r := newEIPReads()
+			r := newEIPReads(time.Millisecond)
 			r.pages["r1"] = (tc.eips + 99) / 100 // as learnt from an earlier whole read
 			type result struct {
 				name string
@@ -181,5 +181,44 @@ func TestEIPNamedReadsCoalesce(t *testing.T) {
 				t.Errorf("calls %v: want %d reads by name", calls, tc.asks)
 			}
 		})
+	}
+}
+
+// stampedEIPs records when each ListEIPs call came.
+type stampedEIPs struct {
+	cloud.Cloud
+	mu sync.Mutex
+	at []time.Time
+}
+
+func (s *stampedEIPs) ListEIPs(context.Context, cloud.EIPFilter) ([]cloud.EIP, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.at = append(s.at, time.Now())
+	return nil, nil
+}
+
+// TestEIPReadsByIDAreSpaced: by-id calls start at least the spacing apart,
+// however soon the next is asked for; by-name reads are not held by them.
+func TestEIPReadsByIDAreSpaced(t *testing.T) {
+	s := &stampedEIPs{}
+	r := newEIPReads(100 * time.Millisecond)
+	ctx := context.Background()
+	for range 3 {
+		if _, err := r.byID(ctx, s, []string{"eip-1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Now()
+	if _, err := r.named(ctx, s, "n", "r1"); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 50*time.Millisecond {
+		t.Errorf("a by-name read waited %s behind the by-id spacing", d)
+	}
+	for i := 1; i < 3; i++ {
+		if gap := s.at[i].Sub(s.at[i-1]); gap < 100*time.Millisecond {
+			t.Errorf("by-id calls %d and %d %s apart, want at least 100ms", i-1, i, gap)
+		}
 	}
 }

@@ -91,7 +91,7 @@ func newHarnessConfigured(t *testing.T, wrap func(cloud.Cloud) cloud.Cloud, conf
 	}
 	kinf := informers.NewSharedInformerFactory(h.kube, 0)
 	yinf := externalversions.NewSharedInformerFactory(h.yurt, 0)
-	cfg := Config{ClusterID: clusterID, RequeueDelay: 10 * time.Millisecond, GCOrphans: true,
+	cfg := Config{ClusterID: clusterID, RequeueDelay: 10 * time.Millisecond, EIPReadSpacing: time.Millisecond, GCOrphans: true,
 		OrphanGracePeriod: time.Minute, ResyncPeriod: time.Hour, Clock: h.clock}
 	if configure != nil {
 		configure(&cfg)

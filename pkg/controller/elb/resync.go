@@ -2,6 +2,7 @@ package elb
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 
@@ -27,6 +28,11 @@ func (c *Controller) resync(ctx context.Context) {
 		start := c.cfg.Clock.Now()
 		c.resyncPass(ctx)
 		took := c.cfg.Clock.Since(start)
+		if took > c.cfg.ResyncPeriod && ctx.Err() == nil { // its syncs waited behind other work
+			klog.FromContext(ctx).Info("Resync pass took longer than its period: other work held the ENS budget",
+				"period", c.cfg.ResyncPeriod, "took", took)
+			resyncStretch.Set(took.Seconds())
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -56,6 +62,11 @@ func (c *Controller) resyncPass(ctx context.Context) {
 		resyncStretch.Set(0)
 	}
 	for _, key := range keys {
+		for c.resyncing.open() >= c.resyncInFlight() { // its syncs wait for budget: hold them back
+			if !sleep(ctx, gap) {
+				return
+			}
+		}
 		c.resyncing.add(key)
 		c.enqueueAt(key, cloud.PriorityBackground)
 		resyncEnqueued.Inc()
@@ -65,12 +76,53 @@ func (c *Controller) resyncPass(ctx context.Context) {
 	}
 }
 
+// resyncInFlight is how many resync keys may be queued or syncing at
+// once: a sync waiting for budget at background priority holds its
+// worker, and under bulk work (a cold converge) it waits long, so the
+// pacer holds the next key back rather than let resync syncs take the
+// workers other work needs. No limit before Run (tests drive syncs
+// themselves).
+func (c *Controller) resyncInFlight() int {
+	if w := int(c.workers.Load()); w > 0 {
+		return max(1, w/4)
+	}
+	return math.MaxInt
+}
+
 // keySet is the keys the resync enqueued and no sync has taken yet: their
 // sync may use the reads shared with other PoolServices (shared_reads.go),
-// where a sync an event caused reads what it needs itself, fresh.
+// where a sync an event caused reads what it needs itself, fresh. It also
+// counts the syncs that took one and have not finished.
 type keySet struct {
-	mu   sync.Mutex
-	keys map[string]bool
+	mu      sync.Mutex
+	keys    map[string]bool
+	running int
+}
+
+// open counts the keys not taken yet and the syncs running on one.
+func (s *keySet) open() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.keys) + s.running
+}
+
+// start is take for the sync of key: a sync that took the key counts as
+// running until it calls finish.
+func (s *keySet) start(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	had := s.keys[key]
+	delete(s.keys, key)
+	if had {
+		s.running++
+	}
+	return had
+}
+
+func (s *keySet) finish() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.running--
 }
 
 func (s *keySet) add(key string) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/edge-lb/edge-controller-manager/pkg/cloud"
 )
@@ -174,5 +175,51 @@ func TestResyncGoesLast(t *testing.T) {
 		if levels[i+1] != cloud.PriorityBackground || !h.c.resyncing.take(key) {
 			t.Errorf("resync key %s at %s, marked %v; want background, marked for shared reads", key, levels[i+1], false)
 		}
+	}
+}
+
+// TestResyncHoldsBackWhileItsSyncsWait: with the workers running, the
+// pass keeps at most workers/4 resync keys queued or syncing; the next is
+// enqueued only once one of those syncs has finished (a resync sync
+// starved of budget at background priority would otherwise take one
+// worker after another).
+func TestResyncHoldsBackWhileItsSyncsWait(t *testing.T) {
+	h, _ := sharedHarness(t, 3)
+	for h.c.queue.Len() > 0 {
+		key, _ := h.c.queue.Get()
+		h.c.queue.Done(key)
+	}
+	h.c.workers.Store(4) // as Run(ctx, 4): one resync key at a time
+	h.c.cfg.ResyncPeriod, h.c.cfg.ResyncRate = time.Millisecond, 1000
+	all, err := h.c.poolServices.List(labels.Everything())
+	if err != nil || len(all) < 3 {
+		t.Fatalf("%d PoolServices, %v", len(all), err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); h.c.resyncPass(h.ctx) }()
+	var synced []string
+	for len(synced) < len(all) {
+		time.Sleep(20 * time.Millisecond) // the pacer would have enqueued many by now
+		if n := h.c.resyncing.open(); n != 1 || h.c.queue.Len() != 1 {
+			t.Fatalf("after %d resync syncs: %d open, %d queued; want 1 and 1", len(synced), n, h.c.queue.Len())
+		}
+		key, _ := h.c.queue.Get()
+		if !h.c.resyncing.start(key) {
+			t.Fatalf("%s not marked as a resync key", key)
+		}
+		if h.c.resyncing.open() != 1 {
+			t.Fatalf("a running resync sync does not count as open")
+		}
+		h.c.resyncing.finish()
+		h.c.queue.Done(key)
+		synced = append(synced, key)
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the pass did not end after its last key")
+	}
+	if len(slices.Compact(slices.Sorted(slices.Values(synced)))) != len(all) {
+		t.Errorf("synced %v, want each PoolService once", synced)
 	}
 }

@@ -24,6 +24,10 @@ import (
 // just applied); an error is retried with rate limiting.
 func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error) {
 	ctx = cloud.WithPriority(ctx, c.takenAt(key))
+	resync := c.resyncing.start(key)
+	if resync {
+		defer c.resyncing.finish()
+	}
 	ns, name, err := cache.SplitMetaNamespaceKey(key)
 	if err != nil {
 		return 0, nil
@@ -36,7 +40,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		return 0, err
 	}
 	v := c.load(cached.DeepCopy())
-	v.resync = c.resyncing.take(key)
+	v.resync = resync
 	if !isELBClass(v.ps) && !hasFinalizer(v.ps) {
 		return 0, nil
 	}
