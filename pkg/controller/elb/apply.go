@@ -27,6 +27,13 @@ type outcome struct {
 	wait *elbmodel.NotNow
 }
 
+// completes reports whether this run took every step of plan and the plan
+// waits for nothing: the ELB is then as desired, and needs no look to
+// verify it (the periodic resync reads it again).
+func (r outcome) completes(plan elbmodel.Plan) bool {
+	return r.wait == nil && plan.Wait == nil && r.steps == len(plan.Actions) && len(plan.Refused) == 0
+}
+
 // apply runs the plan in order and stops at the first step that fails or
 // cannot be taken yet; every step is safe to repeat, so the next sync
 // simply re-plans from what exists. Only a failure is an error.

@@ -358,9 +358,19 @@ func (h *harness) converge(keys ...string) {
 			if after == 0 && h.emu.Settled() {
 				break
 			}
-			time.Sleep(max(after, time.Millisecond))
+			h.pause(after)
 		}
 	}
+}
+
+// pause sleeps until the look a sync asked for, or, when it asked for none
+// but the emulator is still in transition, a requeue delay: a plan applied
+// in full needs no look, and ENS settles by itself meanwhile.
+func (h *harness) pause(after time.Duration) {
+	if after <= 0 {
+		after = h.c.cfg.RequeueDelay
+	}
+	time.Sleep(after)
 }
 
 // waitSettled waits until nothing in the emulator is in transition, as a
@@ -378,7 +388,7 @@ func (h *harness) convergeThroughErrors(key string) {
 		if err == nil && after == 0 && h.emu.Settled() {
 			return
 		}
-		time.Sleep(max(after, time.Millisecond))
+		h.pause(after)
 	}
 	h.t.Fatalf("%s did not converge through errors", key)
 }

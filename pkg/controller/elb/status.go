@@ -182,11 +182,13 @@ func (c *Controller) reportSynced(ctx context.Context, v poolServiceView, w want
 }
 
 // syncedCondition says whether the ELB matches: progressing while the plan
-// acted or waits, else refused changes, else nodes left out, else synced.
+// waits or was not applied in full, else refused changes, else nodes left
+// out, else synced (a plan applied in full made it match: ENS took every
+// step, and the next resync reads it again).
 func syncedCondition(done outcome, plan elbmodel.Plan, skipped []string) cond {
 	wait := elbmodel.JoinWaits(plan.Wait, done.wait)
 	switch {
-	case !plan.Empty() || wait != nil:
+	case wait != nil || (!plan.Empty() && !done.completes(plan)):
 		msg := fmt.Sprintf("applied %d change(s)", done.steps)
 		if wait != nil {
 			msg += "; " + wait.Why

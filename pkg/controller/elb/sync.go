@@ -110,7 +110,8 @@ func (c *Controller) ensure(ctx context.Context, v poolServiceView) (time.Durati
 	if done.steps > 0 {
 		expect = done.firstLook // this run created one: when new ELBs lately became Active
 	}
-	after := c.lookAgain(keyOf(v.ps), done.steps > 0, elbmodel.JoinWaits(plan.Wait, done.wait), expect)
+	progressed := done.steps > 0 && !done.completes(plan) // a plan applied in full needs no look to go on
+	after := c.lookAgain(keyOf(v.ps), progressed, elbmodel.JoinWaits(plan.Wait, done.wait), expect)
 	klog.FromContext(ctx).V(4).Info("Looking again", "after", after, "expect", expect, "steps", done.steps)
 	return after, nil
 }

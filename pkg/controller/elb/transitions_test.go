@@ -154,7 +154,7 @@ func TestTransitionalStatesConverge(t *testing.T) {
 	h.emu.ResetCalls()
 	seen, _ = h.convergeWatching(hefeiKey, hefeiName)
 	h.waitSettled()
-	wantSeen(t, "update", seen, "listener Configuring", "listener Running")
+	wantSeen(t, "update", seen, "listener Configuring") // Running once settled, below
 	if l := h.lb(lbID).Listeners; len(l) != 1 || l[0].Scheduler != "wrr" || l[0].Status != "Running" {
 		t.Errorf("listener after the update = %+v", l)
 	}

@@ -63,15 +63,16 @@ func TestWalkthroughAutomaticELBs(t *testing.T) {
 	}
 
 	// Every creation step once per pool, listeners started in the plan
-	// that creates them: three syncs per pool (create; listener, backends
-	// and EIP; verify), one DescribeInstances each.
+	// that creates them: two syncs per pool (create; listener, backends
+	// and EIP, a plan applied in full that needs no look to verify it),
+	// one DescribeInstances each.
 	for _, action := range creationSteps {
 		if createCalls[action] != 2 {
 			t.Errorf("%s called %d times for two pools, want 2: %v", action, createCalls[action], createCalls)
 		}
 	}
-	if total := totalCalls(createCalls); createMutating != 12 || total-createMutating > 20 || createCalls["DescribeInstances"] != 6 {
-		t.Errorf("creation made %d mutating and %d read calls in %d syncs, want 12, at most 20 and 6 syncs: %v",
+	if total := totalCalls(createCalls); createMutating != 12 || total-createMutating > 14 || createCalls["DescribeInstances"] != 4 {
+		t.Errorf("creation made %d mutating and %d read calls in %d syncs, want 12, at most 14 and 4 syncs: %v",
 			createMutating, total-createMutating, createCalls["DescribeInstances"], createCalls)
 	}
 
