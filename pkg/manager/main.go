@@ -41,6 +41,10 @@ func Main(args []string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	ctx = klog.NewContext(ctx, klog.Background().WithName(Component))
+	if limit, from := applyMemoryLimit(opts.MemoryLimitRatio); limit > 0 {
+		klog.FromContext(ctx).Info("Soft memory limit set below the container's", "limitMiB", limit>>20, "from", from,
+			"ratio", opts.MemoryLimitRatio)
+	}
 	m, err := NewFromFlags(opts)
 	if err == nil {
 		err = m.Run(ctx)

@@ -55,6 +55,10 @@ type Options struct {
 	// MetricsBindAddress and HealthProbeBindAddress are host:port; "0"
 	// switches the server off.
 	MetricsBindAddress string
+	// MemoryLimitRatio is the share of the container's memory limit (its
+	// cgroup's) set as the Go soft memory limit; 0 sets none. GOMEMLIMIT,
+	// when set, wins.
+	MemoryLimitRatio float64
 	// Profiling serves net/http/pprof under /debug/pprof/ on the metrics
 	// address.
 	Profiling              bool
@@ -112,6 +116,7 @@ func NewOptions() *Options {
 		ResyncPeriod:           10 * time.Minute,
 		GCOrphans:              true,
 		OrphanGracePeriod:      10 * time.Minute,
+		MemoryLimitRatio:       0.9,
 	}
 }
 
@@ -133,6 +138,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&le.ResourceNamespace, "leader-elect-resource-namespace", le.ResourceNamespace, "Namespace of the lease; the default is $POD_NAMESPACE when set.")
 	fs.StringVar(&le.ResourceName, "leader-elect-resource-name", le.ResourceName, "Name of the lease.")
 	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", o.MetricsBindAddress, "Address the /metrics endpoint listens on; '0' switches it off.")
+	fs.Float64Var(&o.MemoryLimitRatio, "memory-limit-ratio", o.MemoryLimitRatio, "Share of the container's memory limit (read from its cgroup) set as the Go soft memory limit, so that the heap is collected before the container is killed; 0 sets none. GOMEMLIMIT, when set, wins.")
 	fs.BoolVar(&o.Profiling, "profiling", o.Profiling, "Serve Go profiles (net/http/pprof) under /debug/pprof/ on the metrics address.")
 	fs.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", o.HealthProbeBindAddress, "Address the /healthz and /readyz endpoints listen on; '0' switches them off.")
 	fs.StringVar(&o.CloudConfig, "cloud-config", o.CloudConfig, "Path to the ENS cloud config file (YAML/JSON: accessKeyID, accessKeySecret, securityToken, region, endpoint, scheme, insecureSkipVerify); credentials may also come from ALIBABA_CLOUD_* environment variables.")
@@ -178,6 +184,9 @@ func (o *Options) Validate() error {
 	}
 	if o.ELBResyncRate < 0 || o.ELBListenerRecheck < 0 {
 		return errors.New("--elb-resync-rate and --elb-listener-recheck-period must not be negative")
+	}
+	if !(o.MemoryLimitRatio >= 0 && o.MemoryLimitRatio < 1) {
+		return errors.New("--memory-limit-ratio must be at least 0 and below 1")
 	}
 	return nil
 }

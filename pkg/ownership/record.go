@@ -105,7 +105,9 @@ func (r *Record) SetID(k Kind, token, id string) {
 	es := *r.entries(k)
 	for i := range es {
 		if es[i].Token == token {
-			es[i].ID = id
+			// The request is kept only to repeat a create whose answer
+			// was lost; at thousands of records it is most of their size.
+			es[i].ID, es[i].Request = id, nil
 			return
 		}
 	}

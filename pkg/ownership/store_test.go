@@ -25,7 +25,9 @@ func TestStoreRecordLifecycle(t *testing.T) {
 		t.Fatalf("Get of no record = %+v, %v; want empty", r, err)
 	}
 	// Intent first, then the answer.
-	if _, err := s.Update(ctx, name, func(r *Record) { r.Add(LoadBalancer, Entry{Token: "t1", Since: time.Now()}) }); err != nil {
+	if _, err := s.Update(ctx, name, func(r *Record) {
+		r.Add(LoadBalancer, Entry{Token: "t1", Since: time.Now(), Request: []byte(`{"Name":"n"}`)})
+	}); err != nil {
 		t.Fatal(err)
 	}
 	r, _ = s.Get(ctx, name)
@@ -41,6 +43,9 @@ func TestStoreRecordLifecycle(t *testing.T) {
 	}
 	if _, ok := r.PendingEntry(LoadBalancer); ok {
 		t.Fatal("entry still pending after its id was recorded")
+	}
+	if e := r.Entries(LoadBalancer); len(e) != 1 || e[0].Request != nil {
+		t.Fatalf("entries %+v: want the one, its request dropped once its id is known", e)
 	}
 	cm, err := client.CoreV1().ConfigMaps("ecm").Get(ctx, ObjectName(name), metav1.GetOptions{})
 	if err != nil || cm.Labels[LabelRecord] != "true" || cm.Data[keyName] != name {

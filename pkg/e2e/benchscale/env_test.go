@@ -22,6 +22,7 @@ import (
 	"github.com/edge-lb/edge-controller-manager/pkg/e2e/framework"
 	"github.com/edge-lb/edge-controller-manager/pkg/ensemulator"
 	"github.com/edge-lb/edge-controller-manager/pkg/generated/clientset/versioned"
+	"github.com/edge-lb/edge-controller-manager/pkg/manager"
 )
 
 const (
@@ -190,8 +191,17 @@ func (e *env) configureManager(ctx context.Context) error {
 		return err
 	}
 	e.mgrCfg = framework.ManagerConfig{Bin: filepath.Join(e.bin, "edge-controller-manager"), Kubeconfig: kubeconfig,
-		CloudConfig: cloudConfig, ClusterID: clusterID, LeaseNamespace: managerNS, LogDir: e.dir}
+		CloudConfig: cloudConfig, ClusterID: clusterID, LeaseNamespace: managerNS, LogDir: e.dir,
+		Env: []string{"GOMEMLIMIT=" + strconv.FormatInt(softMemoryLimit(), 10)}}
 	return nil
+}
+
+// softMemoryLimit is the Go soft memory limit the manager sets itself in
+// the Deployment's container (manifests/deploy: limits.memory 256Mi, times
+// --memory-limit-ratio): the bench's manager runs outside a container, so
+// it is given as GOMEMLIMIT.
+func softMemoryLimit() int64 {
+	return int64(float64(DeploymentMemoryLimit) * manager.NewOptions().MemoryLimitRatio)
 }
 
 // managerArgs are the measured manager's flags beyond the framework's.

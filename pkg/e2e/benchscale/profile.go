@@ -44,6 +44,11 @@ const (
 	ProfileSmall = "small"
 )
 
+// DeploymentMemoryLimit is the manager container's limits.memory in
+// manifests/deploy/deployment.yaml (TestDeploymentMemoryLimit keeps them
+// equal).
+const DeploymentMemoryLimit = 256 << 20
+
 // ProbeHealthCheckNodePort is the probe's (Local policy) health-check node
 // port: the top of the default node-port range 30000-32767.
 const ProbeHealthCheckNodePort = 32767

@@ -1,6 +1,9 @@
 package benchscale
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -44,5 +47,22 @@ func TestProfileFromEnv(t *testing.T) {
 				t.Errorf("ProfileFromEnv = %+v (period %v, gap %v), %v", p, p.ResyncPeriod(), p.ResyncGap(), err)
 			}
 		})
+	}
+}
+
+// TestDeploymentMemoryLimit: the bench gives the manager the soft memory
+// limit of the container the Deployment runs it in.
+func TestDeploymentMemoryLimit(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "manifests", "deploy", "deployment.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	limits := strings.SplitN(string(raw), "limits:", 2)
+	if len(limits) != 2 {
+		t.Fatal("deployment.yaml has no resources.limits")
+	}
+	want := fmt.Sprintf("memory: %dMi", DeploymentMemoryLimit>>20)
+	if first := strings.SplitN(limits[1], "securityContext:", 2)[0]; !strings.Contains(first, want) {
+		t.Errorf("deployment.yaml limits %q lack %q", strings.TrimSpace(first), want)
 	}
 }

@@ -107,6 +107,7 @@ func (e *env) restart(ctx context.Context, r *Report) {
 		// Where the memory goes: the Go heap in use and the informers' objects.
 		rs.HeapInuseMiB = max(rs.HeapInuseMiB, e.metric("go_memstats_heap_inuse_bytes", nil)/(1<<20))
 	}
+	rs.MemoryLimitMiB = float64(softMemoryLimit()) / (1 << 20)
 	// The heap profile of that steady state, for `go tool pprof`.
 	if err := m.SaveProfile("heap", e.path("restart-heap.pprof")); err != nil {
 		e.t.Errorf("heap profile: %v", err)

@@ -22,6 +22,8 @@ type ManagerConfig struct {
 	LogDir         string
 	// ExtraArgs are appended (lease durations, -v, workers...).
 	ExtraArgs []string
+	// Env is added to the manager's environment (NAME=value).
+	Env []string
 }
 
 // Manager is one edge-controller-manager process.
@@ -57,6 +59,7 @@ func StartManager(ctx context.Context, cfg ManagerConfig, name string) (*Manager
 	}
 	m := &Manager{MetricsAddr: metrics, HealthAddr: health, client: &http.Client{Timeout: 5 * time.Second},
 		Process: NewProcess(name, filepath.Join(cfg.LogDir, name+".log"), cfg.Bin, append(args, cfg.ExtraArgs...)...)}
+	m.Env = cfg.Env
 	if err := m.Start(); err != nil {
 		return nil, err
 	}
