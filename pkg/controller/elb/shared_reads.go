@@ -45,12 +45,30 @@ func (s *snapshot[T]) fresh(now time.Time, since uint64, maxAge time.Duration) b
 	return s.seq != 0 && now.Sub(s.readAt) < maxAge && s.seq > since
 }
 
-// listenerRead is the full state of an ELB's listeners as last read.
+// listenerRead is the full state of an ELB's listeners as last read for
+// one owner. It is kept for every ELB, so it is kept small: the summary
+// only as far as a change to it matters (ports and owner), and one slice
+// per ELB rather than a map (most ELBs have one owner).
 type listenerRead struct {
-	summary []cloud.Listener // as DescribeLoadBalancerAttribute listed them
+	owner   string
+	summary []listenerSummary // as DescribeLoadBalancerAttribute listed them
 	full    []cloud.Listener
 	readAt  time.Time
 	seq     uint64
+}
+
+// listenerSummary is what a changed summary is told by: ports and owner.
+type listenerSummary struct {
+	port, backendPort     int
+	protocol, description string
+}
+
+func summarize(ls []cloud.Listener) []listenerSummary {
+	out := make([]listenerSummary, len(ls))
+	for i, l := range ls {
+		out[i] = listenerSummary{port: l.Port, backendPort: l.BackendPort, protocol: l.Protocol, description: l.Description}
+	}
+	return out
 }
 
 // sharedReads holds the shared reads of one controller.
@@ -67,15 +85,15 @@ type sharedReads struct {
 	// instanceIndex is instances.items by id, built once per refresh
 	// (guarded by instances.mu).
 	instanceIndex map[string]cloud.Instance
-	eips          map[string]*snapshot[cloud.EIP]    // by region
-	changed       map[string]uint64                  // cloud name or ELB id → seq of our last change to it
-	listeners     map[string]map[string]listenerRead // by ELB id, then owner (listener Description)
+	eips          map[string]*snapshot[cloud.EIP] // by region
+	changed       map[string]uint64               // cloud name or ELB id → seq of our last change to it
+	listeners     map[string][]listenerRead       // by ELB id, one per owner (listener Description)
 }
 
 func newSharedReads(clk clock.PassiveClock, shareFor, listenerRecheck time.Duration) *sharedReads {
 	return &sharedReads{clock: clk, shareFor: shareFor, listenerRecheck: listenerRecheck,
 		instances: &snapshot[cloud.Instance]{}, eips: map[string]*snapshot[cloud.EIP]{},
-		changed: map[string]uint64{}, listeners: map[string]map[string]listenerRead{}}
+		changed: map[string]uint64{}, listeners: map[string][]listenerRead{}}
 }
 
 // noteChange records that this controller just changed the EIPs of a
@@ -275,8 +293,12 @@ func sortEIPs(eips []cloud.EIP) {
 func (s *sharedReads) cachedListeners(lb *cloud.LoadBalancer, owner string) []cloud.Listener {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, ok := s.listeners[lb.ID][owner]
-	if !ok || s.clock.Since(r.readAt) >= s.listenerRecheck || !slices.EqualFunc(r.summary, lb.Listeners, sameSummary) {
+	i := slices.IndexFunc(s.listeners[lb.ID], func(r listenerRead) bool { return r.owner == owner })
+	if i < 0 {
+		return nil
+	}
+	r := s.listeners[lb.ID][i]
+	if s.clock.Since(r.readAt) >= s.listenerRecheck || !slices.Equal(r.summary, summarize(lb.Listeners)) {
 		return nil
 	}
 	return slices.Clone(r.full)
@@ -296,12 +318,11 @@ func (s *sharedReads) keepListeners(lbID, owner string, summary, full []cloud.Li
 	if seq <= s.changed[lbID] {
 		return
 	}
-	if s.listeners[lbID] == nil {
-		s.listeners[lbID] = map[string]listenerRead{}
+	r := listenerRead{owner: owner, summary: summarize(summary), full: slices.Clone(full), readAt: readAt, seq: seq}
+	reads := s.listeners[lbID]
+	if i := slices.IndexFunc(reads, func(r listenerRead) bool { return r.owner == owner }); i >= 0 {
+		reads[i] = r
+		return
 	}
-	s.listeners[lbID][owner] = listenerRead{summary: slices.Clone(summary), full: slices.Clone(full), readAt: readAt, seq: seq}
-}
-
-func sameSummary(a, b cloud.Listener) bool {
-	return a.Port == b.Port && a.Protocol == b.Protocol && a.BackendPort == b.BackendPort && a.Description == b.Description
+	s.listeners[lbID] = append(slices.Clip(reads), r)
 }
