@@ -10,7 +10,7 @@ var (
 	})
 	resyncStretch = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "edge_controller_manager_elb_resync_stretched_seconds",
-		Help: "How long the last ELB resync pass takes when --elb-resync-rate cannot fit it in the resync period; 0 when it fits.",
+		Help: "How long the last ELB resync pass takes (planned, when --elb-resync-rate cannot fit it in the resync period) or took (when other work held the ENS budget past the period); 0 when it fits.",
 	})
 )
 
