@@ -141,6 +141,10 @@ type RestartPhase struct {
 	RSSMiB        float64       `json:"rss_mib"`
 	RSSSamplesMiB []float64     `json:"rss_samples_mib"`
 	HeapInuseMiB  float64       `json:"heap_inuse_mib"`
+	// RSSAnonMiB and RSSFileMiB split the largest sample: the process's
+	// own memory, and the pages of its binary (code, read-only data).
+	RSSAnonMiB float64 `json:"rss_anon_mib"`
+	RSSFileMiB float64 `json:"rss_file_mib"`
 	// MemoryLimitMiB is the manager's Go soft memory limit (GOMEMLIMIT),
 	// as it sets it in the Deployment's container.
 	MemoryLimitMiB float64 `json:"memory_limit_mib"`
@@ -222,9 +226,9 @@ func (r *Report) Print(out io.Writer) {
 	printActions(out, r.Moves.Calls, nil)
 	rs := r.Restart
 	fmt.Fprintf(out, "\n4. restart at %d PoolServices / %d endpoints (%d Services), limits ×%g: seeded in %.1fs; first manager's pass %.1fs (%d mutating calls); "+
-		"the restarted one looked at all in %.1fs, bound %.1fs, ratio %.2f; %d creates, %d duplicates, %d ELBs read, %d syncs; RSS %.1f MiB (samples %v), Go heap in use %.1f MiB, soft memory limit %.0f MiB\n",
+		"the restarted one looked at all in %.1fs, bound %.1fs, ratio %.2f; %d creates, %d duplicates, %d ELBs read, %d syncs; RSS %.1f MiB (samples %v; at the most %.1f anonymous, %.1f the binary's pages), Go heap in use %.1f MiB, soft memory limit %.0f MiB\n",
 		rs.PoolServices, rs.Endpoints, rs.Services, rs.LimitScale, rs.SeedSeconds, rs.First.Seconds, rs.First.Mutating,
-		rs.Seconds, rs.BoundSeconds, rs.Ratio, rs.Creates, rs.Duplicates, rs.ELBsRead, rs.Syncs, rs.RSSMiB, rs.RSSSamplesMiB, rs.HeapInuseMiB, rs.MemoryLimitMiB)
+		rs.Seconds, rs.BoundSeconds, rs.Ratio, rs.Creates, rs.Duplicates, rs.ELBsRead, rs.Syncs, rs.RSSMiB, rs.RSSSamplesMiB, rs.RSSAnonMiB, rs.RSSFileMiB, rs.HeapInuseMiB, rs.MemoryLimitMiB)
 	printActions(out, rs.Calls, rs.BoundByAction)
 }
 

@@ -106,6 +106,13 @@ func (e *env) restart(ctx context.Context, r *Report) {
 		rs.RSSMiB = max(rs.RSSMiB, mib)
 		// Where the memory goes: the Go heap in use and the informers' objects.
 		rs.HeapInuseMiB = max(rs.HeapInuseMiB, e.metric("go_memstats_heap_inuse_bytes", nil)/(1<<20))
+		if mib == rs.RSSMiB { // the most: what it is made of
+			anon, errA := framework.StatusBytes(m.Pid(), "RssAnon")
+			file, errF := framework.StatusBytes(m.Pid(), "RssFile")
+			if errA == nil && errF == nil {
+				rs.RSSAnonMiB, rs.RSSFileMiB = float64(anon)/(1<<20), float64(file)/(1<<20)
+			}
+		}
 	}
 	rs.MemoryLimitMiB = float64(softMemoryLimit()) / (1 << 20)
 	// The heap profile of that steady state, for `go tool pprof`.
