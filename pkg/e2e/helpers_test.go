@@ -519,3 +519,11 @@ func labelNodesFor(t *testing.T, ns string) string {
 	})
 	return key
 }
+
+// poolAnnotations are the cloud annotations of a pool in the cloud
+// location of like (a walkthrough pool).
+func poolAnnotations(like string) map[string]string {
+	c := poolCloud[like]
+	return map[string]string{apis.AnnotationPoolRegionID: c.region, apis.AnnotationPoolNetworkID: c.network,
+		apis.AnnotationPoolVSwitchIDs: c.vswitch}
+}

@@ -27,12 +27,9 @@ import (
 // like (a walkthrough pool) and deletes it when t ends.
 func createPool(t *testing.T, name, like string, labels map[string]string) {
 	t.Helper()
-	c := poolCloud[like]
 	np := &appsv1beta2.NodePool{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels, Annotations: map[string]string{
-			apis.AnnotationPoolRegionID: c.region, apis.AnnotationPoolNetworkID: c.network,
-			apis.AnnotationPoolVSwitchIDs: c.vswitch}},
-		Spec: appsv1beta2.NodePoolSpec{Type: appsv1beta2.Edge},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels, Annotations: poolAnnotations(like)},
+		Spec:       appsv1beta2.NodePoolSpec{Type: appsv1beta2.Edge},
 	}
 	if _, err := s.yurt.AppsV1beta2().NodePools().Create(context.Background(), np, metav1.CreateOptions{}); err != nil {
 		t.Fatalf("creating NodePool %s: %v", name, err)

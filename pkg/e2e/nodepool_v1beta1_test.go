@@ -19,7 +19,6 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
 
-	"github.com/edge-lb/edge-controller-manager/pkg/apis"
 	appsv1beta1 "github.com/edge-lb/edge-controller-manager/pkg/apis/apps/v1beta1"
 	networkv1alpha1 "github.com/edge-lb/edge-controller-manager/pkg/apis/network/v1alpha1"
 	"github.com/edge-lb/edge-controller-manager/pkg/e2e/framework"
@@ -280,12 +279,9 @@ func waitNodePoolServed(t *testing.T, want []string) {
 // annotations of the pool like; it is deleted when t ends if still there.
 func createPoolV1beta1(t *testing.T, name, like string, labels map[string]string) *appsv1beta1.NodePool {
 	t.Helper()
-	c := poolCloud[like]
 	np := &appsv1beta1.NodePool{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels, Annotations: map[string]string{
-			apis.AnnotationPoolRegionID: c.region, apis.AnnotationPoolNetworkID: c.network,
-			apis.AnnotationPoolVSwitchIDs: c.vswitch}},
-		Spec: appsv1beta1.NodePoolSpec{Type: appsv1beta1.Edge},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels, Annotations: poolAnnotations(like)},
+		Spec:       appsv1beta1.NodePoolSpec{Type: appsv1beta1.Edge},
 	}
 	out, err := s.yurt.AppsV1beta1().NodePools().Create(context.Background(), np, metav1.CreateOptions{})
 	if err != nil {

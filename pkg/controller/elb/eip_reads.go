@@ -58,7 +58,10 @@ func (r *eipReads) byID(ctx context.Context, api cloud.Cloud, ids []string) ([]c
 		return api.ListEIPs(ctx, cloud.EIPFilter{AllocationIDs: ids})
 	}
 	found, err := r.ask(ctx, api, byIDLine, "", ids)
-	return keep(found, err, func(e cloud.EIP) bool { return slices.Contains(ids, e.AllocationID) })
+	if err != nil {
+		return nil, err
+	}
+	return eipsWhere(found, func(e cloud.EIP) bool { return slices.Contains(ids, e.AllocationID) }), nil
 }
 
 // named returns the EIPs named exactly name in region, sorted by id (a nil
@@ -68,9 +71,10 @@ func (r *eipReads) named(ctx context.Context, api cloud.Cloud, name, region stri
 		return readEIPsNamed(ctx, api, name, region)
 	}
 	found, err := r.ask(ctx, api, "region/"+region, region, []string{name})
-	out, err := keep(found, err, func(e cloud.EIP) bool { return e.Name == name })
-	sortEIPs(out)
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return exactlyNamed(found, name), nil
 }
 
 // ask joins the next batch of line and waits for its answer.
@@ -97,17 +101,15 @@ func (r *eipReads) ask(ctx context.Context, api cloud.Cloud, line, region string
 	}
 }
 
-func keep(found []cloud.EIP, err error, match func(cloud.EIP) bool) ([]cloud.EIP, error) {
-	if err != nil {
-		return nil, err
-	}
+// eipsWhere are the EIPs that match, in a new slice (eips may be shared).
+func eipsWhere(eips []cloud.EIP, match func(cloud.EIP) bool) []cloud.EIP {
 	var out []cloud.EIP
-	for _, e := range found {
+	for _, e := range eips {
 		if match(e) {
 			out = append(out, e)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // run waits for the call before it on its line, closes the batch and

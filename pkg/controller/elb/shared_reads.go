@@ -66,10 +66,17 @@ type listenerSummary struct {
 func summarize(ls []cloud.Listener) []listenerSummary {
 	out := make([]listenerSummary, len(ls))
 	for i, l := range ls {
-		out[i] = listenerSummary{port: l.Port, backendPort: l.BackendPort, protocol: l.Protocol, description: l.Description}
+		out[i] = summaryOf(l)
 	}
 	return out
 }
+
+func summaryOf(l cloud.Listener) listenerSummary {
+	return listenerSummary{port: l.Port, backendPort: l.BackendPort, protocol: l.Protocol, description: l.Description}
+}
+
+// summarizes reports whether s is the summary of l.
+func (s listenerSummary) summarizes(l cloud.Listener) bool { return s == summaryOf(l) }
 
 // sharedReads holds the shared reads of one controller.
 type sharedReads struct {
@@ -225,13 +232,7 @@ func (s *sharedReads) regionEIPsWhere(ctx context.Context, api cloud.Cloud, regi
 	if !ok {
 		return alone()
 	}
-	var out []cloud.EIP
-	for _, e := range shared {
-		if match(e) {
-			out = append(out, e)
-		}
-	}
-	return out, nil
+	return eipsWhere(shared, match), nil
 }
 
 // regionEIPs is the region's shared EIP read if it is fresh and newer than
@@ -273,14 +274,15 @@ func readEIPsNamed(ctx context.Context, api cloud.Cloud, name, region string) ([
 	if err != nil {
 		return nil, err
 	}
-	var out []cloud.EIP
-	for _, e := range eips {
-		if e.Name == name {
-			out = append(out, e)
-		}
-	}
+	return exactlyNamed(eips, name), nil
+}
+
+// exactlyNamed are the EIPs named name (ENS may match names loosely),
+// sorted by id.
+func exactlyNamed(eips []cloud.EIP, name string) []cloud.EIP {
+	out := eipsWhere(eips, func(e cloud.EIP) bool { return e.Name == name })
 	sortEIPs(out)
-	return out, nil
+	return out
 }
 
 func sortEIPs(eips []cloud.EIP) {
@@ -298,7 +300,7 @@ func (s *sharedReads) cachedListeners(lb *cloud.LoadBalancer, owner string) []cl
 		return nil
 	}
 	r := s.listeners[lb.ID][i]
-	if s.clock.Since(r.readAt) >= s.listenerRecheck || !slices.Equal(r.summary, summarize(lb.Listeners)) {
+	if s.clock.Since(r.readAt) >= s.listenerRecheck || !slices.EqualFunc(r.summary, lb.Listeners, listenerSummary.summarizes) {
 		return nil
 	}
 	return slices.Clone(r.full)
