@@ -27,14 +27,21 @@ LC_COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
 # lc::port_in_use PORT succeeds if something listens on 127.0.0.1:PORT (or any address).
 lc::port_in_use() { [[ -n "$(ss -Htln "( sport = :$1 )" 2>/dev/null)" ]]; }
 
-# lc::free_port prints an unused TCP port from 20000-59999 not in LC_TAKEN_PORTS.
-# Racy by nature (another process may grab it before we bind), so callers
-# should retry up.sh on a bind failure; ports can also be pinned by env.
+# lc::free_port prints an unused TCP port not in LC_TAKEN_PORTS, from 20000
+# up to below the kernel's ephemeral range (ip_local_port_range, 32768 by
+# default): a port in that range can be taken by any outbound connection
+# (the apiserver's to etcd, say) between the pick and the bind, which once
+# failed kwok's listen in .ci/run. Still racy against other listeners, so
+# ports can also be pinned by env.
 LC_TAKEN_PORTS=" "
 lc::free_port() {
-  local p i
+  local p i low=32768
+  if [[ -r /proc/sys/net/ipv4/ip_local_port_range ]]; then
+    read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+  fi
+  ((low > 21000)) || low=60000 # an unusual range: the old span
   for i in $(seq 1 200); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((20000 + RANDOM % (low - 20000)))
     [[ "${LC_TAKEN_PORTS}" == *" $p "* ]] && continue
     lc::port_in_use "$p" && continue
     LC_TAKEN_PORTS+="$p "
